@@ -1,0 +1,696 @@
+"""Tests for httptestserver.tls: the bundled test PKI, contexts, TLS facts.
+
+Handshakes run over real loopback sockets with a minimal one-connection TLS
+server in a thread (the real server lives elsewhere).  Every socket operation
+has a timeout and every thread is joined with one.  Tests that must make
+certificates of their own (expired, not yet valid, encrypted key, untrusted)
+use the openssl command and are skipped without it.
+"""
+
+import calendar
+import os
+import shutil
+import socket
+import ssl
+import subprocess
+import threading
+import time
+import warnings
+
+import pytest
+from six.moves.urllib.request import HTTPSHandler, ProxyHandler, build_opener
+
+from httptestserver import tls
+from httptestserver.errors import CertificateError, ConfigurationError
+
+TIMEOUT = 10.0
+YEAR = 365 * 24 * 3600
+MAKE_CERTS = os.path.join(tls.CERTS_DIR, 'make-certs.sh')
+SERVER_CRT = os.path.join(tls.CERTS_DIR, 'server.crt')
+CLIENT_CRT = os.path.join(tls.CERTS_DIR, 'client.crt')
+BUNDLED_CERTIFICATES = [tls.CA_FILE, tls.SERVER_CERT_FILE, SERVER_CRT,
+                        tls.CLIENT_CERT_FILE, CLIENT_CRT]
+
+
+def _which(name):
+    which = getattr(shutil, 'which', None)
+    if which is None:  # Python 2
+        from distutils.spawn import find_executable as which
+    return which(name)
+
+
+OPENSSL = _which('openssl')
+needs_openssl = pytest.mark.skipif(OPENSSL is None, reason='no openssl command')
+
+
+def _has_ipv6_loopback():
+    if not socket.has_ipv6:
+        return False
+    probe = socket.socket(socket.AF_INET6)
+    try:
+        probe.bind(('::1', 0))
+        return True
+    except socket.error:
+        return False
+    finally:
+        probe.close()
+
+
+needs_ipv6 = pytest.mark.skipif(not _has_ipv6_loopback(), reason='no ::1')
+
+
+def openssl(*args):
+    process = subprocess.Popen((OPENSSL,) + args, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT)
+    output = process.communicate()[0].decode('utf-8', 'replace')
+    assert process.returncode == 0, 'openssl %s failed:\n%s' % (args, output)
+    return output
+
+
+def write(path, data):
+    with open(path, 'wb') as stream:
+        stream.write(data)
+    return path
+
+
+def read(path):
+    with open(path, 'rb') as stream:
+        return stream.read()
+
+
+# -- Certificate files made for the failure cases -----------------------------
+
+def _self_signed(directory, name, not_before, not_after):
+    """Make NAME.pem (certificate + key) valid between two YYYYMMDDHHMMSSZ dates.
+
+    `openssl ca` is used because `openssl req -x509` in OpenSSL 3.0 cannot set
+    dates in the past.
+    """
+    path = lambda suffix: os.path.join(directory, name + suffix)  # noqa: E731
+    write(path('.cnf'), (
+        '[req]\ndistinguished_name = dn\n[dn]\n'
+        '[ca]\ndefault_ca = test\n'
+        '[test]\ndatabase = %s\nserial = %s\nnew_certs_dir = %s\n'
+        'default_md = sha256\npolicy = any\nunique_subject = no\n'
+        '[any]\ncommonName = supplied\n'
+        '[leaf]\nbasicConstraints = critical, CA:FALSE\n'
+        'subjectAltName = DNS:localhost\n'
+        % (path('.index'), path('.serial'), directory)).encode('ascii'))
+    write(path('.index'), b'')
+    openssl('genpkey', '-algorithm', 'EC', '-pkeyopt',
+            'ec_paramgen_curve:P-256', '-out', path('.key'))
+    openssl('req', '-new', '-config', path('.cnf'), '-key', path('.key'),
+            '-subj', '/CN=localhost', '-out', path('.csr'))
+    openssl('ca', '-batch', '-notext', '-config', path('.cnf'), '-selfsign',
+            '-keyfile', path('.key'), '-rand_serial', '-extensions', 'leaf',
+            '-startdate', not_before, '-enddate', not_after,
+            '-in', path('.csr'), '-out', path('.crt'))
+    write(path('.pem'), read(path('.crt')) + read(path('.key')))
+    return path('.pem')
+
+
+@pytest.fixture(scope='module')
+def made(tmpdir_factory):
+    """Certificate files that need the openssl command, made once."""
+    if OPENSSL is None:
+        pytest.skip('no openssl command')
+    directory = str(tmpdir_factory.mktemp('made'))
+    files = {
+        'expired': _self_signed(directory, 'expired',
+                                '20000101000000Z', '20200101000000Z'),
+        'not_yet_valid': _self_signed(directory, 'future',
+                                      '21000101000000Z', '21010101000000Z'),
+        'untrusted': _self_signed(directory, 'untrusted',
+                                  '20000101000000Z', '21000101000000Z'),
+        'encrypted': os.path.join(directory, 'encrypted.pem'),
+    }
+    encrypted_key = os.path.join(directory, 'encrypted.key')
+    openssl('pkey', '-in', tls.SERVER_KEY_FILE, '-aes256', '-passout',
+            'pass:secret', '-out', encrypted_key)
+    write(files['encrypted'], read(SERVER_CRT) + read(encrypted_key))
+    return files
+
+
+@pytest.fixture
+def broken(tmpdir):
+    """Unusable certificate files built from the bundled ones."""
+    directory = str(tmpdir)
+    return {
+        'missing': os.path.join(directory, 'missing.pem'),
+        'directory': directory,
+        'not_pem': write(os.path.join(directory, 'not-pem.pem'),
+                         ssl.PEM_cert_to_DER_cert(read(SERVER_CRT).decode('ascii'))),
+        'key_only': write(os.path.join(directory, 'key-only.pem'),
+                          read(tls.SERVER_KEY_FILE)),
+        'no_key': write(os.path.join(directory, 'no-key.pem'), read(SERVER_CRT)),
+        'mismatch': write(os.path.join(directory, 'mismatch.pem'),
+                          read(SERVER_CRT) + read(tls.CLIENT_KEY_FILE)),
+    }
+
+
+# -- A one-connection TLS server over loopback --------------------------------
+
+def _serve_one(listener, context, outcome, http):
+    try:
+        connection = listener.accept()[0]
+    except Exception as error:
+        outcome['server_error'] = error
+        return
+    try:
+        connection.settimeout(TIMEOUT)
+        outcome['first_bytes'] = connection.recv(16, socket.MSG_PEEK)
+        try:
+            tls_socket = context.wrap_socket(connection, server_side=True)
+        except Exception as error:
+            outcome['server_error'] = error
+            return
+        try:
+            outcome['info'] = tls.connection_info(tls_socket)
+            if http:
+                request = b''
+                while b'\r\n\r\n' not in request:
+                    chunk = tls_socket.recv(4096)
+                    if not chunk:
+                        break
+                    request += chunk
+                tls_socket.sendall(b'HTTP/1.0 200 OK\r\nContent-Length: 2\r\n'
+                                   b'Connection: close\r\n\r\nok')
+            else:
+                tls_socket.sendall(b'ok')
+        except Exception as error:
+            outcome['server_error'] = error
+        finally:
+            tls_socket.close()
+    finally:
+        connection.close()
+
+
+def exchange(server_context, client, address='127.0.0.1', http=False):
+    """Serve one TLS connection while ``client(port)`` runs; return the outcome.
+
+    The outcome dict holds 'info' (connection_info on the server side) or
+    'server_error', 'first_bytes' peeked before the handshake, and
+    'client_result' or 'client_error'.
+    """
+    family = socket.AF_INET6 if ':' in address else socket.AF_INET
+    listener = socket.socket(family)
+    listener.settimeout(TIMEOUT)
+    outcome = {}
+    try:
+        listener.bind((address, 0))
+        listener.listen(1)
+        thread = threading.Thread(target=_serve_one,
+                                  args=(listener, server_context, outcome, http))
+        thread.daemon = True
+        thread.start()
+        try:
+            outcome['client_result'] = client(listener.getsockname()[1])
+        except (ssl.SSLError, ssl.CertificateError, EnvironmentError) as error:
+            outcome['client_error'] = error
+        finally:
+            thread.join(TIMEOUT)
+        assert not thread.is_alive(), 'server thread still running after %ss' % TIMEOUT
+    finally:
+        listener.close()
+    return outcome
+
+
+def raw_client(context, server_hostname, address='127.0.0.1'):
+    """Return a client that handshakes and reads the server's 'ok'."""
+    def client(port):
+        sock = socket.create_connection((address, port), timeout=TIMEOUT)
+        try:
+            tls_socket = context.wrap_socket(sock, server_hostname=server_hostname)
+            try:
+                return tls_socket.recv(2)
+            finally:
+                tls_socket.close()
+        finally:
+            sock.close()
+    return client
+
+
+def handshake(server_context, client_context, server_hostname='localhost',
+              address='127.0.0.1'):
+    return exchange(server_context,
+                    raw_client(client_context, server_hostname, address), address)
+
+
+def succeeded(outcome):
+    assert 'client_error' not in outcome, outcome
+    assert 'server_error' not in outcome, outcome
+    assert outcome['client_result'] == b'ok', outcome
+    return outcome['info']
+
+
+def tls_1_1_client():
+    """A client that offers TLS 1.1 only and accepts any certificate."""
+    with warnings.catch_warnings():  # TLS 1.1 is deprecated on 3.10+
+        warnings.simplefilter('ignore', DeprecationWarning)
+        if hasattr(ssl, 'TLSVersion'):
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            context.minimum_version = ssl.TLSVersion.TLSv1_1
+            context.maximum_version = ssl.TLSVersion.TLSv1_1
+        else:  # Python 2 and 3.6
+            context = ssl.SSLContext(ssl.PROTOCOL_TLSv1_1)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    # OpenSSL 3 allows TLS 1.1 only at security level 0.
+    context.set_ciphers('DEFAULT:@SECLEVEL=0')
+    return context
+
+
+# -- The bundled test PKI -----------------------------------------------------
+
+def test_bundled_paths_are_absolute_and_exist():
+    for path in [tls.CERTS_DIR, tls.CA_FILE, tls.SERVER_CERT_FILE,
+                 tls.SERVER_KEY_FILE, tls.CLIENT_CERT_FILE, tls.CLIENT_KEY_FILE,
+                 SERVER_CRT, CLIENT_CRT, MAKE_CERTS]:
+        assert os.path.isabs(path), path
+        assert os.path.exists(path), path
+
+
+def test_every_bundled_certificate_loads():
+    tls.server_context()
+    tls.server_context(certfile=SERVER_CRT, keyfile=tls.SERVER_KEY_FILE)
+    tls.server_context(client_cert='required', cafile=tls.CA_FILE)
+    tls.client_context(client_cert=True)
+    tls.client_context(client_cert=tls.CLIENT_CERT_FILE)
+    tls.client_context(client_cert=(CLIENT_CRT, tls.CLIENT_KEY_FILE))
+    ssl.create_default_context(cafile=tls.CA_FILE)
+
+
+def test_bundled_pem_files_hold_certificate_and_key():
+    for path in [tls.SERVER_CERT_FILE, tls.CLIENT_CERT_FILE]:
+        data = read(path)
+        assert data.startswith(b'-----BEGIN CERTIFICATE-----'), path
+        assert b'-----BEGIN PRIVATE KEY-----' in data, path
+
+
+def test_bundled_ca_is_labelled_test_only():
+    subject = dict(pair for rdn in ssl._ssl._test_decode_cert(tls.CA_FILE)['subject']
+                   for pair in rdn)
+    assert 'DO NOT TRUST' in subject['commonName']
+
+
+@needs_openssl
+def test_bundled_certificates_pass_openssl_strict_verification():
+    directory = tls.CERTS_DIR
+    output = openssl('verify', '-x509_strict', '-CAfile', tls.CA_FILE,
+                     SERVER_CRT, CLIENT_CRT)
+    assert output.count(': OK') == 2, output
+    openssl('verify', '-x509_strict', '-purpose', 'sslserver', '-CAfile',
+            tls.CA_FILE, os.path.join(directory, 'server.crt'))
+    openssl('verify', '-x509_strict', '-purpose', 'sslclient', '-CAfile',
+            tls.CA_FILE, os.path.join(directory, 'client.crt'))
+
+
+@pytest.mark.parametrize('path', BUNDLED_CERTIFICATES, ids=os.path.basename)
+def test_bundled_certificate_is_valid_for_more_than_a_year(path):
+    not_after = tls.certificate_not_after(path)
+    assert not_after - time.time() > YEAR, (
+        '%s expires on %s, less than a year from now; regenerate the test '
+        'PKI with %s --new-ca and update the dates in certs/README.txt'
+        % (path, time.strftime('%Y-%m-%d', time.gmtime(not_after)), MAKE_CERTS))
+
+
+def test_certificate_not_after_matches_openssl_decoding():
+    decoded = ssl._ssl._test_decode_cert(tls.SERVER_CERT_FILE)
+    assert tls.certificate_not_after(tls.SERVER_CERT_FILE) == \
+        ssl.cert_time_to_seconds(decoded['notAfter'])
+
+
+@pytest.mark.parametrize('path', BUNDLED_CERTIFICATES, ids=os.path.basename)
+def test_der_fallback_reads_the_same_dates_as_openssl(path):
+    decoded = ssl._ssl._test_decode_cert(path)
+    assert tls._der_validity(read(path)) == (
+        ssl.cert_time_to_seconds(decoded['notBefore']),
+        ssl.cert_time_to_seconds(decoded['notAfter']))
+
+
+def test_der_fallback_reads_utctime_dates(made):
+    # Dates before 2050 are UTCTime, after it GeneralizedTime (RFC 5280).
+    assert tls._der_validity(read(made['expired'])) == (
+        calendar.timegm((2000, 1, 1, 0, 0, 0)),
+        calendar.timegm((2020, 1, 1, 0, 0, 0)))
+
+
+def test_expiry_is_still_checked_without_the_private_decoder(made, monkeypatch):
+    monkeypatch.delattr(ssl._ssl, '_test_decode_cert')
+    with pytest.raises(CertificateError) as caught:
+        tls.server_context(certfile=made['expired'])
+    assert 'expired on 2020-01-01 00:00:00 UTC' in str(caught.value)
+    assert tls.certificate_not_after(tls.SERVER_CERT_FILE) > time.time()
+
+
+# -- server_context: checking files at creation -------------------------------
+
+def test_expired_certificate_is_refused_with_date_and_fix(made):
+    with pytest.raises(CertificateError) as caught:
+        tls.server_context(certfile=made['expired'])
+    assert str(caught.value) == (
+        "certfile '%s' expired on 2020-01-01 00:00:00 UTC; pass a current "
+        "certificate or omit certfile to use the bundled test certificate"
+        % made['expired'])
+
+
+def test_not_yet_valid_certificate_is_refused(made):
+    with pytest.raises(CertificateError) as caught:
+        tls.server_context(certfile=made['not_yet_valid'])
+    message = str(caught.value)
+    assert made['not_yet_valid'] in message
+    assert 'not valid until 2100-01-01 00:00:00 UTC' in message
+    assert 'clock' in message
+
+
+def test_encrypted_key_is_refused_without_prompting(made):
+    with pytest.raises(CertificateError) as caught:
+        tls.server_context(certfile=made['encrypted'])
+    assert made['encrypted'] in str(caught.value)
+    assert 'encrypted private key' in str(caught.value)
+
+
+@pytest.mark.parametrize('case, phrase', [
+    ('missing', 'does not exist'),
+    ('directory', 'is a directory'),
+    ('not_pem', 'is not a PEM file'),
+    ('key_only', 'holds no certificate'),
+    ('no_key', 'no private key'),
+    ('mismatch', 'does not match'),
+])
+def test_unusable_certfile_is_refused_naming_the_file(broken, case, phrase):
+    with pytest.raises(CertificateError) as caught:
+        tls.server_context(certfile=broken[case])
+    message = str(caught.value)
+    assert "certfile '%s'" % broken[case] in message
+    assert phrase in message
+    assert 'omit certfile to use the bundled test certificate' in message
+
+
+def test_keyfile_that_does_not_match_is_refused_naming_both_files():
+    with pytest.raises(CertificateError) as caught:
+        tls.server_context(certfile=SERVER_CRT, keyfile=tls.CLIENT_KEY_FILE)
+    message = str(caught.value)
+    assert "keyfile '%s' does not match" % tls.CLIENT_KEY_FILE in message
+    assert "certfile '%s'" % SERVER_CRT in message
+
+
+def test_keyfile_without_a_key_is_refused():
+    with pytest.raises(CertificateError) as caught:
+        tls.server_context(certfile=SERVER_CRT, keyfile=CLIENT_CRT)
+    assert "keyfile '%s' holds no private key" % CLIENT_CRT in str(caught.value)
+
+
+def test_missing_keyfile_is_refused(broken):
+    with pytest.raises(CertificateError) as caught:
+        tls.server_context(certfile=SERVER_CRT, keyfile=broken['missing'])
+    assert "keyfile '%s' does not exist" % broken['missing'] in str(caught.value)
+
+
+@pytest.mark.skipif(not hasattr(os, 'geteuid') or os.geteuid() == 0,
+                    reason='root reads any file; needs POSIX permissions')
+def test_unreadable_certfile_is_refused(tmpdir):
+    path = write(str(tmpdir.join('secret.pem')), read(tls.SERVER_CERT_FILE))
+    os.chmod(path, 0)
+    with pytest.raises(CertificateError) as caught:
+        tls.server_context(certfile=path)
+    assert "certfile '%s' cannot be read" % path in str(caught.value)
+
+
+def test_certificate_error_is_a_configuration_error():
+    assert issubclass(CertificateError, ConfigurationError)
+
+
+def test_certfile_may_be_a_path_object(tmpdir):
+    tls.server_context(certfile=type(tmpdir)(tls.SERVER_CERT_FILE))  # py.path
+    pathlib = pytest.importorskip('pathlib')
+    tls.server_context(certfile=pathlib.Path(tls.SERVER_CERT_FILE))
+
+
+# -- server_context: options ----------------------------------------------------
+
+@pytest.mark.parametrize('value', ['yes', 'REQUIRED', True, ssl.CERT_REQUIRED, ['required']])
+def test_unknown_client_cert_value_is_refused_listing_the_choices(value):
+    with pytest.raises(ConfigurationError) as caught:
+        tls.server_context(client_cert=value)
+    message = str(caught.value)
+    assert message.startswith('client_cert is %r;' % (value,))
+    assert "'none'" in message and "'optional'" in message and "'required'" in message
+
+
+@pytest.mark.parametrize('value, mode', [
+    (None, ssl.CERT_NONE),
+    ('none', ssl.CERT_NONE),
+    ('optional', ssl.CERT_OPTIONAL),
+    ('required', ssl.CERT_REQUIRED),
+])
+def test_client_cert_sets_the_verify_mode(value, mode):
+    assert tls.server_context(client_cert=value).verify_mode == mode
+
+
+def test_cafile_without_client_cert_asks_for_no_certificate():
+    assert tls.server_context(cafile=tls.CA_FILE).verify_mode == ssl.CERT_NONE
+
+
+@pytest.mark.parametrize('client_cert', [None, 'required'])
+def test_missing_cafile_is_refused(broken, client_cert):
+    with pytest.raises(CertificateError) as caught:
+        tls.server_context(client_cert=client_cert, cafile=broken['missing'])
+    assert "cafile '%s' does not exist" % broken['missing'] in str(caught.value)
+
+
+def _allows_only_tls12_and_later(context):
+    if hasattr(context, 'minimum_version') and hasattr(ssl, 'TLSVersion'):
+        return context.minimum_version == ssl.TLSVersion.TLSv1_2
+    flags = ssl.OP_NO_SSLv3 | ssl.OP_NO_TLSv1 | ssl.OP_NO_TLSv1_1  # Python 2, 3.6
+    return context.options & flags == flags
+
+
+def test_server_and_client_contexts_require_tls_1_2():
+    assert _allows_only_tls12_and_later(tls.server_context())
+    assert _allows_only_tls12_and_later(tls.client_context())
+
+
+# -- client_context -------------------------------------------------------------
+
+def test_client_context_verifies_certificates_and_host_names():
+    context = tls.client_context()
+    assert context.verify_mode == ssl.CERT_REQUIRED
+    assert context.check_hostname
+
+
+def test_client_context_is_a_new_object_each_call():
+    assert tls.client_context() is not tls.client_context()
+    assert tls.server_context() is not tls.server_context()
+
+
+@pytest.mark.parametrize('value', [('only-one',), 1, 'REQUIRED'.split(), {}])
+def test_client_context_refuses_unknown_client_cert_values(value):
+    with pytest.raises(ConfigurationError) as caught:
+        tls.client_context(client_cert=value)
+    assert str(caught.value).startswith('client_cert is ')
+
+
+def test_client_context_names_a_missing_client_cert(broken):
+    with pytest.raises(CertificateError) as caught:
+        tls.client_context(client_cert=broken['missing'])
+    assert "client_cert '%s' does not exist" % broken['missing'] in str(caught.value)
+    with pytest.raises(CertificateError) as caught:
+        tls.client_context(client_cert=(CLIENT_CRT, broken['missing']))
+    assert "client_cert[1] '%s' does not exist" % broken['missing'] in str(caught.value)
+
+
+def test_client_context_names_a_cafile_without_certificates(broken):
+    with pytest.raises(CertificateError) as caught:
+        tls.client_context(cafile=broken['key_only'])
+    assert "cafile '%s' holds no certificate" % broken['key_only'] in str(caught.value)
+
+
+# -- Handshakes over loopback ---------------------------------------------------
+
+@pytest.mark.parametrize('hostname', ['localhost', '127.0.0.1'])
+def test_client_context_trusts_server_context(hostname):
+    info = succeeded(handshake(tls.server_context(), tls.client_context(), hostname))
+    assert info['version'] in ('TLSv1.2', 'TLSv1.3')
+
+
+@needs_ipv6
+def test_client_context_trusts_server_context_over_ipv6():
+    succeeded(handshake(tls.server_context(), tls.client_context(), '::1', '::1'))
+
+
+@pytest.mark.parametrize('hostname', ['localhost', '127.0.0.1'])
+def test_client_without_the_test_ca_fails_verification(hostname):
+    outcome = handshake(tls.server_context(), ssl.create_default_context(), hostname)
+    assert 'info' not in outcome
+    error = outcome['client_error']
+    assert isinstance(error, ssl.SSLError), error
+    assert 'CERTIFICATE_VERIFY_FAILED' in str(error)
+
+
+def test_client_context_refuses_a_host_name_the_certificate_lacks():
+    outcome = handshake(tls.server_context(), tls.client_context(), 'example.com')
+    assert isinstance(outcome['client_error'], (ssl.CertificateError, ssl.SSLError))
+    assert 'example.com' in str(outcome['client_error'])
+
+
+def test_tls_1_1_client_is_refused():
+    # The twin first: the same client does get through to a server that
+    # allows TLS 1.1, so the refusal below is server_context's doing.
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', DeprecationWarning)
+        lax = ssl.SSLContext(getattr(ssl, 'PROTOCOL_TLS_SERVER', ssl.PROTOCOL_SSLv23))
+        if hasattr(lax, 'minimum_version') and hasattr(ssl, 'TLSVersion'):
+            lax.minimum_version = ssl.TLSVersion.TLSv1
+    lax.load_cert_chain(tls.SERVER_CERT_FILE)
+    lax.set_ciphers('DEFAULT:@SECLEVEL=0')
+    twin = handshake(lax, tls_1_1_client())
+    if 'info' not in twin:
+        pytest.skip('this OpenSSL cannot speak TLS 1.1 at all: %r' % (twin,))
+    assert twin['info']['version'] == 'TLSv1.1'
+
+    outcome = handshake(tls.server_context(), tls_1_1_client())
+    assert 'info' not in outcome
+    assert 'UNSUPPORTED_PROTOCOL' in str(outcome['server_error'])
+    assert 'client_error' in outcome
+
+
+def test_tls_1_2_client_is_served():
+    client = tls.client_context()
+    if hasattr(client, 'maximum_version') and hasattr(ssl, 'TLSVersion'):
+        client.maximum_version = ssl.TLSVersion.TLSv1_2
+    else:  # Python 2 and 3.6
+        client.options |= getattr(ssl, 'OP_NO_TLSv1_3', 0)
+    info = succeeded(handshake(tls.server_context(), client))
+    assert info['version'] == 'TLSv1.2'
+    assert 'ECDSA' in info['cipher']
+
+
+def test_connection_info_reports_version_cipher_and_server_name():
+    info = succeeded(handshake(tls.server_context(), tls.client_context(), 'localhost'))
+    assert set(info) == {'version', 'cipher', 'server_name', 'client_cert'}
+    assert info['version'] in ('TLSv1.2', 'TLSv1.3')
+    assert info['cipher'] and info['cipher'] != 'None'
+    assert info['server_name'] == 'localhost'
+    assert info['client_cert'] is None
+
+
+def test_connection_info_has_no_server_name_for_an_ip_address():
+    # Clients do not send SNI for an IP address (RFC 6066 section 3).
+    info = succeeded(handshake(tls.server_context(), tls.client_context(), '127.0.0.1'))
+    assert info['server_name'] is None
+
+
+def test_connection_info_is_none_for_a_plain_socket():
+    sock = socket.socket()
+    try:
+        assert tls.connection_info(sock) is None
+    finally:
+        sock.close()
+
+
+def test_required_client_cert_missing_fails_the_handshake():
+    outcome = handshake(tls.server_context(client_cert='required'), tls.client_context())
+    assert 'info' not in outcome
+    assert 'server_error' in outcome
+    # Under TLS 1.3 the client finishes first and learns at its first read.
+    assert 'client_error' in outcome
+
+
+def test_required_client_cert_present_is_recorded():
+    info = succeeded(handshake(tls.server_context(client_cert='required'),
+                               tls.client_context(client_cert=True)))
+    assert info['client_cert'] == {
+        'subject': {'commonName': 'httptestserver test client',
+                    'organizationName': 'httptestserver TEST ONLY'},
+        'issuer': {'commonName': 'httptestserver TEST CA - DO NOT TRUST',
+                   'organizationName': 'httptestserver TEST ONLY'},
+        'verified': True,
+    }
+
+
+def test_client_cert_as_separate_files_is_recorded():
+    client = tls.client_context(client_cert=(CLIENT_CRT, tls.CLIENT_KEY_FILE))
+    info = succeeded(handshake(tls.server_context(client_cert='required'), client))
+    assert info['client_cert']['subject']['commonName'] == 'httptestserver test client'
+
+
+def test_client_cert_from_an_untrusted_issuer_fails_the_handshake(made):
+    client = tls.client_context(client_cert=made['untrusted'])
+    outcome = handshake(tls.server_context(client_cert='required'), client)
+    assert 'info' not in outcome
+    assert 'server_error' in outcome
+
+
+def test_optional_client_cert_absent_is_none():
+    info = succeeded(handshake(tls.server_context(client_cert='optional'),
+                               tls.client_context()))
+    assert info['client_cert'] is None
+
+
+def test_optional_client_cert_present_is_recorded():
+    info = succeeded(handshake(tls.server_context(client_cert='optional'),
+                               tls.client_context(client_cert=True)))
+    assert info['client_cert']['verified'] is True
+
+
+# -- Telling TLS from plain HTTP ------------------------------------------------
+
+def test_a_real_client_hello_is_recognised():
+    outcome = handshake(tls.server_context(), tls.client_context())
+    succeeded(outcome)
+    assert tls.is_tls_client_hello(outcome['first_bytes'])
+
+
+@pytest.mark.parametrize('first_bytes, expected', [
+    (b'\x16\x03\x01\x02\x00', True),
+    (b'\x16\x03', True),
+    (b'\x16', True),
+    (b'GET / HTTP/1.1\r\n', False),
+    (b'POST', False),
+    (b'\x16\x02', False),
+    (b'', False),
+    (bytearray(b'\x16\x03\x03'), True),
+])
+def test_is_tls_client_hello(first_bytes, expected):
+    assert tls.is_tls_client_hello(first_bytes) is expected
+
+
+# -- Real HTTP clients ----------------------------------------------------------
+
+@pytest.mark.parametrize('hostname', ['localhost', '127.0.0.1'])
+def test_urllib_accepts_client_context(hostname):
+    # No ProxyHandler settings: an https_proxy in the environment must not
+    # carry a loopback request away.
+    opener = build_opener(ProxyHandler({}), HTTPSHandler(context=tls.client_context()))
+
+    def client(port):
+        response = opener.open('https://%s:%d/' % (hostname, port), timeout=TIMEOUT)
+        try:
+            return response.read()
+        finally:
+            response.close()
+
+    outcome = exchange(tls.server_context(), client, http=True)
+    assert outcome.get('client_result') == b'ok', outcome
+
+
+@pytest.mark.parametrize('hostname', ['localhost', '127.0.0.1'])
+def test_requests_verifies_with_the_ca_file_and_sends_the_client_cert(hostname):
+    requests = pytest.importorskip('requests')
+
+    def client(port):
+        session = requests.Session()
+        session.trust_env = False
+        try:
+            response = session.get('https://%s:%d/' % (hostname, port),
+                                   verify=tls.CA_FILE, timeout=TIMEOUT,
+                                   cert=(CLIENT_CRT, tls.CLIENT_KEY_FILE))
+            return response.content
+        finally:
+            session.close()
+
+    outcome = exchange(tls.server_context(client_cert='required'), client, http=True)
+    assert outcome.get('client_result') == b'ok', outcome
+    assert outcome['info']['client_cert']['subject']['commonName'] == \
+        'httptestserver test client'
