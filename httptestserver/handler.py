@@ -1,0 +1,510 @@
+"""One HTTP exchange: read a request, record it, choose and send the answer.
+
+:class:`Handler` reads the request head and body itself (same limits and the
+same 4xx answers on every Python), records the request in the server's state
+store, and sends the response with correct HTTP/1.1 framing.  It never starts
+a thread or opens a listening socket: the server runs one handler per
+connection, in that connection's thread.
+"""
+import logging
+import re
+import socket
+import time
+import traceback
+
+from six.moves import BaseHTTPServer
+
+from ._compat import PY2
+from .headers import Headers
+from .parsing import parse_fields
+from .responses import Response, make_response
+
+__all__ = ['Handler']
+
+log = logging.getLogger('httptestserver')
+
+_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+_HEX = re.compile(br'^[0-9A-Fa-f]{1,16}$')
+_DIGITS = re.compile(r'^[0-9]{1,19}$')
+
+
+class _BadRequest(Exception):
+    """The request cannot be served; answer *status* and close."""
+
+    def __init__(self, status, message):
+        Exception.__init__(self, message)
+        self.status = status
+        self.message = message
+
+
+class _ClientGone(Exception):
+    """The client closed or stalled mid-request: nothing to answer."""
+
+
+def _wire(value):
+    """Return a header name or value as bytes for the wire."""
+    if isinstance(value, bytes):
+        return value
+    if not isinstance(value, type(u'')):
+        value = u'%s' % (value,)
+    try:
+        return value.encode('latin-1')
+    except UnicodeError:
+        return value.encode('utf-8')
+
+
+class Handler(BaseHTTPServer.BaseHTTPRequestHandler, object):
+    """Handles all requests and collects server data.
+
+    Every request, whatever its method (unknown ones included), is read in
+    full -- head and body, chunked or not -- recorded as :attr:`state`, and
+    passed to :meth:`handle_request`, which builds the response.  A subclass
+    may override :meth:`handle_request`, or define ``do_<METHOD>`` methods,
+    which take precedence for their method.  An exception raised there is
+    recorded with its traceback, answered with a 500, and raised again in the
+    test thread by :meth:`httptestserver.Server.check`.
+
+    Malformed requests get a 4xx (400, 413, 414, 417, 431, 505) and the
+    connection is closed; other connections are not affected.
+    """
+
+    protocol_version = 'HTTP/1.1'
+    server_version = 'httptestserver'
+    sys_version = ''
+    #: Seconds a connection may stay silent before the server drops it.
+    timeout = 30
+    disable_nagle_algorithm = True
+    #: Limits on what a request may send.
+    max_line = 65536
+    max_headers = 100
+    max_body = 64 * 1024 * 1024
+
+    #: The recorded request being handled (a dict), see the docs for keys.
+    state = None
+    #: The request body, bytes.
+    body = b''
+    #: The :class:`~httptestserver.responses.Response` chosen, once chosen.
+    response = None
+    #: TLS facts of this connection (dict) or None for plain HTTP.
+    tls = None
+
+    def setup(self):
+        super(Handler, self).setup()
+        self.tls = getattr(self.request, '_httptestserver_tls', None)
+
+    # -- the request ---------------------------------------------------------
+    def handle_one_request(self):
+        """Read, record and answer one request on this connection."""
+        self.state = None
+        self.response = None
+        self.body = b''
+        self.command = self.path = self.requestline = ''
+        self.request_version = 'HTTP/1.1'
+        self.headers = Headers()
+        self._settings = {}
+        self._history_saved = False
+        self._response_started = False
+        self._continued = False
+        server = self.server
+        server._set_idle(self.request, True)
+        try:
+            self.raw_requestline = self.rfile.readline(self.max_line + 1)
+        except (socket.error, ValueError):
+            self.raw_requestline = b''
+        finally:
+            server._set_idle(self.request, False)
+        if not self.raw_requestline:
+            self.close_connection = True
+            return
+        started = time.time()
+        try:
+            if len(self.raw_requestline) > self.max_line:
+                self.requestline = self._native(
+                    self.raw_requestline[:200]).rstrip('\r\n')
+                raise _BadRequest(414, 'The request line is longer than %d '
+                                       'bytes.' % self.max_line)
+            self._read_head()
+            self.body = self._read_body()
+        except _BadRequest as exc:
+            self._reject(exc, started)
+            return
+        except (_ClientGone, socket.error):
+            self.close_connection = True
+            return
+        self.state = self._fields(started)
+        if server._stopping:
+            self.close_connection = True
+        handler = getattr(self, 'do_' + self.command, None) or \
+            self.handle_request
+        try:
+            handler()
+        except Exception as exc:
+            self._fail(exc)
+        if not self._history_saved:
+            self.save_history()
+        try:
+            self.wfile.flush()
+        except (socket.error, ValueError):
+            self.close_connection = True
+
+    def _native(self, raw):
+        return raw if PY2 else raw.decode('latin-1')
+
+    def _read_head(self):
+        line = self._native(self.raw_requestline).rstrip('\r\n')
+        self.requestline = line
+        words = line.split()
+        if len(words) != 3:
+            raise _BadRequest(400, 'Bad request line %r; expected '
+                                   '"METHOD /path HTTP/1.1".' % line[:200])
+        command, target, version = words
+        if not version.startswith('HTTP/'):
+            raise _BadRequest(400, 'Bad HTTP version %r.' % version[:20])
+        try:
+            major, minor = [int(n) for n in version[5:].split('.', 1)]
+        except ValueError:
+            raise _BadRequest(400, 'Bad HTTP version %r.' % version[:20])
+        if major != 1:
+            raise _BadRequest(505, 'HTTP version %r is not supported; use '
+                                   'HTTP/1.1 or HTTP/1.0.' % version[:20])
+        if not _TOKEN.match(command):
+            raise _BadRequest(400, 'Bad method %r.' % command[:40])
+        self.command, self.path, self.request_version = \
+            command, target, version
+        self.close_connection = minor < 1
+        items = []
+        while True:
+            raw = self.rfile.readline(self.max_line + 1)
+            if len(raw) > self.max_line:
+                raise _BadRequest(431, 'A header line is longer than %d '
+                                       'bytes.' % self.max_line)
+            if raw in (b'\r\n', b'\n'):
+                break
+            if not raw:
+                raise _ClientGone()
+            if len(items) >= self.max_headers:
+                raise _BadRequest(431, 'More than %d header lines.'
+                                  % self.max_headers)
+            text = self._native(raw).rstrip('\r\n')
+            if text[:1] in (' ', '\t'):
+                if not items:
+                    raise _BadRequest(400, 'Bad header line %r.' % text[:80])
+                name, value = items[-1]
+                items[-1] = (name, (value + ' ' + text.strip()).strip())
+                continue
+            name, sep, value = text.partition(':')
+            if not sep or not _TOKEN.match(name):
+                raise _BadRequest(400, 'Bad header line %r.' % text[:80])
+            items.append((name, value.strip()))
+        self.headers = Headers(items)
+        connection = self.headers.get('Connection', '').lower()
+        if 'close' in connection:
+            self.close_connection = True
+        elif 'keep-alive' in connection:
+            self.close_connection = False
+
+    def _read_body(self):
+        headers = self.headers
+        encoding = headers.get('Transfer-Encoding')
+        lengths = headers.get_all('Content-Length') or []
+        if encoding is not None:
+            codings = [c.strip().lower() for c in encoding.split(',')]
+            if codings[-1] != 'chunked':
+                raise _BadRequest(400, 'Transfer-Encoding %r is not '
+                                       'supported; send the body chunked or '
+                                       'with Content-Length.' % encoding)
+            if lengths:
+                # Both framings: a smuggling risk; answer, then close.
+                self.close_connection = True
+            self._expect_continue()
+            return self._read_chunked()
+        if not lengths:
+            self._expect_continue(has_body=False)
+            return b''
+        values = set(v.strip() for value in lengths for v in value.split(','))
+        if len(values) != 1 or not _DIGITS.match(list(values)[0]):
+            raise _BadRequest(400, 'Bad Content-Length %r.'
+                              % ', '.join(lengths))
+        length = int(values.pop())
+        if length > self.max_body:
+            raise _BadRequest(413, 'The body of %d bytes is over the limit '
+                                   'of %d bytes.' % (length, self.max_body))
+        if length == 0:
+            self._expect_continue(has_body=False)
+            return b''
+        self._expect_continue()
+        return self._read_exact(length)
+
+    def _expect_continue(self, has_body=True):
+        expect = self.headers.get('Expect')
+        if expect is None:
+            return
+        if expect.strip().lower() != '100-continue':
+            raise _BadRequest(417, 'Expect %r is not supported.' % expect)
+        if has_body and self.request_version != 'HTTP/1.0' \
+                and not self._continued:
+            self._continued = True
+            self.wfile.write(b'HTTP/1.1 100 Continue\r\n\r\n')
+            self.wfile.flush()
+
+    def _read_exact(self, length):
+        data = self.rfile.read(length)
+        if len(data) != length:
+            raise _ClientGone()
+        return data
+
+    def _read_chunked(self):
+        chunks = []
+        total = 0
+        while True:
+            line = self.rfile.readline(self.max_line + 1)
+            if not line:
+                raise _ClientGone()
+            size = line.split(b';', 1)[0].strip()
+            if not _HEX.match(size):
+                raise _BadRequest(400, 'Bad chunk size line %r.' % line[:40])
+            size = int(size, 16)
+            if size == 0:
+                break
+            total += size
+            if total > self.max_body:
+                raise _BadRequest(413, 'The chunked body is over the limit '
+                                       'of %d bytes.' % self.max_body)
+            chunks.append(self._read_exact(size))
+            if self.rfile.readline(3) not in (b'\r\n', b'\n'):
+                raise _BadRequest(400, 'A chunk is not followed by CRLF.')
+        for _ in range(self.max_headers + 1):  # trailer fields, ignored
+            line = self.rfile.readline(self.max_line + 1)
+            if line in (b'\r\n', b'\n', b''):
+                break
+        else:
+            raise _BadRequest(431, 'More than %d trailer lines.'
+                              % self.max_headers)
+        return b''.join(chunks)
+
+    def _fields(self, started):
+        target = self.path
+        fields = parse_fields(target, self.headers.get('Content-Type'),
+                              self.headers.get_all('Cookie') or [],
+                              self.body)
+        fields.update({
+            'requestline': self.requestline,
+            'command': self.command,
+            'method': self.command,
+            'path': target,
+            'url': self.server.url(target) if target.startswith('/')
+            else target,
+            'request_version': self.request_version,
+            'headers': self.headers,
+            'body': self.body,
+            'client_address': self.client_address,
+            'scheme': self.server.scheme,
+            'tls': self.tls,
+            'time': started,
+        })
+        return fields
+
+    # -- the response --------------------------------------------------------
+    def handle_request(self):
+        """Handles server request/response.
+
+        Copies the request into ``Server.data`` (:meth:`update_state`),
+        chooses the response -- the first matching route, else the
+        ``response_*`` settings -- records it (:meth:`save_history`), applies
+        ``response_clear``/``response_reset``, waits ``response_timeout``
+        (cut short by ``stop()``), and sends it.
+        """
+        settings = self.update_state()
+        store = self.server._state
+        route, spec, unexpected = store.choose(self.state, settings)
+        if unexpected and spec is None:
+            self.response = self._unmatched()
+        else:
+            name = 'route %s' % route.describe() if route else \
+                "server.unmatched_response" if unexpected else "data"
+            self.response = make_response(spec, self.state, name)
+        self.save_history(route=route, unexpected=unexpected)
+        store.finish(settings)
+        if self.response.delay:
+            self.server._pause(self.response.delay)
+        self.send(self.response)
+
+    def update_state(self):
+        """Copies current server state.
+
+        Copies this request's fields into ``Server.data`` and returns the
+        ``response_*`` settings in force, read atomically with the update.
+        """
+        self._settings = self.server._state.begin(self.state)
+        return self._settings
+
+    def save_history(self, route=None, unexpected=False):
+        """Create a new entry in history.
+
+        The entry is this request's :attr:`state` plus the response sent
+        (``response_status``, ``response_headers``, ``response_content``,
+        ``response_timeout``), ``route`` and ``unexpected``.  Idempotent for
+        one request: every request is in the history exactly once.
+        """
+        if self._history_saved or self.state is None:
+            return
+        self._history_saved = True
+        entry = dict(self.state)
+        response = self.response
+        if response is not None:
+            entry['response_status'] = response.status
+            entry['response_headers'] = Headers(response.headers)
+            entry['response_content'] = None if response.streamed \
+                else response.body
+            entry['response_timeout'] = response.delay
+        entry['route'] = route.describe() if route is not None else None
+        entry['unexpected'] = unexpected
+        self.server._state.record(entry, route, unexpected)
+
+    def _unmatched(self):
+        store = self.server._state
+        routes = '\n'.join('  ' + r.describe() for r in store.routes())
+        text = ('No route matches %s %s\n\nRoutes, in the order tried:\n'
+                '%s\n\nAdd a route for it, or set '
+                'server.unmatched_response.\n'
+                % (self.command, self.path, routes or '  (none left)'))
+        return Response(500, [('Content-Type', 'text/plain; charset=utf-8')],
+                        text.encode('utf-8'))
+
+    def send_response(self, code, message=None):
+        """Start a response by hand (for subclasses); see the stdlib."""
+        self._response_started = True
+        super(Handler, self).send_response(code, message)
+
+    def send(self, response):
+        """Send *response* with HTTP/1.1 framing; blocks until written.
+
+        Adds ``Date``, ``Server`` and ``Content-Length`` (or chunked transfer
+        encoding for a streamed body) unless given; sends no body for HEAD,
+        1xx, 204 and 304; honours ``Connection: close`` both ways.
+        """
+        status = response.status
+        headers = Headers(response.headers)
+        bodiless = status < 200 or status in (204, 304)
+        head_only = self.command == 'HEAD'
+        body = b'' if bodiless else response.body
+        chunked = False
+        if 'Date' not in headers:
+            headers['Date'] = self.date_time_string()
+        if 'Server' not in headers:
+            headers['Server'] = self.server_version
+        if not bodiless:
+            if response.streamed:
+                if 'chunked' in headers.get('Transfer-Encoding', '').lower():
+                    chunked = True
+                elif 'Content-Length' not in headers:
+                    if self.request_version == 'HTTP/1.0':
+                        self.close_connection = True
+                    else:
+                        headers['Transfer-Encoding'] = 'chunked'
+                        chunked = True
+            elif 'Content-Length' not in headers:
+                headers['Content-Length'] = str(len(body))
+        if 'close' in headers.get('Connection', '').lower() \
+                or self.server._stopping:
+            self.close_connection = True
+        if 'Connection' not in headers:
+            if self.close_connection:
+                headers['Connection'] = 'close'
+            elif self.request_version == 'HTTP/1.0':
+                headers['Connection'] = 'keep-alive'
+        reason = self.responses.get(status, ('',))[0]
+        head = [_wire('%s %d %s\r\n' % (self.protocol_version, status,
+                                        reason))]
+        for name, value in headers.items_all():
+            head.extend((_wire(name), b': ', _wire(value), b'\r\n'))
+        head.append(b'\r\n')
+        self._response_started = True
+        if log.isEnabledFor(logging.INFO):
+            self.log_request(status)
+        if not response.streamed or bodiless or head_only:
+            if not (head_only or bodiless):
+                head.append(body)
+            self.wfile.write(b''.join(head))
+            if response.streamed and hasattr(response.body, 'close'):
+                response.body.close()
+            return
+        self.wfile.write(b''.join(head))
+        for chunk in body:
+            if not chunk:
+                continue
+            if chunked:
+                chunk = b''.join((('%x\r\n' % len(chunk)).encode('ascii'),
+                                  chunk, b'\r\n'))
+            self.wfile.write(chunk)
+        if chunked:
+            self.wfile.write(b'0\r\n\r\n')
+
+    def send_error(self, code, message=None, explain=None):
+        """Answer *code* with a short text body and close the connection."""
+        self.close_connection = True
+        text = message or self.responses.get(code, ('Error',))[0]
+        if explain:
+            text = '%s\n%s' % (text, explain)
+        self.send(Response(code, [('Content-Type',
+                                   'text/plain; charset=utf-8')],
+                           (text + '\n').encode('utf-8')))
+
+    def _reject(self, exc, started):
+        self.close_connection = True
+        if not self.requestline:
+            self.requestline = self._native(
+                self.raw_requestline[:200]).rstrip('\r\n')
+        self.state = self._rejected_fields(started, exc.message)
+        self.response = Response(exc.status, [
+            ('Content-Type', 'text/plain; charset=utf-8')],
+            (exc.message + '\n').encode('utf-8'))
+        self.save_history()
+        try:
+            self.send(self.response)
+        except socket.error:
+            pass
+
+    def _rejected_fields(self, started, message):
+        fields = parse_fields('', None, [], b'')
+        fields.update({
+            'requestline': self.requestline, 'command': self.command,
+            'method': self.command, 'path': self.path, 'url': None,
+            'request_version': self.request_version,
+            'headers': self.headers, 'body': b'',
+            'client_address': self.client_address,
+            'scheme': self.server.scheme, 'tls': self.tls, 'time': started,
+            'rejected': message,
+        })
+        return fields
+
+    def _fail(self, exc):
+        text = traceback.format_exc()
+        self.server._state.add_error((self.requestline, exc, text))
+        log.error('error while handling %r:\n%s', self.requestline, text)
+        if not self._response_started:
+            self.response = Response(
+                500, [('Content-Type', 'text/plain; charset=utf-8')],
+                ('Error in the test server while handling %s:\n\n%s'
+                 % (self.requestline, text)).encode('utf-8', 'replace'))
+            self.save_history()
+            self.close_connection = True
+            try:
+                self.send(self.response)
+            except socket.error:
+                pass
+        else:
+            self.close_connection = True
+            self.save_history()
+
+    # -- logging -------------------------------------------------------------
+    def address_string(self):
+        """Return the client's IP; never a reverse-DNS lookup."""
+        return str(self.client_address[0])
+
+    def log_message(self, format, *args):
+        """Log through the ``httptestserver`` logger, not stderr."""
+        log.info('%s - %s', self.address_string(), format % args)
+
+    def log_error(self, format, *args):
+        log.warning('%s - %s', self.address_string(), format % args)
