@@ -1,0 +1,85 @@
+"""One-line ways to get a running server: functions and context managers.
+
+Thin wrappers over :class:`~httptestserver.server.Server`; nothing here owns a
+socket or a thread.
+"""
+import contextlib
+
+from .server import Server
+
+__all__ = ['start_server', 'start_ssl_server', 'http_server', 'https_server']
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any, Iterator, Optional  # noqa: F401
+
+
+def start_server(host=None, port=None, **kws):
+    # type: (Optional[str], Optional[int], **Any) -> Server
+    """Create a started HTTP server listening in *host:port*.
+
+    :param host: (default: 127.0.0.1) Host for the server to listen.
+    :param port: (default: random) Port of the server to listen (should not
+        be in use).
+    :returns: A created and started :class:`~httptestserver.Server`; stop it
+        with ``stop()``.
+    """
+    return Server(host, port, scheme='http', **kws).start()
+
+
+def start_ssl_server(host=None, port=None, certfile=None, keyfile=None,
+                     **kws):
+    # type: (Optional[str], Optional[int], Optional[str], Optional[str], **Any) -> Server
+    """Create a started HTTPS server listening in *host:port*.
+
+    It configures server certificate using *certfile* and *keyfile*.
+
+    :param host: (default: 127.0.0.1) Host for the server to listen.
+    :param port: (default: random) Port of the server to listen (should not
+        be in use).
+    :param certfile: (default: packaged .pem) Path to certificate file.
+    :param keyfile: (default: None) Path to private key file. Default comes
+        bundled with *certfile*.
+    :param kws: ``client_cert`` (``'optional'``/``'required'``), ``cafile``,
+        ``handler``: see :class:`~httptestserver.Server`.
+    :returns: A created and started :class:`~httptestserver.Server`.
+    :raises CertificateError: when the files cannot serve HTTPS.
+    """
+    return Server(host, port, scheme='https', certfile=certfile,
+                  keyfile=keyfile, **kws).start()
+
+
+@contextlib.contextmanager
+def http_server(*args, **kws):
+    # type: (*Any, **Any) -> Iterator[Server]
+    """Context of a started HTTP :class:`~httptestserver.Server`.
+
+    ::
+
+        with http_server() as server:
+            # use server
+
+    Takes the arguments of :func:`start_server`.  On exit the server is
+    stopped and, if the block raised nothing, checked
+    (:meth:`~httptestserver.Server.check`), so a failure in the server
+    thread fails the block.
+    """
+    with start_server(*args, **kws) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def https_server(*args, **kws):
+    # type: (*Any, **Any) -> Iterator[Server]
+    """Context of a started HTTPS :class:`~httptestserver.Server`.
+
+    ::
+
+        with https_server() as server:
+            # use server
+
+    Takes the arguments of :func:`start_ssl_server`; exits as
+    :func:`http_server` does.
+    """
+    with start_ssl_server(*args, **kws) as server:
+        yield server

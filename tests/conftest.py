@@ -1,0 +1,121 @@
+"""Shared fixtures: a started server over both schemes, and client settings.
+
+Every client call in the suite has a timeout; ``TIMEOUT`` is the one to use.
+"""
+import socket
+
+import pytest
+
+import httptestserver
+
+pytest_plugins = ["pytester"]
+
+#: Seconds any client call in the tests may take before it counts as a hang.
+TIMEOUT = 10
+
+
+def _has_ipv6():
+    if not socket.has_ipv6:
+        return False
+    sock = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    try:
+        sock.bind(('::1', 0))
+        return True
+    except socket.error:
+        return False
+    finally:
+        sock.close()
+
+
+HAS_IPV6 = _has_ipv6()
+needs_ipv6 = pytest.mark.skipif(not HAS_IPV6,
+                                reason='this machine has no IPv6 loopback')
+
+
+@pytest.fixture(params=['http', 'https'])
+def scheme(request):
+    return request.param
+
+
+@pytest.fixture
+def server(scheme):
+    """A started server for *scheme*, stopped and checked afterwards: a test
+    that leaves a server-side error or an unexpected request unclaimed (by
+    calling ``check()`` itself) fails."""
+    srv = httptestserver.Server(scheme=scheme).start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
+    srv.check()
+
+
+@pytest.fixture
+def http(server):
+    """``requests`` keyword arguments that reach *server*: timeout, trust."""
+    kws = {'timeout': TIMEOUT}
+    if server.scheme == 'https':
+        kws['verify'] = httptestserver.CA_FILE
+    return kws
+
+
+@pytest.fixture
+def ssl_context(server):
+    """What stdlib clients need to reach *server* (None for plain HTTP)."""
+    if server.scheme == 'https':
+        return server.client_context()
+    return None
+
+
+def raw_connect(server, timeout=TIMEOUT):
+    """Open a raw socket (TLS-wrapped for HTTPS) to *server*."""
+    sock = socket.create_connection((server.host, server.port),
+                                    timeout=timeout)
+    if server.scheme == 'https':
+        sock = server.client_context().wrap_socket(
+            sock, server_hostname='localhost')
+    return sock
+
+
+def read_until_closed(sock, limit=1 << 20):
+    """Read everything until the peer closes (bounded by *limit* bytes)."""
+    chunks = []
+    total = 0
+    while total < limit:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b''.join(chunks)
+
+
+def read_response(sock):
+    """Read one Content-Length framed response; return (head, body)."""
+    data = b''
+    while b'\r\n\r\n' not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise AssertionError('connection closed mid-head: %r' % data)
+        data += chunk
+    head, _, rest = data.partition(b'\r\n\r\n')
+    length = 0
+    for line in head.split(b'\r\n')[1:]:
+        name, _, value = line.partition(b':')
+        if name.strip().lower() == b'content-length':
+            length = int(value.strip())
+    while len(rest) < length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise AssertionError('connection closed mid-body')
+        rest += chunk
+    return head, rest
+
+
+def closed_by_peer(sock):
+    """True if the peer closed *sock*: EOF, or (2.7 on OpenSSL 3, which does
+    not know OpenSSL 3's "unexpected eof" code) an SSL error saying so."""
+    try:
+        return sock.recv(10) == b''
+    except socket.error as exc:  # ssl.SSLError derives from socket.error
+        return 'eof' in str(exc).lower() or 'reset' in str(exc).lower()

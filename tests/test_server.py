@@ -1,0 +1,331 @@
+"""The Server's lifecycle: bind on create, serve on start, fast idempotent stop."""
+import errno
+import logging
+import socket
+import sys
+import threading
+
+import pytest
+import requests
+
+import httptestserver
+from httptestserver import ConfigurationError, Server, ServerStateError
+
+from conftest import TIMEOUT, closed_by_peer, needs_ipv6, raw_connect, \
+    read_response
+
+
+def port_is_free(port, host='127.0.0.1'):
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        return True
+    except socket.error as exc:
+        assert exc.errno == errno.EADDRINUSE
+        return False
+    finally:
+        sock.close()
+
+
+def test_creating_binds_so_connections_queue_before_start():
+    server = Server()
+    try:
+        assert not port_is_free(server.port)
+        sock = socket.create_connection(('127.0.0.1', server.port),
+                                        timeout=TIMEOUT)
+        try:
+            sock.sendall(b'GET /early HTTP/1.1\r\nHost: x\r\n\r\n')
+            server.start()
+            head, _ = read_response(sock)
+        finally:
+            sock.close()
+        assert head.startswith(b'HTTP/1.1 200 ')
+        assert server.history[0]['path'] == '/early'
+    finally:
+        server.stop()
+
+
+def test_defaults_are_loopback_and_an_os_chosen_port():
+    server = Server()
+    try:
+        assert server.host == '127.0.0.1'
+        assert 0 < server.port < 65536
+        assert server.scheme == 'http'
+        assert server.url('/x') == 'http://127.0.0.1:%d/x' % server.port
+    finally:
+        server.stop()
+
+
+def test_url_adds_the_leading_slash():
+    with httptestserver.http_server() as server:
+        assert server.url('a/b') == server.url('/a/b')
+        assert server.url() == 'http://127.0.0.1:%d/' % server.port
+
+
+def test_stop_frees_the_port_at_once(scheme):
+    server = Server(scheme=scheme).start()
+    requests.get(server.url('/'), timeout=TIMEOUT,
+                 verify=httptestserver.CA_FILE)
+    server.stop()
+    assert port_is_free(server.port)
+
+
+def test_a_stopped_port_can_be_reused_by_a_new_server():
+    first = Server().start()
+    port = first.port
+    requests.get(first.url('/'), timeout=TIMEOUT)
+    first.stop()
+    with httptestserver.http_server(port=port) as second:
+        assert second.port == port
+        assert requests.get(second.url('/'), timeout=TIMEOUT).ok
+
+
+def test_stop_twice_is_harmless():
+    server = Server().start()
+    server.stop()
+    server.stop()
+    assert not server.running
+
+
+def test_stop_before_start_is_harmless_and_frees_the_port():
+    server = Server()
+    server.stop()
+    assert port_is_free(server.port)
+
+
+def test_start_twice_raises_naming_the_server():
+    server = Server().start()
+    try:
+        with pytest.raises(ServerStateError) as info:
+            server.start()
+        assert str(server.port) in str(info.value)
+        assert 'already running' in str(info.value)
+    finally:
+        server.stop()
+
+
+def test_start_after_stop_raises():
+    server = Server().start()
+    server.stop()
+    with pytest.raises(ServerStateError) as info:
+        server.start()
+    assert 'create a new Server' in str(info.value)
+
+
+def test_repr_shows_url_and_state():
+    server = Server()
+    assert repr(server) == '<Server http://127.0.0.1:%d not started>' % \
+        server.port
+    server.start()
+    assert 'running' in repr(server)
+    server.stop()
+    assert 'stopped' in repr(server)
+
+
+def test_context_manager_starts_and_stops():
+    with Server() as server:
+        assert server.running
+        assert requests.get(server.url('/'), timeout=TIMEOUT).ok
+    assert not server.running
+    assert port_is_free(server.port)
+
+
+def test_stop_closes_idle_keep_alive_connections(server):
+    sock = raw_connect(server)
+    try:
+        sock.sendall(b'GET / HTTP/1.1\r\nHost: x\r\n\r\n')
+        read_response(sock)
+        done = threading.Event()
+        stopper = threading.Thread(target=lambda: (server.stop(),
+                                                   done.set()))
+        stopper.start()
+        assert done.wait(TIMEOUT), 'stop() blocked on an idle connection'
+        assert closed_by_peer(sock)
+    finally:
+        sock.close()
+
+
+def test_an_idle_connection_does_not_block_other_clients(server, http):
+    sock = raw_connect(server)
+    try:
+        for i in range(3):
+            assert requests.get(server.url('/%d' % i), **http).ok
+    finally:
+        sock.close()
+
+
+def test_stop_cuts_a_response_timeout_short():
+    server = Server().start()
+    server.data['response_timeout'] = 60
+    errors = []
+
+    def client():
+        try:
+            requests.get(server.url('/slow'), timeout=TIMEOUT)
+        except requests.RequestException as exc:
+            errors.append(exc)
+    thread = threading.Thread(target=client)
+    thread.start()
+    try:
+        server.wait(1, path='/slow', timeout=TIMEOUT)
+    finally:
+        server.stop(timeout=TIMEOUT)
+    thread.join(TIMEOUT)
+    assert not thread.is_alive(), 'the delayed request held stop()'
+    assert not errors  # the response was sent, just early
+
+
+def test_stop_gives_up_on_stuck_requests_and_names_them(caplog):
+    release, entered = threading.Event(), threading.Event()
+
+    def stuck(request):
+        entered.set()
+        release.wait(TIMEOUT)
+        return 200
+
+    server = Server().start()
+    server.route('/stuck', stuck)
+    thread = threading.Thread(target=lambda: _quiet_get(server.url('/stuck')))
+    thread.start()
+    try:
+        assert entered.wait(TIMEOUT)
+        with caplog.at_level(logging.WARNING, logger='httptestserver'):
+            server.stop(timeout=0.2)
+        assert 'still blocked on 1 connection' in caplog.text
+        assert '127.0.0.1' in caplog.text
+    finally:
+        release.set()
+        thread.join(TIMEOUT)
+
+
+def _quiet_get(url):
+    try:
+        requests.get(url, timeout=TIMEOUT)
+    except requests.RequestException:
+        pass
+
+
+def test_requests_are_served_concurrently(server, http):
+    """A slow request must not delay a fast one: one thread per connection."""
+    release, entered = threading.Event(), threading.Event()
+
+    def slow(request):
+        entered.set()
+        release.wait(TIMEOUT)
+        return b'slow'
+    server.route('/slow', slow)
+    server.route('/fast', body=b'fast')
+    results = []
+    thread = threading.Thread(target=lambda: results.append(
+        requests.get(server.url('/slow'), **http).text))
+    thread.start()
+    try:
+        assert entered.wait(TIMEOUT)
+        assert requests.get(server.url('/fast'), **http).text == 'fast'
+    finally:
+        release.set()
+        thread.join(TIMEOUT)
+    assert results == ['slow']
+
+
+def test_64_concurrent_clients_each_appear_once_in_history(server, http):
+    paths = ['/client/%d' % i for i in range(64)]
+    start = threading.Event()
+    failures = []
+
+    def client(path):
+        start.wait(TIMEOUT)
+        try:
+            assert requests.get(server.url(path), **http).ok
+        except Exception as exc:  # reported below
+            failures.append(exc)
+    threads = [threading.Thread(target=client, args=(p,)) for p in paths]
+    for thread in threads:
+        thread.start()
+    start.set()
+    for thread in threads:
+        thread.join(TIMEOUT)
+    assert not failures
+    assert sorted(e['path'] for e in server.history) == sorted(paths)
+
+
+@pytest.mark.parametrize('host,port,fix', [
+    (1234, None, 'host must be a string'),
+    ('127.0.0.1', -1, 'port must be an int from 0 to 65535'),
+    ('127.0.0.1', '80', 'port must be an int from 0 to 65535'),
+    ('no-such-host.invalid', None, 'cannot be resolved'),
+])
+def test_bad_arguments_name_the_argument_and_the_fix(host, port, fix):
+    with pytest.raises(ConfigurationError) as info:
+        Server(host, port)
+    assert fix in str(info.value)
+
+
+def test_bad_scheme_and_handler_are_refused():
+    with pytest.raises(ConfigurationError, match='scheme must be'):
+        Server(scheme='ftp')
+    with pytest.raises(ConfigurationError, match='handler must be'):
+        Server(handler=object)
+
+
+def test_tls_arguments_on_plain_http_are_refused():
+    with pytest.raises(ConfigurationError, match='certfile is only used '
+                                                 'with HTTPS'):
+        Server(certfile=httptestserver.SERVER_CERT_FILE)
+
+
+def test_a_port_in_use_is_reported_with_the_fix():
+    with httptestserver.http_server() as busy:
+        with pytest.raises(ConfigurationError) as info:
+            Server(port=busy.port)
+    assert 'already in use' in str(info.value)
+    assert 'port=None' in str(info.value)
+
+
+@needs_ipv6
+def test_ipv6_urls_are_bracketed():
+    with httptestserver.http_server(host='::1') as server:
+        assert server.url('/') == 'http://[::1]:%d/' % server.port
+        assert requests.get(server.url('/'), timeout=TIMEOUT).ok
+        assert server.history[0]['client_address'][0] == '::1'
+
+
+def test_wildcard_host_binds_all_but_urls_use_loopback():
+    with httptestserver.http_server(host='0.0.0.0') as server:
+        assert server.url('/').startswith('http://127.0.0.1:')
+        assert requests.get(server.url('/'), timeout=TIMEOUT).ok
+
+
+def test_requests_are_logged_through_logging_not_stderr(caplog, capfd):
+    with caplog.at_level(logging.INFO, logger='httptestserver'):
+        with httptestserver.http_server() as server:
+            requests.get(server.url('/logged'), timeout=TIMEOUT)
+    assert '/logged' in caplog.text
+    assert '/logged' not in capfd.readouterr().err
+
+
+def test_no_reverse_dns_lookup_when_binding_or_logging(monkeypatch, caplog):
+    def forbidden(*args):
+        raise AssertionError('reverse DNS lookup: %r' % (args,))
+    monkeypatch.setattr(socket, 'getfqdn', forbidden)
+    monkeypatch.setattr(socket, 'gethostbyaddr', forbidden)
+    with caplog.at_level(logging.INFO, logger='httptestserver'):
+        with httptestserver.http_server() as server:
+            assert requests.get(server.url('/'), timeout=TIMEOUT).ok
+
+
+def test_server_threads_are_daemons_so_they_never_hold_interpreter_exit():
+    server = Server().start()
+    server.data['response_timeout'] = 60
+    try:
+        thread = threading.Thread(target=lambda: _quiet_get(server.url('/')))
+        thread.daemon = True
+        thread.start()
+        server.wait(1, timeout=TIMEOUT)
+        ours = [t for t in threading.enumerate()
+                if t.name.startswith('httptestserver-%d' % server.port)]
+        assert len(ours) >= 2  # the accept loop and the connection
+        assert all(t.daemon for t in ours)
+    finally:
+        server.stop()

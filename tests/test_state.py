@@ -1,0 +1,195 @@
+"""``Server.data`` and ``Server.history``: the 0.1.0 state API."""
+import threading
+
+import pytest
+import requests
+
+from httptestserver import ConfigurationError
+
+from conftest import TIMEOUT
+
+
+def test_data_holds_the_request_fields_after_each_request(server, http):
+    requests.post(server.url('/p?q=1'), data=b'abc',
+                  headers={'X-Thing': 'yes'}, **http)
+    data = server.data
+    assert data['requestline'] == 'POST /p?q=1 HTTP/1.1'
+    assert data['command'] == 'POST'
+    assert data['path'] == '/p?q=1'
+    assert data['request_version'] == 'HTTP/1.1'
+    assert data['headers']['x-thing'] == 'yes'
+    assert data['headers']['X-THING'] == 'yes'
+    assert data['client_address'][0] == '127.0.0.1'
+    assert data['body'] == b'abc'
+
+
+def test_body_is_empty_not_stale_after_a_request_without_one(server, http):
+    requests.post(server.url('/'), data=b'first', **http)
+    requests.get(server.url('/'), **http)
+    assert server.data['body'] == b''
+    assert [e['body'] for e in server.history] == [b'first', b'']
+
+
+def test_chunked_request_body_is_read(server, http):
+    requests.post(server.url('/'), data=iter([b'ab', b'cd']), **http)
+    assert server.data['headers']['transfer-encoding'] == 'chunked'
+    assert server.data['body'] == b'abcd'
+
+
+def test_response_status_headers_and_content(server, http):
+    server.data['response_status'] = 201
+    server.data['response_headers'] = {'X-Answer': '42'}
+    server.data['response_content'] = b'made'
+    response = requests.get(server.url('/'), **http)
+    assert response.status_code == 201
+    assert response.headers['x-answer'] == '42'
+    assert response.content == b'made'
+
+
+def test_response_headers_as_pairs_repeat_names(server, http):
+    server.data['response_headers'] = [('X-Dup', 'a'), ('X-Dup', 'b')]
+    response = requests.get(server.url('/'), **http)
+    assert response.raw.headers.getlist('X-Dup') == ['a', 'b']
+
+
+def test_text_content_is_sent_utf8(server, http):
+    server.data['response_content'] = u'caf\xe9'
+    response = requests.get(server.url('/'), **http)
+    assert response.content == u'caf\xe9'.encode('utf-8')
+    assert response.headers['content-length'] == '5'
+
+
+def test_default_response_is_an_empty_200_with_content_length(server, http):
+    response = requests.get(server.url('/'), **http)
+    assert response.status_code == 200
+    assert response.content == b''
+    assert response.headers['content-length'] == '0'
+
+
+def test_settings_persist_until_changed(server, http):
+    server.data['response_status'] = 404
+    codes = [requests.get(server.url('/'), **http).status_code
+             for _ in range(3)]
+    server.data['response_status'] = 200
+    codes.append(requests.get(server.url('/'), **http).status_code)
+    assert codes == [404, 404, 404, 200]
+
+
+def test_response_clear_drops_the_settings_after_one_response(server, http):
+    server.data['response_status'] = 302
+    server.data['response_headers'] = {'Location': '/target'}
+    server.data['response_clear'] = True
+    response = requests.get(server.url('/start'), **http)
+    assert response.status_code == 200
+    assert [e['path'] for e in server.history] == ['/start', '/target']
+    assert [e['response_status'] for e in server.history] == [302, 200]
+    assert server.response_data == {}
+
+
+def test_response_reset_resets_all_data(server, http):
+    server.data['response_status'] = 500
+    server.data['mine'] = 'kept until reset'
+    server.data['response_reset'] = True
+    assert requests.get(server.url('/'), **http).status_code == 500
+    assert server.data == {}
+    assert requests.get(server.url('/'), **http).status_code == 200
+    assert len(server.history) == 2  # history is never lost
+
+
+def test_clear_and_reset_together_reset(server, http):
+    server.data['response_status'] = 500
+    server.data['mine'] = 1
+    server.data['response_clear'] = True
+    server.data['response_reset'] = True
+    requests.get(server.url('/'), **http)
+    assert 'mine' not in server.data
+
+
+def test_history_is_saved_before_the_response_is_sent(server, http):
+    server.data['response_clear'] = True
+    server.data['response_status'] = 203
+    response = requests.get(server.url('/mine'), **http)
+    # No wait needed: the entry and the clear happened before we got bytes.
+    assert server.history[-1]['path'] == '/mine'
+    assert 'response_status' not in server.data
+    assert response.status_code == 203
+
+
+def test_history_entries_hold_request_and_response(server, http):
+    server.data['response_content'] = b'hello'
+    requests.get(server.url('/h'), **http)
+    entry = server.history[0]
+    assert entry['path'] == '/h'
+    assert entry['response_status'] == 200
+    assert entry['response_content'] == b'hello'
+
+
+def test_history_is_a_read_only_snapshot(server, http):
+    requests.get(server.url('/'), **http)
+    snapshot = server.history
+    snapshot.append('junk')
+    requests.get(server.url('/'), **http)
+    assert len(server.history) == 2
+    assert len(snapshot) == 2 and snapshot[-1] == 'junk'
+
+
+def test_reset_clears_data_and_history(server, http):
+    server.data['response_status'] = 404
+    requests.get(server.url('/'), **http)
+    server.reset()
+    assert server.data == {}
+    assert server.history == []
+    assert requests.get(server.url('/'), **http).status_code == 200
+
+
+def test_response_data_lists_only_response_settings(server):
+    server.data['response_status'] = 204
+    server.data['other'] = 1
+    assert server.response_data == {'response_status': 204}
+
+
+def test_setting_headers_before_a_request_sets_response_headers(server,
+                                                                http):
+    server.data['headers'] = {'Content-Type': 'application/json'}
+    server.data['response_content'] = '{"key": "value"}'
+    assert requests.get(server.url('/'), **http).json() == {'key': 'value'}
+    # After the request, 'headers' are the request's.
+    assert 'user-agent' in server.data['headers']
+    assert server.data['response_headers'] == {
+        'Content-Type': 'application/json'}
+
+
+@pytest.mark.parametrize('key,value,hint', [
+    ('response_status', '200', 'from 100 to 999'),
+    ('response_status', 42, 'from 100 to 999'),
+    ('response_headers', 'X: y', 'dict or a list of (name, value) pairs'),
+    ('response_timeout', -1, 'number of seconds >= 0'),
+    ('response_content', 12, 'bytes, text or an iterable'),
+])
+def test_bad_settings_raise_at_once_naming_the_key(server, key, value, hint):
+    with pytest.raises(ConfigurationError) as info:
+        server.data[key] = value
+    assert key in str(info.value) and hint in str(info.value)
+
+
+def test_data_can_be_read_and_written_while_requests_run(server, http):
+    stop = threading.Event()
+    failures = []
+
+    def writer():
+        for i in range(2000):
+            if stop.is_set():
+                return
+            server.data['response_headers'] = {'X-I': str(i)}
+            list(server.data.items())
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        for _ in range(20):
+            response = requests.get(server.url('/'), **http)
+            if not response.ok or 'x-i' not in response.headers:
+                failures.append(response)
+    finally:
+        stop.set()
+        thread.join(TIMEOUT)
+    assert not failures
