@@ -357,7 +357,8 @@ class Handler(BaseHTTPServer.BaseHTTPRequestHandler, object):
             entry['response_content'] = None if response.streamed \
                 else response.body
             entry['response_timeout'] = response.delay
-        entry['route'] = route.describe() if route is not None else None
+        entry['route'] = route.describe(usage=False) if route is not None \
+            else None
         entry['unexpected'] = unexpected
         self.server._state.record(entry, route, unexpected)
 

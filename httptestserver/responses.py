@@ -334,8 +334,11 @@ class Route(object):
         self.used += 1
         return spec
 
-    def describe(self):
-        """Return a one-line description, e.g. ``GET /users (2 left)``."""
+    def describe(self, usage=True):
+        """Return a one-line description, e.g. ``GET /users (1 of 2 used)``.
+
+        ``usage=False`` leaves out the count, for a stable name.
+        """
         methods = '|'.join(sorted(self.methods)) if self.methods else 'ANY'
         if self.path is None or isinstance(self.path, six.string_types):
             path = self.path or '*'
@@ -344,7 +347,7 @@ class Route(object):
         text = '%s %s' % (methods, path)
         if self.query is not None:
             text += ' query=%r' % (self.query,)
-        if self.times is not None:
+        if usage and self.times is not None:
             text += ' (%d of %d used)' % (self.used, self.times)
         return text
 

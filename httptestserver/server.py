@@ -16,6 +16,7 @@ import os
 import select
 import socket
 import threading
+import traceback
 
 import six
 
@@ -291,22 +292,20 @@ class Server(object):
             conn.setblocking(True)
             if self.ssl_context is not None:
                 sock = self._handshake(conn, peer)
-                if sock is None:
-                    return
-            self.handler_class(sock, peer, self)
+            if sock is not None:
+                self.handler_class(sock, peer, self)
         except socket.error as exc:
             log.debug('%r: connection from %s ended: %s', self, peer, exc)
         except Exception as exc:  # a bug in a handler's setup/finish
-            import traceback
             self._state.add_error(('connection from %s' % (peer,), exc,
                                    traceback.format_exc()))
         finally:
             with self._lock:
                 self._connections.pop(conn, None)
                 self._connections.pop(sock, None)
-            _close(sock)
-            if sock is not conn:
-                _close(conn)
+            for each in (sock, conn):
+                if each is not None:
+                    _close(each)
 
     def _handshake(self, conn, peer):
         """Return the TLS socket for *conn*, or None if the client failed."""

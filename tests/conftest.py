@@ -14,6 +14,14 @@ pytest_plugins = ["pytester"]
 TIMEOUT = 10
 
 
+def pytest_configure(config):
+    # A thread that dies with an exception is a bug here, never noise.
+    if hasattr(pytest, 'PytestUnhandledThreadExceptionWarning'):
+        config.addinivalue_line(
+            'filterwarnings',
+            'error::pytest.PytestUnhandledThreadExceptionWarning')
+
+
 def _has_ipv6():
     if not socket.has_ipv6:
         return False

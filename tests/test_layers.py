@@ -1,0 +1,81 @@
+"""The package's shape: imports only go down; a small public surface."""
+import ast
+import os
+
+import httptestserver
+
+PACKAGE = os.path.dirname(httptestserver.__file__)
+
+#: Lower layers first; a module may import only from layers below its own.
+LAYERS = [
+    {'errors', '_compat'},
+    {'headers', 'parsing', 'tls'},
+    {'responses'},
+    {'state'},
+    {'handler'},
+    {'server'},
+    {'helpers'},
+    {'mixins', '__main__'},
+    {'__init__'},
+]
+
+
+def layer_of(module):
+    for index, layer in enumerate(LAYERS):
+        if module in layer:
+            return index
+    raise AssertionError('module %r is in no layer: add it to LAYERS'
+                         % module)
+
+
+def package_imports(path):
+    tree = ast.parse(open(path).read())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            if node.module:
+                yield node.module.split('.')[0]
+            else:  # from . import tls
+                for alias in node.names:
+                    yield alias.name
+        elif isinstance(node, ast.ImportFrom) and node.module and \
+                node.module.startswith('httptestserver'):
+            yield node.module.split('.')[1] if '.' in node.module else None
+
+
+def modules():
+    return sorted(name[:-3] for name in os.listdir(PACKAGE)
+                  if name.endswith('.py'))
+
+
+def test_imports_only_go_down():
+    for module in modules():
+        for imported in package_imports(os.path.join(PACKAGE,
+                                                     module + '.py')):
+            assert imported is not None, '%s imports the package' % module
+            assert layer_of(imported) < layer_of(module), \
+                '%s imports %s, which is not below it' % (module, imported)
+
+
+def test_no_module_shadows_a_stdlib_module():
+    for forbidden in ('ssl', 'http', 'unittest', 'socket', 'json', 'select',
+                      'exceptions', 'types', 'logging', 'test'):
+        assert forbidden not in modules()
+
+
+def test_only_the_public_names_are_exported():
+    for name in httptestserver.__all__:
+        assert hasattr(httptestserver, name), name
+    assert 'Server' in httptestserver.__all__
+    assert len(httptestserver.__all__) <= 25
+
+
+def test_nothing_in_the_package_imports_pytest():
+    for module in modules():
+        source = open(os.path.join(PACKAGE, module + '.py')).read()
+        assert 'import pytest' not in source, module
+
+
+def test_the_seed_documents_handler_in_the_server_module():
+    from httptestserver.server import Handler, Server
+    assert Handler is httptestserver.Handler
+    assert Server is httptestserver.Server

@@ -1,0 +1,85 @@
+"""``python -m httptestserver``: prints its URL, serves, stops on Ctrl-C."""
+import os
+import signal
+import subprocess
+import sys
+import threading
+
+import pytest
+import requests
+
+import httptestserver
+
+from conftest import TIMEOUT
+
+
+def run_cli(*args):
+    env = dict(os.environ)
+    env['PYTHONUNBUFFERED'] = '1'
+    return subprocess.Popen(
+        [sys.executable, '-m', 'httptestserver'] + list(args),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+
+
+def read_line(stream, timeout=TIMEOUT):
+    """Read one line from *stream* in a thread, bounded by *timeout*."""
+    lines = []
+    reader = threading.Thread(target=lambda: lines.append(stream.readline()))
+    reader.daemon = True
+    reader.start()
+    reader.join(timeout)
+    assert lines, 'no line within %ss' % timeout
+    return lines[0].decode('utf-8')
+
+
+def finish(process, sig=signal.SIGINT):
+    """Send *sig* and wait for the exit; return (code, stdout, stderr)."""
+    process.send_signal(sig)
+    return wait_exit(process)
+
+
+@pytest.mark.parametrize('sig', [signal.SIGINT, signal.SIGTERM])
+def test_prints_its_url_serves_and_stops_cleanly(sig):
+    process = run_cli()
+    try:
+        line = read_line(process.stdout)
+        assert line.startswith('Serving on http://127.0.0.1:')
+        url = line.split()[-1]
+        assert requests.get(url + 'hello', timeout=TIMEOUT).ok
+    finally:
+        code, out, err = finish(process, sig)
+    assert code == 0
+    assert 'Stopped.' in out
+    assert 'GET /hello' in err  # requests are logged to stderr
+
+
+def test_https_prints_the_ca_to_trust():
+    process = run_cli('--https', '--port', '0')
+    try:
+        url = read_line(process.stdout).split()[-1]
+        assert url.startswith('https://127.0.0.1:')
+        ca_line = read_line(process.stdout)
+        assert ca_line.strip() == 'Trust the test CA: %s' % \
+            httptestserver.CA_FILE
+        assert requests.get(url, timeout=TIMEOUT,
+                            verify=httptestserver.CA_FILE).ok
+    finally:
+        assert finish(process)[0] == 0
+
+
+def test_a_busy_port_is_a_clear_error():
+    with httptestserver.http_server() as busy:
+        process = run_cli('--port', str(busy.port))
+        code, out, err = wait_exit(process)
+    assert code == 2
+    assert 'already in use' in err
+
+
+def wait_exit(process):
+    timer = threading.Timer(TIMEOUT, process.kill)
+    timer.start()
+    try:
+        out, err = process.communicate()
+    finally:
+        timer.cancel()
+    return process.returncode, out.decode('utf-8'), err.decode('utf-8')

@@ -1,0 +1,168 @@
+"""Waiting for requests, asserting on them, and failures that reach the test."""
+import threading
+
+import pytest
+import requests
+
+from httptestserver import Handler, HandlerError, Server, \
+    VerificationError, WaitTimeout, http_server
+
+from conftest import TIMEOUT
+
+
+def _get_later(url, go, **kws):
+    def run():
+        go.wait(TIMEOUT)
+        try:
+            requests.get(url, **kws)
+        except requests.RequestException:
+            pass
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+def test_wait_returns_as_soon_as_the_requests_arrive(server, http):
+    go = threading.Event()
+    threads = [_get_later(server.url('/w%d' % i), go, **http)
+               for i in range(3)]
+    go.set()
+    try:
+        entries = server.wait(3, timeout=TIMEOUT)
+    finally:
+        for thread in threads:
+            thread.join(TIMEOUT)
+    assert sorted(e['path'] for e in entries) == ['/w0', '/w1', '/w2']
+
+
+def test_wait_filters_by_method_and_path(server, http):
+    requests.get(server.url('/a'), **http)
+    requests.post(server.url('/b'), **http)
+    assert [e['path'] for e in server.wait(1, method='POST')] == ['/b']
+    assert [e['method'] for e in server.wait(path='/a')] == ['GET']
+
+
+def test_wait_timeout_lists_what_did_arrive(server, http):
+    requests.get(server.url('/got'), **http)
+    with pytest.raises(WaitTimeout) as info:
+        server.wait(2, path='/wanted', timeout=0.05)
+    message = str(info.value)
+    assert 'expected 2 request(s) matching /wanted within 0.1s, saw 0' \
+        in message
+    assert 'GET /got' in message
+
+
+def test_wait_timeout_with_no_requests_names_the_url(server):
+    with pytest.raises(WaitTimeout) as info:
+        server.wait(timeout=0.01)
+    assert 'is the client using %s' % server.url('') in str(info.value)
+
+
+def test_wait_timeout_is_an_assertion_error(server):
+    with pytest.raises(AssertionError):
+        server.wait(timeout=0)
+
+
+def test_assert_requested_at_least_once_and_exactly(server, http):
+    for _ in range(2):
+        requests.get(server.url('/twice?x=1'), **http)
+    assert len(server.assert_requested('/twice')) == 2
+    server.assert_requested('/twice', method='GET', times=2)
+    server.assert_requested('/twice', query={'x': '1'})
+    with pytest.raises(VerificationError) as info:
+        server.assert_requested('/twice', times=3)
+    assert 'expected requests matching /twice 3 time(s), got 2' in \
+        str(info.value)
+
+
+def test_assert_requested_shows_the_closest_requests(server, http):
+    requests.get(server.url('/users/1'), **http)
+    requests.get(server.url('/orders'), **http)
+    with pytest.raises(VerificationError) as info:
+        server.assert_requested('/users/2', method='GET')
+    message = str(info.value)
+    assert 'closest seen: GET /users/1' in message
+
+
+def test_assert_no_unexpected(server, http):
+    server.route('/ok')
+    requests.get(server.url('/ok'), **http)
+    server.assert_no_unexpected()
+    requests.get(server.url('/typo'), **http)
+    with pytest.raises(VerificationError) as info:
+        server.assert_no_unexpected()
+    assert 'GET /typo' in str(info.value) and 'ANY /ok' in str(info.value)
+    server.reset()
+
+
+class Broken(Handler):
+    def handle_request(self):
+        raise KeyError('missing-thing')
+
+
+def test_a_handler_exception_is_a_500_and_raised_by_check():
+    with Server(handler=Broken) as server:
+        response = requests.get(server.url('/x'), timeout=TIMEOUT)
+        assert response.status_code == 500
+        assert 'missing-thing' in response.text
+        assert len(server.history) == 1
+        assert server.history[0]['response_status'] == 500
+        with pytest.raises(HandlerError) as info:
+            server.check()
+        assert "KeyError: 'missing-thing'" in str(info.value)
+        assert 'GET /x HTTP/1.1' in str(info.value)
+        assert isinstance(info.value.errors[0][1], KeyError)
+        server.check()  # forgotten once raised
+
+
+def test_a_callable_route_exception_is_raised_by_check(server, http):
+    def explode(request):
+        raise ValueError('bad route code')
+    server.route('/e', explode)
+    assert requests.get(server.url('/e'), **http).status_code == 500
+    assert requests.get(server.url('/e'), **http).status_code == 500
+    with pytest.raises(HandlerError) as info:
+        server.check()
+    assert '2 error(s)' in str(info.value)
+    assert 'bad route code' in str(info.value)
+
+
+def test_the_server_keeps_serving_after_a_handler_error(server, http):
+    server.route('/e', lambda request: 1 / 0)
+    server.route('/fine', body=b'ok')
+    requests.get(server.url('/e'), **http)
+    assert requests.get(server.url('/fine'), **http).content == b'ok'
+    with pytest.raises(HandlerError):
+        server.check()
+
+
+def test_context_manager_exit_raises_server_side_errors():
+    with pytest.raises(HandlerError):
+        with http_server(handler=Broken) as server:
+            requests.get(server.url('/'), timeout=TIMEOUT)
+
+
+def test_context_manager_exit_keeps_the_block_exception_first():
+    with pytest.raises(ZeroDivisionError):
+        with http_server(handler=Broken) as server:
+            requests.get(server.url('/'), timeout=TIMEOUT)
+            1 / 0
+
+
+def test_check_reports_unexpected_requests(server, http):
+    server.route('/known')
+    requests.get(server.url('/nope'), **http)
+    with pytest.raises(VerificationError) as info:
+        server.check()
+    assert 'GET /nope' in str(info.value)
+    server.check()
+
+
+def test_route_calls_record_the_requests_it_answered(server, http):
+    route = server.route('/r', responses=[201, 202])
+    requests.get(server.url('/r?n=1'), **http)
+    requests.get(server.url('/r?n=2'), **http)
+    assert [c['query'] for c in route.calls] == [{'n': ['1']},
+                                                 {'n': ['2']}]
+    assert [c['response_status'] for c in route.calls] == [201, 202]
+    assert [e['route'] for e in server.history] == ['ANY /r'] * 2
