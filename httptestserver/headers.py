@@ -100,7 +100,7 @@ class Headers(collections_abc.MutableMapping):
         result = self.__eq__(other)
         return result if result is NotImplemented else not result
 
-    __hash__ = None
+    __hash__ = None  # type: ignore[assignment]  # mutable: unhashable
 
     def copy(self):
         return Headers(self._items)

@@ -9,6 +9,11 @@ from .helpers import start_server, start_ssl_server
 
 __all__ = ['HttpServerTest', 'HttpsServerTest']
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any, Dict, Optional  # noqa: F401
+    from .server import Server  # noqa: F401
+
 
 class HttpServerTest(object):
     """Mixin that includes a working HTTP server as ``self.server``.
@@ -27,10 +32,10 @@ class HttpServerTest(object):
     <httptestserver.Server.check>` raises what went wrong server-side.
     """
 
-    options = {}
-    server_options = {}
-    server = None
-    default_url = None
+    options = {}  # type: Dict[str, Any]
+    server_options = {}  # type: Dict[str, Any]
+    server = None  # type: Optional[Server]
+    default_url = None  # type: Optional[str]
     _start = staticmethod(start_server)
 
     @classmethod

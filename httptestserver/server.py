@@ -70,7 +70,7 @@ class Server(object):
         self._lock = threading.Lock()
         self._started = self._stopped = self._stopping = False
         self._stop_event = threading.Event()
-        self._connections = {}  # socket -> [idle flag, thread, peer]
+        self._connections = {}  # type: Dict[Any, List[Any]]  # socket -> [idle flag, thread, peer]
         self._thread = None
         self._sock = None
         self.ssl_context = None
@@ -283,7 +283,10 @@ class Server(object):
                 if self._stopping:
                     conn.close()
                     return
-                self._connections[conn] = [False, thread, peer]
+                # New connections count as idle until a request arrives
+                # (Go's StateNew): stop() closes them rather than waiting
+                # for a client that may never speak, TLS handshake included.
+                self._connections[conn] = [True, thread, peer]
             thread.start()
 
     def _serve_connection(self, conn, peer):
@@ -341,13 +344,15 @@ class Server(object):
             sock.do_handshake()
         except (socket.error, ValueError) as exc:
             log.info('%r: TLS handshake with %s failed: %s', self, peer, exc)
+            with self._lock:
+                self._connections.pop(sock, None)
             _close(sock)
             return None
         sock._httptestserver_tls = tls.connection_info(sock)
         return sock
 
     def _set_idle(self, sock, idle):
-        """Mark *sock* idle (between requests) or busy; for stop()."""
+        """Mark *sock* idle (no request under way) or busy; for stop()."""
         with self._lock:
             entry = self._connections.get(sock)
             if entry is not None:
