@@ -5,12 +5,9 @@ imports it from here instead of testing versions itself.  Bottom layer: it
 imports nothing from the package.
 """
 import sys
-import threading
 import time
 
-import six
-
-__all__ = ['PY2', 'monotonic', 'wait_for', 'text_to_native', 'to_bytes']
+__all__ = ['PY2', 'monotonic', 'wait_for']
 
 PY2 = sys.version_info[0] == 2
 
@@ -45,23 +42,3 @@ def wait_for(condition, predicate, timeout):
         result = predicate()
     return result
 
-
-def text_to_native(value, encoding='latin-1'):
-    """Return *value* (bytes or text) as the native ``str`` type."""
-    if isinstance(value, str):
-        return value
-    if PY2:  # Python 2: native str is bytes.
-        return value.encode('utf-8')
-    return value.decode(encoding)
-
-
-def to_bytes(value, encoding='utf-8'):
-    """Return *value* as bytes, encoding text with *encoding*."""
-    if isinstance(value, bytes):
-        return value
-    if isinstance(value, six.text_type):
-        return value.encode(encoding)
-    raise TypeError('expected bytes or text, got %s' % type(value).__name__)
-
-
-Event = threading.Event

@@ -41,6 +41,13 @@ class _ClientGone(Exception):
     """The client closed or stalled mid-request: nothing to answer."""
 
 
+def _tokens(value):
+    """Return the comma-separated tokens of a header value, lower-cased."""
+    if not value:
+        return ()
+    return [token.strip().lower() for token in value.split(',')]
+
+
 def _wire(value):
     """Return a header name or value as bytes for the wire."""
     if isinstance(value, bytes):
@@ -109,6 +116,9 @@ class Handler(BaseHTTPServer.BaseHTTPRequestHandler, object):
         server._set_idle(self.request, True)
         try:
             self.raw_requestline = self.rfile.readline(self.max_line + 1)
+            if self.raw_requestline in (b'\r\n', b'\n'):
+                # RFC 9112 section 2.2: ignore an empty line before it.
+                self.raw_requestline = self.rfile.readline(self.max_line + 1)
         except (socket.error, ValueError):
             self.raw_requestline = b''
         finally:
@@ -138,8 +148,24 @@ class Handler(BaseHTTPServer.BaseHTTPRequestHandler, object):
             self.handle_request
         try:
             handler()
+        except socket.error as exc:
+            if not self._response_started:
+                self._fail(exc)
+            else:  # the client went away mid-response: not a handler bug
+                log.debug('client gone while answering %r: %s',
+                          self.requestline, exc)
+                self.close_connection = True
+                self.save_history()
         except Exception as exc:
             self._fail(exc)
+        if not self._response_started:
+            # A custom handler that answered nothing: like Go, send an empty
+            # 200 rather than leave the client hanging.
+            self.response = Response(200)
+            try:
+                self.send(self.response)
+            except socket.error:
+                self.close_connection = True
         if not self._history_saved:
             self.save_history()
         try:
@@ -173,6 +199,7 @@ class Handler(BaseHTTPServer.BaseHTTPRequestHandler, object):
             command, target, version
         self.close_connection = minor < 1
         items = []
+        lines = 0
         while True:
             raw = self.rfile.readline(self.max_line + 1)
             if len(raw) > self.max_line:
@@ -182,7 +209,8 @@ class Handler(BaseHTTPServer.BaseHTTPRequestHandler, object):
                 break
             if not raw:
                 raise _ClientGone()
-            if len(items) >= self.max_headers:
+            lines += 1  # folded continuation lines count too
+            if lines > self.max_headers:
                 raise _BadRequest(431, 'More than %d header lines.'
                                   % self.max_headers)
             text = self._native(raw).rstrip('\r\n')
@@ -197,11 +225,15 @@ class Handler(BaseHTTPServer.BaseHTTPRequestHandler, object):
                 raise _BadRequest(400, 'Bad header line %r.' % text[:80])
             items.append((name, value.strip()))
         self.headers = Headers(items)
-        connection = self.headers.get('Connection', '').lower()
+        connection = _tokens(self.headers.get('Connection'))
         if 'close' in connection:
             self.close_connection = True
         elif 'keep-alive' in connection:
             self.close_connection = False
+        if minor >= 1 and len(self.headers.get_all('Host') or []) != 1:
+            # RFC 9112 section 3.2: a server MUST answer 400 (as Go does).
+            raise _BadRequest(400, 'An HTTP/1.1 request needs exactly one '
+                                   'Host header.')
 
     def _read_body(self):
         headers = self.headers
@@ -375,6 +407,7 @@ class Handler(BaseHTTPServer.BaseHTTPRequestHandler, object):
     def send_response(self, code, message=None):
         """Start a response by hand (for subclasses); see the stdlib."""
         self._response_started = True
+        self.save_history()
         super(Handler, self).send_response(code, message)
 
     def send(self, response):
@@ -384,6 +417,9 @@ class Handler(BaseHTTPServer.BaseHTTPRequestHandler, object):
         encoding for a streamed body) unless given; sends no body for HEAD,
         1xx, 204 and 304; honours ``Connection: close`` both ways.
         """
+        if self.response is None:
+            self.response = response
+        self.save_history()
         status = response.status
         headers = Headers(response.headers)
         bodiless = status < 200 or status in (204, 304)
@@ -396,7 +432,7 @@ class Handler(BaseHTTPServer.BaseHTTPRequestHandler, object):
             headers['Server'] = self.server_version
         if not bodiless:
             if response.streamed:
-                if 'chunked' in headers.get('Transfer-Encoding', '').lower():
+                if 'chunked' in _tokens(headers.get('Transfer-Encoding')):
                     chunked = True
                 elif 'Content-Length' not in headers:
                     if self.request_version == 'HTTP/1.0':
@@ -404,9 +440,13 @@ class Handler(BaseHTTPServer.BaseHTTPRequestHandler, object):
                     else:
                         headers['Transfer-Encoding'] = 'chunked'
                         chunked = True
+            elif 'chunked' in _tokens(headers.get('Transfer-Encoding')):
+                chunked = True
+                body = (b'%x\r\n' % len(body) + body + b'\r\n'
+                        if body else b'') + b'0\r\n\r\n'
             elif 'Content-Length' not in headers:
                 headers['Content-Length'] = str(len(body))
-        if 'close' in headers.get('Connection', '').lower() \
+        if 'close' in _tokens(headers.get('Connection')) \
                 or self.server._stopping:
             self.close_connection = True
         if 'Connection' not in headers:

@@ -15,6 +15,7 @@ import logging
 import os
 import select
 import socket
+import ssl
 import threading
 import traceback
 
@@ -629,6 +630,14 @@ def _shutdown(sock):
 
 
 def _close(sock):
+    if isinstance(sock, ssl.SSLSocket):
+        # RFC 8446 section 6.1: send close_notify; do not wait for the
+        # peer's (timeout 0: the second SSL_shutdown gives up at once).
+        try:
+            sock.settimeout(0)
+            sock.unwrap()
+        except (socket.error, ValueError):
+            pass
     try:
         sock.close()
     except socket.error:
