@@ -41,4 +41,3 @@ def wait_for(condition, predicate, timeout):
             condition.wait(remaining)
         result = predicate()
     return result
-

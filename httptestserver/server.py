@@ -27,7 +27,7 @@ from .errors import ConfigurationError, HandlerError, ServerStateError, \
     VerificationError, WaitTimeout
 from .handler import Handler
 from .responses import Route
-from .state import RESPONSE_SETTINGS, State, make_route
+from .state import State, make_route
 
 __all__ = ['Server', 'Handler']
 

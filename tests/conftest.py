@@ -2,6 +2,7 @@
 
 Every client call in the suite has a timeout; ``TIMEOUT`` is the one to use.
 """
+import shutil
 import socket
 
 import pytest
@@ -20,6 +21,14 @@ def pytest_configure(config):
         config.addinivalue_line(
             'filterwarnings',
             'error::pytest.PytestUnhandledThreadExceptionWarning')
+
+
+def which(name):
+    """Return the path of the program *name*, or None."""
+    find = getattr(shutil, 'which', None)
+    if find is None:  # Python 2
+        from distutils.spawn import find_executable as find
+    return find(name)
 
 
 def _has_ipv6():

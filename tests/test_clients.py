@@ -13,7 +13,6 @@ only there so this one stays valid Python 2.7).
 """
 import json
 import re
-import shutil
 import socket
 import ssl
 import subprocess
@@ -33,7 +32,7 @@ from urllib3.util.retry import Retry
 
 from httptestserver import CA_FILE, Server
 
-from conftest import TIMEOUT, needs_ipv6
+from conftest import TIMEOUT, needs_ipv6, which
 
 PY38 = sys.version_info >= (3, 8)
 needs_py38 = pytest.mark.skipif(
@@ -49,14 +48,7 @@ TLS_VERSIONS = ('TLSv1.2', 'TLSv1.3')
 THREADS = 64
 
 
-def _which(name):
-    which = getattr(shutil, 'which', None)
-    if which is None:  # Python 2
-        from distutils.spawn import find_executable as which
-    return which(name)
-
-
-CURL = _which('curl')
+CURL = which('curl')
 needs_curl = pytest.mark.skipif(CURL is None, reason='no curl command')
 
 
@@ -742,8 +734,8 @@ def test_curl_without_the_ca_fails_verification(tls_server):
 @needs_ipv6
 def test_requests_reach_a_server_on_ipv6_loopback(scheme):
     with Server(host='::1', scheme=scheme) as server:
-        assert server.url('/six') == '%s://[::1]:%d/six' % (scheme,
-                                                              server.port)
+        expected = '%s://[::1]:%d/six' % (scheme, server.port)
+        assert server.url('/six') == expected
         response = requests.get('%s://[::1]:%d/six' % (scheme, server.port),
                                 verify=CA_FILE, timeout=TIMEOUT)
 

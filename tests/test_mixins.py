@@ -3,7 +3,6 @@ import socket
 import textwrap
 import unittest
 
-import pytest
 import requests
 
 import httptestserver

@@ -2,7 +2,6 @@
 import errno
 import logging
 import socket
-import sys
 import threading
 
 import pytest

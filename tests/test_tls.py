@@ -9,7 +9,6 @@ use the openssl command and are skipped without it.
 
 import calendar
 import os
-import shutil
 import socket
 import ssl
 import subprocess
@@ -23,6 +22,8 @@ from six.moves.urllib.request import HTTPSHandler, ProxyHandler, build_opener
 from httptestserver import tls
 from httptestserver.errors import CertificateError, ConfigurationError
 
+from conftest import needs_ipv6, which
+
 TIMEOUT = 10.0
 YEAR = 365 * 24 * 3600
 MAKE_CERTS = os.path.join(tls.CERTS_DIR, 'make-certs.sh')
@@ -32,31 +33,9 @@ BUNDLED_CERTIFICATES = [tls.CA_FILE, tls.SERVER_CERT_FILE, SERVER_CRT,
                         tls.CLIENT_CERT_FILE, CLIENT_CRT]
 
 
-def _which(name):
-    which = getattr(shutil, 'which', None)
-    if which is None:  # Python 2
-        from distutils.spawn import find_executable as which
-    return which(name)
-
-
-OPENSSL = _which('openssl')
-needs_openssl = pytest.mark.skipif(OPENSSL is None, reason='no openssl command')
-
-
-def _has_ipv6_loopback():
-    if not socket.has_ipv6:
-        return False
-    probe = socket.socket(socket.AF_INET6)
-    try:
-        probe.bind(('::1', 0))
-        return True
-    except socket.error:
-        return False
-    finally:
-        probe.close()
-
-
-needs_ipv6 = pytest.mark.skipif(not _has_ipv6_loopback(), reason='no ::1')
+OPENSSL = which('openssl')
+needs_openssl = pytest.mark.skipif(OPENSSL is None,
+                                   reason='no openssl command')
 
 
 def openssl(*args):
