@@ -81,9 +81,11 @@ class Handler(BaseHTTPServer.BaseHTTPRequestHandler, object):
     #: Seconds a connection may stay silent before the server drops it.
     timeout = 30
     disable_nagle_algorithm = True
-    #: Limits on what a request may send.
+    #: Longest request line or header line, in bytes (else 414 / 431).
     max_line = 65536
+    #: Most header lines, folded ones included (else 431).
     max_headers = 100
+    #: Largest request body, in bytes (else 413).
     max_body = 64 * 1024 * 1024
 
     #: The recorded request being handled (a dict), see the docs for keys.

@@ -41,7 +41,14 @@ _WILDCARDS = {'': '127.0.0.1', '0.0.0.0': '127.0.0.1', '::': '::1'}
 _RETRY_ERRNOS = (errno.EAGAIN, errno.EWOULDBLOCK, errno.EINTR,
                  errno.ECONNABORTED, errno.EPROTO)
 _RESOURCE_ERRNOS = (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM)
-_NOT_SET = object()
+
+
+class _NotSet(object):
+    def __repr__(self):
+        return '<not set>'
+
+
+_NOT_SET = _NotSet()
 
 
 class Server(object):
@@ -304,12 +311,12 @@ class Server(object):
             self._state.add_error(('connection from %s' % (peer,), exc,
                                    traceback.format_exc()))
         finally:
-            with self._lock:
-                self._connections.pop(conn, None)
-                self._connections.pop(sock, None)
             for each in (sock, conn):
                 if each is not None:
                     _close(each)
+            with self._lock:
+                self._connections.pop(conn, None)
+                self._connections.pop(sock, None)
 
     def _handshake(self, conn, peer):
         """Return the TLS socket for *conn*, or None if the client failed."""
@@ -388,8 +395,8 @@ class Server(object):
     def reset(self):
         """Resets all server data in ``data``.
 
-        Also forgets history, routes, unexpected requests and recorded
-        errors.  Thread-safe.
+        Also forgets history, routes, :attr:`unmatched_response`, unexpected
+        requests and recorded errors.  Thread-safe.
         """
         self._state.reset()
 

@@ -260,6 +260,7 @@ class State(object):
         """Forget settings, request fields, routes, history and failures."""
         with self.lock:
             dict.clear(self.data)
+            self.unmatched_response = None
             del self._history[:]
             del self._routes[:]
             del self._errors[:]

@@ -232,3 +232,11 @@ def test_json_body_round_trips(server, http):
     server.route('/doc', json=document)
     assert json.loads(requests.get(server.url('/doc'), **http).text) == \
         document
+
+
+def test_reset_forgets_the_unmatched_response(server, http):
+    server.unmatched_response = 404
+    server.reset()
+    server.route('/known')
+    assert requests.get(server.url('/other'), **http).status_code == 500
+    server.reset()
