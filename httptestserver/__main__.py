@@ -44,19 +44,19 @@ def main(argv=None):
     except Exception as exc:
         parser.exit(2, 'error: %s\n' % exc)
     done = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    # Our own handlers: a shell starts background jobs with SIGINT ignored,
+    # and a KeyboardInterrupt could land inside stop().
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: done.set())
     with server:
         sys.stdout.write('Serving on %s\n' % server.url('/'))
         if server.ca_file:
             sys.stdout.write('Trust the test CA: %s\n' % server.ca_file)
         sys.stdout.write('Press Ctrl-C to stop.\n')
         sys.stdout.flush()
-        try:
-            while not done.is_set():
-                # Python 2: a wait without timeout ignores Ctrl-C.
-                done.wait(1.0)
-        except KeyboardInterrupt:
-            pass
+        while not done.is_set():
+            # Python 2: a wait without timeout ignores signals.
+            done.wait(0.5)
     sys.stdout.write('Stopped.\n')
     return 0
 
