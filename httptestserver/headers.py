@@ -3,6 +3,7 @@
 :class:`Headers` is what the server records for every request and what it
 sends back; it never touches a socket.  Bottom layer: imports only ``_compat``.
 """
+import six
 from six.moves import collections_abc
 
 __all__ = ['Headers']
@@ -73,7 +74,7 @@ class Headers(collections_abc.MutableMapping):
         self._items = kept
 
     def __contains__(self, name):
-        if not isinstance(name, str):
+        if not isinstance(name, six.string_types):
             return False
         key = name.lower()
         return any(n.lower() == key for n, _ in self._items)

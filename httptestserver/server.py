@@ -493,6 +493,16 @@ class Server(object):
         matching history entries.  Raises :class:`WaitTimeout` after
         *timeout* seconds, listing what did arrive.  Thread-safe.
         """
+        if isinstance(count, bool) or not isinstance(
+                count, six.integer_types) or count < 0:
+            raise ConfigurationError('count must be a whole number >= 0, got '
+                                     '%r' % (count,))
+        if timeout is not None and (isinstance(timeout, bool) or not
+                                    isinstance(timeout, (six.integer_types,
+                                                         float))):
+            raise ConfigurationError('timeout must be a number of seconds or '
+                                     'None (wait forever), got %r'
+                                     % (timeout,))
         matcher = _matcher(path, method)
         ok, found = self._state.wait(count, matcher.matches, timeout)
         if not ok:

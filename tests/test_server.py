@@ -2,6 +2,7 @@
 import errno
 import logging
 import socket
+import sys
 import threading
 
 import pytest
@@ -328,3 +329,37 @@ def test_server_threads_are_daemons_so_they_never_hold_interpreter_exit():
         assert all(t.daemon for t in ours)
     finally:
         server.stop()
+
+
+EXIT_WITH_A_DELAYED_REQUEST = '''
+import sys, threading, requests, httptestserver
+server = httptestserver.start_server()
+server.data['response_timeout'] = 60
+def client():
+    try:
+        requests.get(server.url('/slow'), timeout=120)
+    except Exception:
+        pass
+thread = threading.Thread(target=client)
+thread.daemon = True
+thread.start()
+server.wait(1, timeout=%d)
+sys.stdout.write('recorded\\n')
+sys.stdout.flush()
+# exit without stop(): the server's threads must not hold the interpreter
+'''
+
+
+def test_a_delayed_response_does_not_hold_interpreter_exit():
+    import subprocess
+    process = subprocess.Popen(
+        [sys.executable, '-c', EXIT_WITH_A_DELAYED_REQUEST % TIMEOUT],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    timer = threading.Timer(TIMEOUT * 2, process.kill)
+    timer.start()
+    try:
+        out, err = process.communicate()
+    finally:
+        timer.cancel()
+    assert process.returncode == 0, err
+    assert out.strip() == b'recorded'

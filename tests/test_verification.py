@@ -166,3 +166,15 @@ def test_route_calls_record_the_requests_it_answered(server, http):
                                                  {'n': ['2']}]
     assert [c['response_status'] for c in route.calls] == [201, 202]
     assert [e['route'] for e in server.history] == ['ANY /r'] * 2
+
+
+@pytest.mark.parametrize('kws,fix', [
+    ({'count': '2'}, 'count must be a whole number'),
+    ({'count': -1}, 'count must be a whole number'),
+    ({'timeout': '5'}, 'timeout must be a number of seconds'),
+])
+def test_wait_refuses_bad_arguments_naming_them(server, kws, fix):
+    from httptestserver import ConfigurationError
+    with pytest.raises(ConfigurationError) as info:
+        server.wait(**kws)
+    assert fix in str(info.value)
