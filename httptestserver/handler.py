@@ -110,7 +110,8 @@ class Handler(BaseHTTPServer.BaseHTTPRequestHandler, object):
         self.command = self.path = self.requestline = ''
         self.request_version = 'HTTP/1.1'
         self.headers = Headers()
-        self._settings = {}
+        self._settings = None
+        self._manual = None
         self._history_saved = False
         self._response_started = False
         self._continued = False
@@ -129,6 +130,9 @@ class Handler(BaseHTTPServer.BaseHTTPRequestHandler, object):
             self.close_connection = True
             return
         started = time.time()
+        # Which reset() era this request belongs to: if the test resets the
+        # server before the request is answered, its record is dropped.
+        self._generation = server._state.generation
         try:
             if len(self.raw_requestline) > self.max_line:
                 self.requestline = self._native(
@@ -149,6 +153,7 @@ class Handler(BaseHTTPServer.BaseHTTPRequestHandler, object):
         handler = getattr(self, 'do_' + self.command, None) or \
             self.handle_request
         try:
+            self.update_state()
             handler()
         except socket.error as exc:
             if not self._response_started:
@@ -176,7 +181,7 @@ class Handler(BaseHTTPServer.BaseHTTPRequestHandler, object):
             self.close_connection = True
 
     def _native(self, raw):
-        return raw if PY2 else raw.decode('latin-1')
+        return raw if PY2 else raw.decode('latin-1')  # Python 2: bytes
 
     def _read_head(self):
         line = self._native(self.raw_requestline).rstrip('\r\n')
@@ -368,8 +373,12 @@ class Handler(BaseHTTPServer.BaseHTTPRequestHandler, object):
 
         Copies this request's fields into ``Server.data`` and returns the
         ``response_*`` settings in force, read atomically with the update.
+        Done for every request before ``handle_request`` or ``do_<METHOD>``
+        runs; calling it again returns the same settings.
         """
-        self._settings = self.server._state.begin(self.state)
+        if self._settings is None:
+            self._settings = self.server._state.begin(self.state,
+                                                      self._generation)
         return self._settings
 
     def save_history(self, route=None, unexpected=False):
@@ -394,7 +403,7 @@ class Handler(BaseHTTPServer.BaseHTTPRequestHandler, object):
         entry['route'] = route.describe(usage=False) if route is not None \
             else None
         entry['unexpected'] = unexpected
-        self.server._state.record(entry, route, unexpected)
+        self.server._state.record(entry, route, unexpected, self._generation)
 
     def _unmatched(self):
         store = self.server._state
@@ -407,10 +416,40 @@ class Handler(BaseHTTPServer.BaseHTTPRequestHandler, object):
                         text.encode('utf-8'))
 
     def send_response(self, code, message=None):
-        """Start a response by hand (for subclasses); see the stdlib."""
+        """Start a response by hand, the standard library's way.
+
+        For subclasses that answer with ``send_response()``,
+        ``send_header()``, ``end_headers()`` and ``wfile.write()``: the
+        request is recorded first, and a response whose headers give neither
+        ``Content-Length`` nor chunked ``Transfer-Encoding`` is sent with
+        ``Connection: close``, so its body ends where the connection does
+        instead of leaving a keep-alive client waiting.
+        """
         self._response_started = True
+        self._manual = [code, False]  # status, framed
+        if self.response is None:
+            self.response = Response(code, [], None)  # body: not known
         self.save_history()
         super(Handler, self).send_response(code, message)
+
+    def send_header(self, keyword, value):
+        """Send a header line by hand; see :meth:`send_response`."""
+        if self._manual is not None:
+            name = keyword.lower()
+            if name == 'content-length' or name == 'transfer-encoding' \
+                    and 'chunked' in _tokens(value):
+                self._manual[1] = True
+        super(Handler, self).send_header(keyword, value)
+
+    def end_headers(self):
+        """End the head sent by hand; see :meth:`send_response`."""
+        if self._manual is not None and not self._manual[1]:
+            status = self._manual[0]
+            if not (status < 200 or status in (204, 304) or
+                    self.command == 'HEAD'):
+                super(Handler, self).send_header('Connection', 'close')
+                self.close_connection = True
+        super(Handler, self).end_headers()
 
     def send(self, response):
         """Send *response* with HTTP/1.1 framing; blocks until written.
@@ -523,7 +562,8 @@ class Handler(BaseHTTPServer.BaseHTTPRequestHandler, object):
 
     def _fail(self, exc):
         text = traceback.format_exc()
-        self.server._state.add_error((self.requestline, exc, text))
+        self.server._state.add_error((self.requestline, exc, text),
+                                     self._generation)
         log.error('error while handling %r:\n%s', self.requestline, text)
         if not self._response_started:
             self.response = Response(

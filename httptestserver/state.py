@@ -5,6 +5,7 @@ waiters whenever a request is recorded.  Readers get snapshots, never live
 lists.  This module never touches a socket or starts a thread: the handler
 calls it for each request and the server exposes it to the test.
 """
+import logging
 import threading
 
 import six
@@ -14,6 +15,8 @@ from .responses import Route, check_delay, check_status, header_items, \
     validate_spec
 
 __all__ = ['State', 'StateDict', 'RESPONSE_SETTINGS']
+
+log = logging.getLogger('httptestserver')
 
 #: The ``data`` keys that control the default response (0.1.0 names).
 RESPONSE_SETTINGS = ('response_status', 'response_headers', 'response_content',
@@ -156,16 +159,20 @@ class State(object):
         self._unexpected = []
         #: The response to a request no route matches; None: an explaining 500.
         self.unmatched_response = None
+        #: Bumped by reset(): what a request begun before it does is dropped.
+        self.generation = 0
 
     # -- per request (called by the handler) --------------------------------
-    def begin(self, fields):
+    def begin(self, fields, generation=None):
         """Copy a request's *fields* into ``data``; return the settings.
 
         The returned dict holds the ``response_*`` settings in force for this
-        request, taken atomically with the update.
+        request, taken atomically with the update.  A request begun before
+        the last :meth:`reset` (*generation*) leaves ``data`` alone.
         """
         with self.lock:
-            dict.update(self.data, fields)
+            if generation in (None, self.generation):
+                dict.update(self.data, fields)
             return dict((key, value) for key, value in dict.items(self.data)
                         if key.startswith('response_'))
 
@@ -190,9 +197,17 @@ class State(object):
                 'delay': settings.get('response_timeout')}
         return None, spec, False
 
-    def record(self, entry, route=None, unexpected=False):
-        """Append *entry* to the history (and its route's calls); wake waiters."""
+    def record(self, entry, route=None, unexpected=False, generation=None):
+        """Append *entry* to the history (and its route's calls); wake waiters.
+
+        An entry of a request begun before the last :meth:`reset`
+        (*generation*) is dropped: it belongs to a test that is over.
+        """
         with self.lock:
+            if generation not in (None, self.generation):
+                log.info('dropped the record of %r: the server was reset '
+                         'while it was being answered', entry.get('requestline'))
+                return
             self._history.append(entry)
             if route is not None:
                 route.calls.append(entry)
@@ -211,9 +226,18 @@ class State(object):
                     if key.startswith('response_'):
                         dict.__delitem__(self.data, key)
 
-    def add_error(self, error):
-        """Keep a failure of the server thread for :meth:`take_errors`."""
+    def add_error(self, error, generation=None):
+        """Keep a failure of the server thread for :meth:`take_errors`.
+
+        A failure of a request begun before the last :meth:`reset` is only
+        logged (it was logged as an error already): the test it belongs to
+        is over, and the next one must not inherit it.
+        """
         with self.lock:
+            if generation not in (None, self.generation):
+                log.warning('not raising in the current test a failure of %r,'
+                            ' begun before the server was reset', error[0])
+                return
             self._errors.append(error)
             self.changed.notify_all()
 
@@ -259,6 +283,7 @@ class State(object):
     def reset(self):
         """Forget settings, request fields, routes, history and failures."""
         with self.lock:
+            self.generation += 1
             dict.clear(self.data)
             self.unmatched_response = None
             del self._history[:]

@@ -1105,3 +1105,60 @@ def test_do_get_may_answer_with_send(make_server):
         (201, 'do_GET', b'made here')
     assert get.header('Content-Length') == '9'
     assert after.status == 200
+
+
+class StdlibStyleHandler(Handler):
+    """A 0.1.0-era custom handler: the stdlib's way, no Content-Length."""
+
+    def handle_request(self):
+        self.update_state()
+        self.send_response(200)
+        self.send_header('Content-Type', 'text/plain')
+        self.end_headers()
+        self.wfile.write(('you asked for %s' % self.state['path']).encode())
+        self.save_history()
+
+
+def test_a_stdlib_style_handler_without_content_length_is_closed_not_hung(
+        make_server):
+    srv = make_server(handler=StdlibStyleHandler)
+    with connect(srv) as conn:
+        conn.send(request('GET', '/mine'))
+        response = conn.read_response()  # framed by the close
+        conn.assert_closed(allow_reset=True)
+    assert response.status == 200
+    assert response.body == b'you asked for /mine'
+    assert response.connection_tokens == ['close']
+    entry = srv.history[0]
+    assert (entry['path'], entry['response_status']) == ('/mine', 200)
+    assert srv.data['path'] == '/mine'
+    assert len(srv.history) == 1  # save_history() twice records once
+
+
+def test_a_stdlib_style_handler_reached_by_requests(make_server):
+    import requests
+    srv = make_server(handler=StdlibStyleHandler)
+    kws = {'timeout': TIMEOUT, 'verify': httptestserver.CA_FILE}
+    assert requests.get(srv.url('/a'), **kws).text == 'you asked for /a'
+    assert requests.get(srv.url('/b'), **kws).text == 'you asked for /b'
+
+
+class FramedStdlibHandler(Handler):
+    def do_GET(self):
+        body = b'framed'
+        self.send_response(200)
+        self.send_header('Content-Length', str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def test_a_stdlib_style_handler_with_content_length_keeps_alive(make_server):
+    srv = make_server(handler=FramedStdlibHandler)
+    with connect(srv) as conn:
+        first = conn.exchange(request('GET', '/1'))
+        second = conn.exchange(request('GET', '/2'))
+    assert first.body == second.body == b'framed'
+    assert first.connection_tokens != ['close']
+    # do_GET never called update_state(): the server did it for us.
+    assert srv.data['path'] == '/2'
+    assert [e['response_status'] for e in srv.history] == [200, 200]

@@ -193,3 +193,37 @@ def test_data_can_be_read_and_written_while_requests_run(server, http):
         stop.set()
         thread.join(TIMEOUT)
     assert not failures
+
+
+def test_a_request_answered_across_reset_does_not_leak_into_the_next_test(
+        server, http):
+    """What the mixins rely on: reset() starts a new test, and a request of
+    the previous one that is answered late is neither recorded nor raised."""
+    entered, release = threading.Event(), threading.Event()
+
+    def slow_and_failing(request):
+        entered.set()
+        release.wait(TIMEOUT)
+        raise ValueError('from the previous test')
+    server.route('/old', slow_and_failing)
+    client = threading.Thread(target=_get_quietly,
+                              args=(server.url('/old'), http))
+    client.start()
+    try:
+        assert entered.wait(TIMEOUT)
+        server.reset()
+    finally:
+        release.set()
+        client.join(TIMEOUT)
+    assert server.history == []
+    assert server.errors == []
+    server.check()
+    requests.get(server.url('/new'), **http)
+    assert [e['path'] for e in server.history] == ['/new']
+
+
+def _get_quietly(url, kws):
+    try:
+        requests.get(url, **kws)
+    except requests.RequestException:
+        pass
