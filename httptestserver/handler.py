@@ -393,6 +393,7 @@ class Handler(BaseHTTPServer.BaseHTTPRequestHandler, object):
             return
         self._history_saved = True
         entry = dict(self.state)
+        entry['headers'] = entry['headers'].copy()  # data keeps its own
         response = self.response
         if response is not None:
             entry['response_status'] = response.status

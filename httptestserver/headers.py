@@ -1,7 +1,8 @@
 """HTTP header fields: a case-insensitive, ordered, multi-valued mapping.
 
 :class:`Headers` is what the server records for every request and what it
-sends back; it never touches a socket.  Bottom layer: imports only ``_compat``.
+sends back; it never touches a socket.  Bottom layer: imports nothing from
+the package.
 """
 import six
 from six.moves import collections_abc
@@ -18,7 +19,7 @@ class Headers(collections_abc.MutableMapping):
     each name once, in its first spelling.  Compares equal to any mapping with
     the same names (in any case) and values.
 
-    Not thread-safe by itself: the server hands out copies.
+    Not thread-safe by itself: each history entry has its own copy.
     """
 
     def __init__(self, items=None):

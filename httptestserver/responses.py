@@ -91,7 +91,17 @@ def header_items(headers, name='headers'):
         raise ConfigurationError(
             '%s must be a dict or a list of (name, value) pairs, got %r'
             % (name, headers))
-    return [(str(k), v if isinstance(v, str) else str(v)) for k, v in items]
+    return [(_header_text(k), _header_text(v)) for k, v in items]
+
+
+def _header_text(value):
+    """Return a header name or value as text for the wire; bytes are taken
+    as latin-1, other values (numbers) as ``str()``."""
+    if isinstance(value, bytes) and not six.PY2:
+        return value.decode('latin-1')
+    if isinstance(value, six.string_types):  # Python 2: str or unicode
+        return value
+    return str(value)
 
 
 def body_bytes(body, name='body'):
@@ -100,6 +110,8 @@ def body_bytes(body, name='body'):
         return b''
     if isinstance(body, bytes):
         return body
+    if isinstance(body, (bytearray, memoryview)):
+        return bytes(body)
     if isinstance(body, six.text_type):
         return body.encode('utf-8')
     if isinstance(body, (dict, six.integer_types, float)):
@@ -112,12 +124,24 @@ def body_bytes(body, name='body'):
         raise ConfigurationError(
             '%s must be bytes, text or an iterable of chunks, got %r'
             % (name, body))
-    return _encoded_chunks(chunks)
+    if isinstance(body, (list, tuple)):
+        for chunk in body:  # checked now; a generator is checked as it runs
+            _chunk_bytes(chunk, name)
+    return _encoded_chunks(chunks, name)
 
 
-def _encoded_chunks(chunks):
+def _chunk_bytes(chunk, name):
+    if isinstance(chunk, (bytes, bytearray, memoryview)):
+        return bytes(chunk)
+    if isinstance(chunk, six.text_type):
+        return chunk.encode('utf-8')
+    raise ConfigurationError('%s chunks must be bytes or text, got %r'
+                             % (name, chunk))
+
+
+def _encoded_chunks(chunks, name):
     for chunk in chunks:
-        yield chunk if isinstance(chunk, bytes) else chunk.encode('utf-8')
+        yield _chunk_bytes(chunk, name)
 
 
 def set_cookie_value(name, value):
@@ -239,6 +263,14 @@ def validate_spec(spec, name='response'):
         make_response(spec, None, name)
 
 
+def snapshot(entry):
+    """Return a copy of a recorded request *entry* that shares nothing
+    mutable with it: its headers, dicts and lists are copied too."""
+    return dict((key, value.copy() if isinstance(value, (dict, Headers))
+                 else list(value) if isinstance(value, list) else value)
+                for key, value in entry.items())
+
+
 def _full_pattern(pattern):
     if hasattr(pattern, 'fullmatch'):
         return pattern.fullmatch
@@ -259,7 +291,8 @@ class Route(object):
     then to the server's ``response_*`` settings.
 
     Not thread-safe by itself: the server's state store calls it under its
-    lock.  ``calls`` lists the history entries of the requests it answered.
+    lock.  :attr:`calls` lists the history entries of the requests it
+    answered.
     """
 
     def __init__(self, path, responses, method=None, query=None, times=None):
@@ -298,8 +331,13 @@ class Route(object):
                 'times must be a whole number >= 1 (or None for unlimited), '
                 'got %r' % (times,))
         self.times = times
-        self.calls = []
+        self._calls = []
         self.used = 0
+
+    @property
+    def calls(self):
+        """History entries of the requests this route answered (copies)."""
+        return [snapshot(entry) for entry in list(self._calls)]
 
     @property
     def exhausted(self):
@@ -320,7 +358,7 @@ class Route(object):
         elif self.path != request.get('url_path'):
             return False
         if self.query is not None:
-            if isinstance(self.query, str):
+            if isinstance(self.query, six.string_types):
                 return self.query == request.get('query_string')
             got = request.get('query') or {}
             for key, values in self.query.items():
@@ -359,9 +397,18 @@ def _any_path(path):
     return True
 
 
+def _native(value):
+    """Return *value* as the native ``str`` the parser records."""
+    if six.PY2 and isinstance(value, six.text_type):  # Python 2
+        return value.encode('utf-8')
+    return value if isinstance(value, str) else str(value)
+
+
 def _normalise_query(query):
-    if query is None or isinstance(query, str):
+    if query is None:
         return query
+    if isinstance(query, six.string_types):
+        return _native(query)
     if not hasattr(query, 'items'):
         raise ConfigurationError(
             'query must be a dict like {"page": "2"} or a raw query string, '
@@ -369,7 +416,7 @@ def _normalise_query(query):
     result = {}
     for key, value in query.items():
         if isinstance(value, (list, tuple)):
-            result[key] = [str(v) for v in value]
+            result[_native(key)] = [_native(v) for v in value]
         else:
-            result[key] = [str(value)]
+            result[_native(key)] = [_native(value)]
     return result

@@ -12,7 +12,7 @@ import six
 
 from ._compat import wait_for
 from .responses import Route, check_delay, check_status, header_items, \
-    validate_spec
+    snapshot, validate_spec
 
 __all__ = ['State', 'StateDict', 'RESPONSE_SETTINGS']
 
@@ -109,6 +109,11 @@ class StateDict(dict):
         with self._lock:
             for key, value in dict(*args, **kws).items():
                 self[key] = value
+
+    def __ior__(self, other):
+        # dict's |= (3.9+) would skip the lock, the checks and the alias.
+        self.update(other)
+        return self
 
     def clear(self):
         with self._lock:
@@ -210,7 +215,7 @@ class State(object):
                 return
             self._history.append(entry)
             if route is not None:
-                route.calls.append(entry)
+                route._calls.append(entry)
             if unexpected:
                 self._unexpected.append(entry)
             self.changed.notify_all()
@@ -257,12 +262,13 @@ class State(object):
             return list(self._routes)
 
     def history(self):
+        """Return copies of the history entries, oldest first."""
         with self.lock:
-            return list(self._history)
+            return [snapshot(entry) for entry in self._history]
 
     def unexpected(self):
         with self.lock:
-            return list(self._unexpected)
+            return [snapshot(entry) for entry in self._unexpected]
 
     def errors(self):
         with self.lock:
@@ -305,7 +311,7 @@ class State(object):
 
         with self.lock:
             ok = wait_for(self.changed, enough, timeout)
-            return bool(ok), list(found)
+            return bool(ok), [snapshot(entry) for entry in found]
 
 
 def make_route(path, responses, method=None, query=None, times=None):

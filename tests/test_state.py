@@ -227,3 +227,41 @@ def _get_quietly(url, kws):
         requests.get(url, **kws)
     except requests.RequestException:
         pass
+
+
+def test_header_values_may_be_bytes_text_or_numbers(server, http):
+    server.data['response_headers'] = [(b'X-Bytes', b'raw'),
+                                       (u'X-Text', u'caf\xe9'),
+                                       ('X-Number', 42)]
+    response = requests.get(server.url('/'), **http)
+    assert response.headers['x-bytes'] == 'raw'
+    assert response.headers['x-number'] == '42'
+    # Latin-1 on the wire, as RFC 9110 allows for field values.
+    text = response.raw.headers['x-text']
+    raw = text if isinstance(text, bytes) else text.encode('latin-1')
+    assert raw == b'caf\xe9'
+
+
+def test_bytearray_content_is_sent_as_bytes(server, http):
+    server.data['response_content'] = bytearray(b'abc')
+    assert requests.get(server.url('/'), **http).content == b'abc'
+
+
+def test_or_assignment_is_checked_like_item_assignment(server):
+    data = server.data
+    if not hasattr(dict, '__ior__'):
+        pytest.skip('dict |= arrived in Python 3.9')
+    with pytest.raises(ConfigurationError):
+        data |= {'response_status': 'two hundred'}
+    data |= {'headers': {'X': '1'}}
+    assert server.data['response_headers'] == {'X': '1'}
+
+
+def test_history_entries_are_copies(server, http):
+    requests.get(server.url('/real'), **http)
+    server.history[0]['path'] = '/tampered'
+    server.history[0]['headers'].add('X-Tampered', '1')
+    assert server.history[0]['path'] == '/real'
+    assert 'X-Tampered' not in server.history[0]['headers']
+    server.data['headers'].add('X-Data', '1')
+    assert 'X-Data' not in server.history[0]['headers']
