@@ -77,7 +77,8 @@ class Server(object):
         self._state = State()
         self._lock = threading.Lock()
         self._started = self._stopped = self._stopping = False
-        self._stop_event = threading.Event()
+        self._stop_event = threading.Event()  # set when stop() begins
+        self._stopped_event = threading.Event()  # set when it is done
         self._connections = {}  # type: Dict[Any, List[Any]]  # socket -> [idle flag, thread, peer]
         self._thread = None
         self._sock = None
@@ -103,7 +104,6 @@ class Server(object):
         self._sock = self._bind(host, port)
         self.host = host
         self.port = self._sock.getsockname()[1]
-        self._wake_r, self._wake_w = os.pipe()
 
     @staticmethod
     def _check_arguments(host, port, scheme, handler):
@@ -208,6 +208,8 @@ class Server(object):
                 raise ServerStateError('%r is already running; start() is '
                                        'called once per server' % self)
             self._started = True
+            # Written by stop() to wake the accept loop at once.
+            self._wake_r, self._wake_w = os.pipe()
             self._thread = threading.Thread(
                 target=self._serve, name='httptestserver-%d' % self.port)
             self._thread.daemon = True
@@ -221,18 +223,34 @@ class Server(object):
         idle keep-alive connections, cuts ``response_timeout`` waits short,
         and waits up to *timeout* seconds for requests in flight; past that
         it logs which connections are stuck, closes them and returns.
-        Idempotent, safe before :meth:`start`, thread-safe.
+        Idempotent, safe before :meth:`start`, thread-safe: a second caller
+        waits until the first one is done, and a handler or callable route
+        may call it too (its own request is not waited for).
         """
         with self._lock:
-            if self._stopped:
-                return
+            first = not self._stopped
             self._stopped = self._stopping = True
             thread = self._thread
-        self._stop_event.set()
-        if thread is not None:
-            os.write(self._wake_w, b'x')
-            thread.join()
-        self._sock.close()
+            ours = [entry[1] for entry in self._connections.values()]
+        current = threading.current_thread()
+        if not first:
+            if current not in ours:
+                self._stopped_event.wait(timeout + 1.0)
+            return
+        try:
+            self._stop_event.set()
+            if thread is not None:
+                os.write(self._wake_w, b'x')
+                thread.join()
+            self._sock.close()
+            self._finish_connections(timeout, current)
+        finally:
+            if thread is not None:
+                os.close(self._wake_r)
+                os.close(self._wake_w)
+            self._stopped_event.set()
+
+    def _finish_connections(self, timeout, current):
         deadline = monotonic() + timeout
         with self._lock:
             connections = list(self._connections.items())
@@ -241,6 +259,8 @@ class Server(object):
                 _shutdown(sock)
         stuck = []
         for sock, (_, conn_thread, peer) in connections:
+            if conn_thread is current:
+                continue  # stop() called by a handler: cannot wait for it
             conn_thread.join(max(0.0, deadline - monotonic()))
             if conn_thread.is_alive():
                 stuck.append((sock, peer))
@@ -250,8 +270,6 @@ class Server(object):
                         len(stuck), ', '.join(str(p) for _, p in stuck))
             for sock, _ in stuck:
                 _shutdown(sock)
-        os.close(self._wake_r)
-        os.close(self._wake_w)
 
     close = stop
 

@@ -363,3 +363,53 @@ def test_a_delayed_response_does_not_hold_interpreter_exit():
         timer.cancel()
     assert process.returncode == 0, err
     assert out.strip() == b'recorded'
+
+
+def test_a_handler_may_stop_its_own_server():
+    server = Server().start()
+    server.route('/stop', lambda request: server.stop() or b'stopping')
+    try:
+        response = requests.get(server.url('/stop'), timeout=TIMEOUT)
+        assert response.content == b'stopping'
+    finally:
+        server.stop()
+    assert not server.running
+    assert server.errors == []
+    assert port_is_free(server.port)
+
+
+def test_a_second_concurrent_stop_returns_only_once_the_port_is_free():
+    release, entered = threading.Event(), threading.Event()
+
+    def slow(request):
+        entered.set()
+        release.wait(TIMEOUT)
+        return 200
+    server = Server().start()
+    server.route('/slow', slow)
+    client = threading.Thread(target=lambda: _quiet_get(server.url('/slow')))
+    client.start()
+    assert entered.wait(TIMEOUT)
+    first = threading.Thread(target=server.stop)
+    first.start()
+    try:
+        assert server._stop_event.wait(TIMEOUT)  # the first stop() began
+        second_done = threading.Event()
+        second = threading.Thread(target=lambda: (server.stop(),
+                                                  second_done.set()))
+        second.start()
+        # The first stop() is waiting for /slow, so the second waits too.
+        assert not second_done.wait(0.1)
+    finally:
+        release.set()
+        first.join(TIMEOUT)
+        client.join(TIMEOUT)
+    assert second_done.wait(TIMEOUT)
+    second.join(TIMEOUT)
+    assert port_is_free(server.port)
+
+
+def test_servers_created_but_never_started_hold_no_pipe():
+    server = Server()
+    assert not hasattr(server, '_wake_r')
+    server.stop()
