@@ -21,6 +21,11 @@ from .responses import Response, make_response
 
 __all__ = ['Handler']
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any, Dict, Optional  # noqa: F401
+    from .responses import Route  # noqa: F401
+
 log = logging.getLogger('httptestserver')
 
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
@@ -96,6 +101,8 @@ class Handler(BaseHTTPServer.BaseHTTPRequestHandler, object):
     response = None
     #: TLS facts of this connection (dict) or None for plain HTTP.
     tls = None
+    #: The :class:`~httptestserver.Server` this request came to.
+    server = None  # type: Any
 
     def setup(self):
         super(Handler, self).setup()
@@ -345,6 +352,7 @@ class Handler(BaseHTTPServer.BaseHTTPRequestHandler, object):
 
     # -- the response --------------------------------------------------------
     def handle_request(self):
+        # type: () -> None
         """Handles server request/response.
 
         Copies the request into ``Server.data`` (:meth:`update_state`),
@@ -369,6 +377,7 @@ class Handler(BaseHTTPServer.BaseHTTPRequestHandler, object):
         self.send(self.response)
 
     def update_state(self):
+        # type: () -> Dict[str, Any]
         """Copies current server state.
 
         Copies this request's fields into ``Server.data`` and returns the
@@ -382,6 +391,7 @@ class Handler(BaseHTTPServer.BaseHTTPRequestHandler, object):
         return self._settings
 
     def save_history(self, route=None, unexpected=False):
+        # type: (Optional[Route], bool) -> None
         """Create a new entry in history.
 
         The entry is this request's :attr:`state` plus the response sent
@@ -453,6 +463,7 @@ class Handler(BaseHTTPServer.BaseHTTPRequestHandler, object):
         super(Handler, self).end_headers()
 
     def send(self, response):
+        # type: (Response) -> None
         """Send *response* with HTTP/1.1 framing; blocks until written.
 
         Adds ``Date``, ``Server`` and ``Content-Length`` (or chunked transfer
@@ -466,7 +477,7 @@ class Handler(BaseHTTPServer.BaseHTTPRequestHandler, object):
         headers = Headers(response.headers)
         bodiless = status < 200 or status in (204, 304)
         head_only = self.command == 'HEAD'
-        body = b'' if bodiless else response.body
+        body = b'' if bodiless else response.body  # type: Any
         chunked = False
         if 'Date' not in headers:
             headers['Date'] = self.date_time_string()

@@ -35,6 +35,7 @@ log = logging.getLogger('httptestserver')
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
+    import ssl  # noqa: F401
     from typing import Any, Dict, List, Optional  # noqa: F401
 
 _WILDCARDS = {'': '127.0.0.1', '0.0.0.0': '127.0.0.1', '::': '::1'}
@@ -80,9 +81,9 @@ class Server(object):
         self._stop_event = threading.Event()  # set when stop() begins
         self._stopped_event = threading.Event()  # set when it is done
         self._connections = {}  # type: Dict[Any, List[Any]]  # socket -> [idle flag, thread, peer]
-        self._thread = None
-        self._sock = None
-        self.ssl_context = None
+        self._thread = None  # type: Optional[threading.Thread]
+        self._sock = None  # type: Any
+        self.ssl_context = None  # type: Optional[ssl.SSLContext]
         host, port, scheme = self._check_arguments(host, port, scheme,
                                                    handler)
         self.scheme = scheme
@@ -175,6 +176,7 @@ class Server(object):
         return '[%s]' % host if ':' in host else host
 
     def url(self, path='/'):
+        # type: (str) -> str
         """Compose a full URL to the server from the url path.
 
         ``server.url('/test/url')`` gives ``http://127.0.0.1:8888/test/url``.
@@ -195,6 +197,7 @@ class Server(object):
 
     # -- lifecycle -------------------------------------------------------
     def start(self):
+        # type: () -> Server
         """Start serving in a daemon thread; return self.
 
         Does not block.  Raises :class:`ServerStateError` if the server was
@@ -210,13 +213,15 @@ class Server(object):
             self._started = True
             # Written by stop() to wake the accept loop at once.
             self._wake_r, self._wake_w = os.pipe()
-            self._thread = threading.Thread(
+            thread = threading.Thread(
                 target=self._serve, name='httptestserver-%d' % self.port)
-            self._thread.daemon = True
-            self._thread.start()
+            thread.daemon = True
+            self._thread = thread
+            thread.start()
         return self
 
     def stop(self, timeout=5.0):
+        # type: (float) -> None
         """Stop serving and free the port; return when it is free.
 
         Wakes the accept loop at once, closes the listening socket, closes
@@ -411,6 +416,7 @@ class Server(object):
         return self._state.history()
 
     def reset(self):
+        # type: () -> None
         """Resets all server data in ``data``.
 
         Also forgets history, routes, :attr:`unmatched_response`, unexpected
@@ -439,6 +445,7 @@ class Server(object):
     # -- routes -------------------------------------------------------------
     def route(self, path, response=_NOT_SET, method=None, query=None,
               times=None, responses=None, **fields):
+        # type: (Any, Any, Any, Any, Optional[int], Optional[List[Any]], **Any) -> Route
         """Answer requests for *path* with a response; return the route.
 
         *path* is matched exactly (with the query when it holds ``?``) or is a
@@ -477,6 +484,7 @@ class Server(object):
         return self._state.routes()
 
     def remove_route(self, route):
+        # type: (Route) -> None
         """Stop answering with *route*; harmless if already gone."""
         self._state.remove_route(route)
 
@@ -505,6 +513,7 @@ class Server(object):
         return self._state.errors()
 
     def wait(self, count=1, method=None, path=None, timeout=5.0):
+        # type: (int, Any, Any, Optional[float]) -> List[Dict[str, Any]]
         """Block until *count* requests (matching *method*/*path*) arrived.
 
         Event-driven: wakes as each request is recorded.  Returns the
@@ -524,13 +533,14 @@ class Server(object):
         matcher = _matcher(path, method)
         ok, found = self._state.wait(count, matcher.matches, timeout)
         if not ok:
-            raise WaitTimeout('expected %d request(s)%s within %.1fs, saw %d%s'
+            raise WaitTimeout('expected %d request(s)%s within %ss, saw %d%s'
                               % (count, _described(method, path), timeout,
                                  len(found), self._seen(method, path)))
         return found
 
     def assert_requested(self, path=None, method=None, times=None,
                          query=None):
+        # type: (Any, Any, Optional[int], Any) -> List[Dict[str, Any]]
         """Assert requests matching *path*/*method*/*query* were received.
 
         ``times=None`` means at least once, else exactly *times*.  Returns
@@ -548,6 +558,7 @@ class Server(object):
             self._seen(method, path)))
 
     def assert_no_unexpected(self):
+        # type: () -> None
         """Assert every request matched a route; list the ones that did
         not."""
         unexpected = self.unexpected
@@ -558,6 +569,7 @@ class Server(object):
                     ', '.join(r.describe() for r in self.routes) or 'none'))
 
     def check(self):
+        # type: () -> None
         """Raise what went wrong in the server thread, then forget it.
 
         Raises :class:`HandlerError` (with every traceback) if a handler or
@@ -594,6 +606,7 @@ class Server(object):
 
     # -- TLS for clients -------------------------------------------------
     def client_context(self, client_cert=False):
+        # type: (Any) -> ssl.SSLContext
         """Return a new client ``ssl.SSLContext`` that trusts this server.
 
         It trusts :attr:`ca_file` and checks host names; *client_cert*

@@ -110,7 +110,7 @@ class StateDict(dict):
             for key, value in dict(*args, **kws).items():
                 self[key] = value
 
-    def __ior__(self, other):
+    def __ior__(self, other):  # type: ignore[misc]
         # dict's |= (3.9+) would skip the lock, the checks and the alias.
         self.update(other)
         return self

@@ -106,13 +106,20 @@ def test_clear_and_reset_together_reset(server, http):
 
 
 def test_history_is_saved_before_the_response_is_sent(server, http):
+    """A streamed body runs in the server thread once the response has
+    begun: by then the request is in history and response_clear applied."""
+    seen = {}
+
+    def body():
+        seen['paths'] = [e['path'] for e in server.history]
+        seen['status still set'] = 'response_status' in server.data
+        yield b'done'
     server.data['response_clear'] = True
     server.data['response_status'] = 203
+    server.data['response_content'] = body()
     response = requests.get(server.url('/mine'), **http)
-    # No wait needed: the entry and the clear happened before we got bytes.
-    assert server.history[-1]['path'] == '/mine'
-    assert 'response_status' not in server.data
-    assert response.status_code == 203
+    assert (response.status_code, response.content) == (203, b'done')
+    assert seen == {'paths': ['/mine'], 'status still set': False}
 
 
 def test_history_entries_hold_request_and_response(server, http):

@@ -47,7 +47,7 @@ def test_wait_timeout_lists_what_did_arrive(server, http):
     with pytest.raises(WaitTimeout) as info:
         server.wait(2, path='/wanted', timeout=0.05)
     message = str(info.value)
-    assert 'expected 2 request(s) matching /wanted within 0.1s, saw 0' \
+    assert 'expected 2 request(s) matching /wanted within 0.05s, saw 0' \
         in message
     assert 'GET /got' in message
 
