@@ -176,57 +176,58 @@ def test_stop_cuts_a_response_timeout_short():
     assert not errors  # the response was sent, just early
 
 
-def test_stop_gives_up_on_stuck_requests_and_names_them(caplog):
-    release, entered = threading.Event(), threading.Event()
+class InFlight(object):
+    """A request held inside a callable route until :meth:`release`."""
 
-    def stuck(request):
-        entered.set()
-        release.wait(TIMEOUT)
+    def __init__(self, server, path, **client_kws):
+        self.entered, self._released = threading.Event(), threading.Event()
+        self.responses = []
+        server.route(path, self._answer)
+        self.client = threading.Thread(target=lambda: self.responses.append(
+            _quiet_get(server.url(path), **client_kws)))
+        self.client.start()
+        assert self.entered.wait(TIMEOUT), 'the request never arrived'
+
+    def _answer(self, request):
+        self.entered.set()
+        self._released.wait(TIMEOUT)
         return 200
 
+    def release(self):
+        self._released.set()
+        self.client.join(TIMEOUT)
+
+
+def test_stop_gives_up_on_stuck_requests_and_names_them(caplog):
     server = Server().start()
-    server.route('/stuck', stuck)
-    thread = threading.Thread(target=lambda: _quiet_get(server.url('/stuck')))
-    thread.start()
+    stuck = InFlight(server, '/stuck')
     try:
-        assert entered.wait(TIMEOUT)
         with caplog.at_level(logging.WARNING, logger='httptestserver'):
             server.stop(timeout=0.2)
         assert 'still blocked on 1 connection' in caplog.text
         assert '127.0.0.1' in caplog.text
     finally:
-        release.set()
-        thread.join(TIMEOUT)
+        stuck.release()
 
 
-def _quiet_get(url):
+def _quiet_get(url, **kws):
+    """GET *url*; return the response, or None if the request failed."""
+    kws.setdefault('timeout', TIMEOUT)
     try:
-        requests.get(url, timeout=TIMEOUT)
+        return requests.get(url, **kws)
     except requests.RequestException:
-        pass
+        return None
 
 
 def test_requests_are_served_concurrently(server, http):
     """A slow request must not delay a fast one: one thread per connection."""
-    release, entered = threading.Event(), threading.Event()
-
-    def slow(request):
-        entered.set()
-        release.wait(TIMEOUT)
-        return b'slow'
-    server.route('/slow', slow)
     server.route('/fast', body=b'fast')
-    results = []
-    thread = threading.Thread(target=lambda: results.append(
-        requests.get(server.url('/slow'), **http).text))
-    thread.start()
+    slow = InFlight(server, '/slow', **http)
     try:
-        assert entered.wait(TIMEOUT)
         assert requests.get(server.url('/fast'), **http).text == 'fast'
     finally:
-        release.set()
-        thread.join(TIMEOUT)
-    assert results == ['slow']
+        slow.release()
+    assert [r.status_code for r in slow.responses] == [200]
 
 
 def test_64_concurrent_clients_each_appear_once_in_history(server, http):
@@ -379,17 +380,8 @@ def test_a_handler_may_stop_its_own_server():
 
 
 def test_a_second_concurrent_stop_returns_only_once_the_port_is_free():
-    release, entered = threading.Event(), threading.Event()
-
-    def slow(request):
-        entered.set()
-        release.wait(TIMEOUT)
-        return 200
     server = Server().start()
-    server.route('/slow', slow)
-    client = threading.Thread(target=lambda: _quiet_get(server.url('/slow')))
-    client.start()
-    assert entered.wait(TIMEOUT)
+    slow = InFlight(server, '/slow')
     first = threading.Thread(target=server.stop)
     first.start()
     try:
@@ -401,9 +393,8 @@ def test_a_second_concurrent_stop_returns_only_once_the_port_is_free():
         # The first stop() is waiting for /slow, so the second waits too.
         assert not second_done.wait(0.1)
     finally:
-        release.set()
+        slow.release()
         first.join(TIMEOUT)
-        client.join(TIMEOUT)
     assert second_done.wait(TIMEOUT)
     second.join(TIMEOUT)
     assert port_is_free(server.port)
