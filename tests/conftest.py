@@ -68,7 +68,7 @@ def server(scheme):
 
 
 @pytest.fixture
-def http(server):
+def with_timeout(server):
     """``requests`` keyword arguments that reach *server*: timeout, trust."""
     kws = {'timeout': TIMEOUT}
     if server.scheme == 'https':

@@ -121,9 +121,10 @@ def echo_path(request):
 
 # -- requests -----------------------------------------------------------------
 
-def test_requests_get_sends_a_multi_valued_query(server, http):
-    response = requests.get(server.url('/search'), params=[
-        ('tag', 'a'), ('tag', 'b'), ('q', 'x y'), ('empty', '')], **http)
+def test_requests_get_sends_a_multi_valued_query(server, with_timeout):
+    params = [('tag', 'a'), ('tag', 'b'), ('q', 'x y'), ('empty', '')]
+    response = requests.get(server.url('/search'), params=params,
+                            **with_timeout)
 
     assert response.status_code == 200
     assert response.content == b''
@@ -139,11 +140,12 @@ def test_requests_get_sends_a_multi_valued_query(server, http):
     assert_tls(entry, server)
 
 
-def test_requests_post_json_is_decoded(server, http):
+def test_requests_post_json_is_decoded(server, with_timeout):
     document = {'name': u'Zo\xeb', 'tags': [1, 2], 'none': None}
     server.route('/items', method='POST', status=201, json={'id': 7})
 
-    response = requests.post(server.url('/items'), json=document, **http)
+    response = requests.post(server.url('/items'), json=document,
+                             **with_timeout)
 
     assert response.status_code == 201
     assert response.json() == {'id': 7}
@@ -156,9 +158,9 @@ def test_requests_post_json_is_decoded(server, http):
     assert entry['form'] == {} and entry['files'] == {}
 
 
-def test_requests_post_form_is_decoded(server, http):
+def test_requests_post_form_is_decoded(server, with_timeout):
     response = requests.post(server.url('/form'), data=[
-        ('name', 'Ann Lee'), ('tag', 'x'), ('tag', 'y&z')], **http)
+        ('name', 'Ann Lee'), ('tag', 'x'), ('tag', 'y&z')], **with_timeout)
 
     assert response.status_code == 200
     entry = only(server)
@@ -169,13 +171,13 @@ def test_requests_post_form_is_decoded(server, http):
     assert entry['json'] is None
 
 
-def test_requests_multipart_upload_of_two_files(server, http):
+def test_requests_multipart_upload_of_two_files(server, with_timeout):
     binary = bytes(bytearray(range(256))) * 4
     files = [('doc', ('notes.txt', b'hello\r\nworld\n', 'text/plain')),
              ('blob', ('data.bin', binary, 'application/octet-stream'))]
 
     response = requests.post(server.url('/upload'), files=files,
-                             data={'title': 'two files'}, **http)
+                             data={'title': 'two files'}, **with_timeout)
 
     assert response.status_code == 200
     entry = only(server)
@@ -192,9 +194,9 @@ def test_requests_multipart_upload_of_two_files(server, http):
     }
 
 
-def test_requests_cookies_sent_are_recorded(server, http):
+def test_requests_cookies_sent_are_recorded(server, with_timeout):
     response = requests.get(server.url('/'), cookies={
-        'flavour': 'oat', 'sid': 'abc123'}, **http)
+        'flavour': 'oat', 'sid': 'abc123'}, **with_timeout)
 
     assert response.status_code == 200
     entry = only(server)
@@ -202,15 +204,15 @@ def test_requests_cookies_sent_are_recorded(server, http):
     assert 'sid=abc123' in entry['headers']['cookie']
 
 
-def test_requests_sees_cookies_the_server_sets(server, http):
+def test_requests_sees_cookies_the_server_sets(server, with_timeout):
     server.route('/c', cookies={'sid': {
         'value': 'abc', 'path': '/', 'httponly': True, 'max_age': 60,
         'samesite': 'Lax', 'secure': True}})
     server.route('/after')
 
     with requests.Session() as session:
-        response = session.get(server.url('/c'), **http)
-        session.get(server.url('/after'), **http)
+        response = session.get(server.url('/c'), **with_timeout)
+        session.get(server.url('/after'), **with_timeout)
 
     assert response.status_code == 200
     assert response.headers['Set-Cookie'] == \
@@ -228,11 +230,11 @@ def test_requests_sees_cookies_the_server_sets(server, http):
     assert server.history[1]['cookies'] == sent_back
 
 
-def test_requests_follows_a_redirect(server, http):
+def test_requests_follows_a_redirect(server, with_timeout):
     server.route('/old', status=302, headers={'Location': '/new'})
     server.route('/new', body=b'you made it')
 
-    response = requests.post(server.url('/old'), data=b'x', **http)
+    response = requests.post(server.url('/old'), data=b'x', **with_timeout)
 
     assert response.status_code == 200
     assert response.content == b'you made it'
@@ -245,10 +247,10 @@ def test_requests_follows_a_redirect(server, http):
     assert server.history[1]['body'] == b''
 
 
-def test_requests_session_reuses_one_connection(server, http):
+def test_requests_session_reuses_one_connection(server, with_timeout):
     with requests.Session() as session:
         for index in range(20):
-            response = session.get(server.url('/r/%d' % index), **http)
+            response = session.get(server.url('/r/%d' % index), **with_timeout)
             assert response.status_code == 200
 
     history = server.history
@@ -256,10 +258,11 @@ def test_requests_session_reuses_one_connection(server, http):
     assert len(set(e['client_address'] for e in history)) == 1
 
 
-def test_requests_streams_a_chunked_response(server, http):
+def test_requests_streams_a_chunked_response(server, with_timeout):
     server.route('/s', body=iter([b'a' * 1000, b'b' * 1000]))
 
-    with requests.get(server.url('/s'), stream=True, **http) as response:
+    with requests.get(server.url('/s'), stream=True,
+                      **with_timeout) as response:
         assert response.headers['Transfer-Encoding'] == 'chunked'
         assert 'Content-Length' not in response.headers
         body = b''.join(response.iter_content(chunk_size=None))
@@ -270,13 +273,13 @@ def test_requests_streams_a_chunked_response(server, http):
     assert entry['response_content'] is None  # streamed: not kept
 
 
-def test_requests_retry_gets_through_a_flaky_route(server, http):
+def test_requests_retry_gets_through_a_flaky_route(server, with_timeout):
     server.route('/flaky', responses=[503, 503, 200])
     retry = Retry(total=5, status_forcelist=[503], backoff_factor=0)
 
     with requests.Session() as session:
         session.mount(server.url('/'), HTTPAdapter(max_retries=retry))
-        response = session.get(server.url('/flaky'), **http)
+        response = session.get(server.url('/flaky'), **with_timeout)
 
     assert response.status_code == 200
     assert len(response.raw.retries.history) == 2
@@ -762,7 +765,7 @@ def test_requests_reach_a_server_on_localhost(scheme):
 
 # -- clients that connect early ----------------------------------------------
 
-def test_stop_does_not_wait_for_a_preconnected_client(server, http):
+def test_stop_does_not_wait_for_a_preconnected_client(server, with_timeout):
     # Browsers and connection pools open connections before they need them;
     # one that never sends a byte is idle, not a request in flight.
     silent = socket.create_connection((server.host, server.port),
@@ -770,7 +773,8 @@ def test_stop_does_not_wait_for_a_preconnected_client(server, http):
     try:
         # Accepts are in order: once a later connection got its answer, the
         # silent one was accepted and has its own thread.
-        assert requests.get(server.url('/later'), **http).status_code == 200
+        assert requests.get(server.url('/later'),
+                            **with_timeout).status_code == 200
         started = time.time()
         server.stop()
         elapsed = time.time() - started
@@ -783,7 +787,7 @@ def test_stop_does_not_wait_for_a_preconnected_client(server, http):
 
 # -- concurrency --------------------------------------------------------------
 
-def _in_threads(server, http, paths):
+def _in_threads(server, with_timeout, paths):
     """GET every path from its own thread, all released at once.
 
     Returns ``{path: (status, body)}``; raises the first client error.
@@ -796,7 +800,7 @@ def _in_threads(server, http, paths):
         try:
             if not go.wait(TIMEOUT):
                 raise AssertionError('never released')
-            response = requests.get(server.url(path), **http)
+            response = requests.get(server.url(path), **with_timeout)
             results[path] = (response.status_code, response.content)
         except Exception as exc:  # reported in the test thread below
             errors.append((path, exc))
@@ -813,22 +817,23 @@ def _in_threads(server, http, paths):
     return results
 
 
-def test_concurrent_requests_are_each_recorded_once(server, http):
+def test_concurrent_requests_are_each_recorded_once(server, with_timeout):
     server.route(re.compile(r'/t/\d+'), echo_path)
     paths = ['/t/%d' % i for i in range(THREADS)]
 
-    results = _in_threads(server, http, paths)
+    results = _in_threads(server, with_timeout, paths)
 
     assert results == dict((p, (200, p.encode())) for p in paths)
     assert sorted(e['path'] for e in server.history) == sorted(paths)
 
 
-def test_overlapping_slow_requests_are_each_recorded_once(server, http):
+def test_overlapping_slow_requests_are_each_recorded_once(
+        server, with_timeout):
     delay = 0.05
     server.data['response_timeout'] = delay
     paths = ['/slow/%d' % i for i in range(THREADS)]
 
-    results = _in_threads(server, http, paths)
+    results = _in_threads(server, with_timeout, paths)
 
     assert results == dict((p, (200, b'')) for p in paths)
     history = server.history

@@ -1,4 +1,4 @@
-"""The Server's lifecycle: bind on create, serve on start, fast idempotent stop."""
+"""The Server's lifecycle: bind on create, serve on start, stop fast."""
 import errno
 import logging
 import socket
@@ -146,11 +146,11 @@ def test_stop_closes_idle_keep_alive_connections(server):
         sock.close()
 
 
-def test_an_idle_connection_does_not_block_other_clients(server, http):
+def test_an_idle_connection_does_not_block_other_clients(server, with_timeout):
     sock = raw_connect(server)
     try:
         for i in range(3):
-            assert requests.get(server.url('/%d' % i), **http).ok
+            assert requests.get(server.url('/%d' % i), **with_timeout).ok
     finally:
         sock.close()
 
@@ -219,18 +219,19 @@ def _quiet_get(url, **kws):
         return None
 
 
-def test_requests_are_served_concurrently(server, http):
+def test_requests_are_served_concurrently(server, with_timeout):
     """A slow request must not delay a fast one: one thread per connection."""
     server.route('/fast', body=b'fast')
-    slow = InFlight(server, '/slow', **http)
+    slow = InFlight(server, '/slow', **with_timeout)
     try:
-        assert requests.get(server.url('/fast'), **http).text == 'fast'
+        assert requests.get(server.url('/fast'), **with_timeout).text == 'fast'
     finally:
         slow.release()
     assert [r.status_code for r in slow.responses] == [200]
 
 
-def test_64_concurrent_clients_each_appear_once_in_history(server, http):
+def test_64_concurrent_clients_each_appear_once_in_history(
+        server, with_timeout):
     paths = ['/client/%d' % i for i in range(64)]
     start = threading.Event()
     failures = []
@@ -238,7 +239,7 @@ def test_64_concurrent_clients_each_appear_once_in_history(server, http):
     def client(path):
         start.wait(TIMEOUT)
         try:
-            assert requests.get(server.url(path), **http).ok
+            assert requests.get(server.url(path), **with_timeout).ok
         except Exception as exc:  # reported below
             failures.append(exc)
     threads = [threading.Thread(target=client, args=(p,)) for p in paths]

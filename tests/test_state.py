@@ -9,9 +9,10 @@ from httptestserver import ConfigurationError
 from conftest import TIMEOUT
 
 
-def test_data_holds_the_request_fields_after_each_request(server, http):
+def test_data_holds_the_request_fields_after_each_request(
+        server, with_timeout):
     requests.post(server.url('/p?q=1'), data=b'abc',
-                  headers={'X-Thing': 'yes'}, **http)
+                  headers={'X-Thing': 'yes'}, **with_timeout)
     data = server.data
     assert data['requestline'] == 'POST /p?q=1 HTTP/1.1'
     assert data['command'] == 'POST'
@@ -23,89 +24,92 @@ def test_data_holds_the_request_fields_after_each_request(server, http):
     assert data['body'] == b'abc'
 
 
-def test_body_is_empty_not_stale_after_a_request_without_one(server, http):
-    requests.post(server.url('/'), data=b'first', **http)
-    requests.get(server.url('/'), **http)
+def test_body_is_empty_not_stale_after_a_request_without_one(
+        server, with_timeout):
+    requests.post(server.url('/'), data=b'first', **with_timeout)
+    requests.get(server.url('/'), **with_timeout)
     assert server.data['body'] == b''
     assert [e['body'] for e in server.history] == [b'first', b'']
 
 
-def test_chunked_request_body_is_read(server, http):
-    requests.post(server.url('/'), data=iter([b'ab', b'cd']), **http)
+def test_chunked_request_body_is_read(server, with_timeout):
+    requests.post(server.url('/'), data=iter([b'ab', b'cd']), **with_timeout)
     assert server.data['headers']['transfer-encoding'] == 'chunked'
     assert server.data['body'] == b'abcd'
 
 
-def test_response_status_headers_and_content(server, http):
+def test_response_status_headers_and_content(server, with_timeout):
     server.data['response_status'] = 201
     server.data['response_headers'] = {'X-Answer': '42'}
     server.data['response_content'] = b'made'
-    response = requests.get(server.url('/'), **http)
+    response = requests.get(server.url('/'), **with_timeout)
     assert response.status_code == 201
     assert response.headers['x-answer'] == '42'
     assert response.content == b'made'
 
 
-def test_response_headers_as_pairs_repeat_names(server, http):
+def test_response_headers_as_pairs_repeat_names(server, with_timeout):
     server.data['response_headers'] = [('X-Dup', 'a'), ('X-Dup', 'b')]
-    response = requests.get(server.url('/'), **http)
+    response = requests.get(server.url('/'), **with_timeout)
     assert response.raw.headers.getlist('X-Dup') == ['a', 'b']
 
 
-def test_text_content_is_sent_utf8(server, http):
+def test_text_content_is_sent_utf8(server, with_timeout):
     server.data['response_content'] = u'caf\xe9'
-    response = requests.get(server.url('/'), **http)
+    response = requests.get(server.url('/'), **with_timeout)
     assert response.content == u'caf\xe9'.encode('utf-8')
     assert response.headers['content-length'] == '5'
 
 
-def test_default_response_is_an_empty_200_with_content_length(server, http):
-    response = requests.get(server.url('/'), **http)
+def test_default_response_is_an_empty_200_with_content_length(
+        server, with_timeout):
+    response = requests.get(server.url('/'), **with_timeout)
     assert response.status_code == 200
     assert response.content == b''
     assert response.headers['content-length'] == '0'
 
 
-def test_settings_persist_until_changed(server, http):
+def test_settings_persist_until_changed(server, with_timeout):
     server.data['response_status'] = 404
-    codes = [requests.get(server.url('/'), **http).status_code
+    codes = [requests.get(server.url('/'), **with_timeout).status_code
              for _ in range(3)]
     server.data['response_status'] = 200
-    codes.append(requests.get(server.url('/'), **http).status_code)
+    codes.append(requests.get(server.url('/'), **with_timeout).status_code)
     assert codes == [404, 404, 404, 200]
 
 
-def test_response_clear_drops_the_settings_after_one_response(server, http):
+def test_response_clear_drops_the_settings_after_one_response(
+        server, with_timeout):
     server.data['response_status'] = 302
     server.data['response_headers'] = {'Location': '/target'}
     server.data['response_clear'] = True
-    response = requests.get(server.url('/start'), **http)
+    response = requests.get(server.url('/start'), **with_timeout)
     assert response.status_code == 200
     assert [e['path'] for e in server.history] == ['/start', '/target']
     assert [e['response_status'] for e in server.history] == [302, 200]
     assert server.response_data == {}
 
 
-def test_response_reset_resets_all_data(server, http):
+def test_response_reset_resets_all_data(server, with_timeout):
     server.data['response_status'] = 500
     server.data['mine'] = 'kept until reset'
     server.data['response_reset'] = True
-    assert requests.get(server.url('/'), **http).status_code == 500
+    assert requests.get(server.url('/'), **with_timeout).status_code == 500
     assert server.data == {}
-    assert requests.get(server.url('/'), **http).status_code == 200
+    assert requests.get(server.url('/'), **with_timeout).status_code == 200
     assert len(server.history) == 2  # history is never lost
 
 
-def test_clear_and_reset_together_reset(server, http):
+def test_clear_and_reset_together_reset(server, with_timeout):
     server.data['response_status'] = 500
     server.data['mine'] = 1
     server.data['response_clear'] = True
     server.data['response_reset'] = True
-    requests.get(server.url('/'), **http)
+    requests.get(server.url('/'), **with_timeout)
     assert 'mine' not in server.data
 
 
-def test_history_is_saved_before_the_response_is_sent(server, http):
+def test_history_is_saved_before_the_response_is_sent(server, with_timeout):
     """A streamed body runs in the server thread once the response has
     begun: by then the request is in history and response_clear applied."""
     seen = {}
@@ -117,36 +121,36 @@ def test_history_is_saved_before_the_response_is_sent(server, http):
     server.data['response_clear'] = True
     server.data['response_status'] = 203
     server.data['response_content'] = body()
-    response = requests.get(server.url('/mine'), **http)
+    response = requests.get(server.url('/mine'), **with_timeout)
     assert (response.status_code, response.content) == (203, b'done')
     assert seen == {'paths': ['/mine'], 'status still set': False}
 
 
-def test_history_entries_hold_request_and_response(server, http):
+def test_history_entries_hold_request_and_response(server, with_timeout):
     server.data['response_content'] = b'hello'
-    requests.get(server.url('/h'), **http)
+    requests.get(server.url('/h'), **with_timeout)
     entry = server.history[0]
     assert entry['path'] == '/h'
     assert entry['response_status'] == 200
     assert entry['response_content'] == b'hello'
 
 
-def test_history_is_a_read_only_snapshot(server, http):
-    requests.get(server.url('/'), **http)
+def test_history_is_a_read_only_snapshot(server, with_timeout):
+    requests.get(server.url('/'), **with_timeout)
     snapshot = server.history
     snapshot.append('junk')
-    requests.get(server.url('/'), **http)
+    requests.get(server.url('/'), **with_timeout)
     assert len(server.history) == 2
     assert len(snapshot) == 2 and snapshot[-1] == 'junk'
 
 
-def test_reset_clears_data_and_history(server, http):
+def test_reset_clears_data_and_history(server, with_timeout):
     server.data['response_status'] = 404
-    requests.get(server.url('/'), **http)
+    requests.get(server.url('/'), **with_timeout)
     server.reset()
     assert server.data == {}
     assert server.history == []
-    assert requests.get(server.url('/'), **http).status_code == 200
+    assert requests.get(server.url('/'), **with_timeout).status_code == 200
 
 
 def test_response_data_lists_only_response_settings(server):
@@ -156,10 +160,11 @@ def test_response_data_lists_only_response_settings(server):
 
 
 def test_setting_headers_before_a_request_sets_response_headers(server,
-                                                                http):
+                                                                with_timeout):
     server.data['headers'] = {'Content-Type': 'application/json'}
     server.data['response_content'] = '{"key": "value"}'
-    assert requests.get(server.url('/'), **http).json() == {'key': 'value'}
+    assert requests.get(server.url('/'),
+                        **with_timeout).json() == {'key': 'value'}
     # After the request, 'headers' are the request's.
     assert 'user-agent' in server.data['headers']
     assert server.data['response_headers'] == {
@@ -179,7 +184,7 @@ def test_bad_settings_raise_at_once_naming_the_key(server, key, value, hint):
     assert key in str(info.value) and hint in str(info.value)
 
 
-def test_data_can_be_read_and_written_while_requests_run(server, http):
+def test_data_can_be_read_and_written_while_requests_run(server, with_timeout):
     stop = threading.Event()
     failures = []
 
@@ -193,7 +198,7 @@ def test_data_can_be_read_and_written_while_requests_run(server, http):
     thread.start()
     try:
         for _ in range(20):
-            response = requests.get(server.url('/'), **http)
+            response = requests.get(server.url('/'), **with_timeout)
             if not response.ok or 'x-i' not in response.headers:
                 failures.append(response)
     finally:
@@ -203,7 +208,7 @@ def test_data_can_be_read_and_written_while_requests_run(server, http):
 
 
 def test_a_request_answered_across_reset_does_not_leak_into_the_next_test(
-        server, http):
+        server, with_timeout):
     """What the mixins rely on: reset() starts a new test, and a request of
     the previous one that is answered late is neither recorded nor raised."""
     entered, release = threading.Event(), threading.Event()
@@ -214,7 +219,7 @@ def test_a_request_answered_across_reset_does_not_leak_into_the_next_test(
         raise ValueError('from the previous test')
     server.route('/old', slow_and_failing)
     client = threading.Thread(target=_get_quietly,
-                              args=(server.url('/old'), http))
+                              args=(server.url('/old'), with_timeout))
     client.start()
     try:
         assert entered.wait(TIMEOUT)
@@ -225,7 +230,7 @@ def test_a_request_answered_across_reset_does_not_leak_into_the_next_test(
     assert server.history == []
     assert server.errors == []
     server.check()
-    requests.get(server.url('/new'), **http)
+    requests.get(server.url('/new'), **with_timeout)
     assert [e['path'] for e in server.history] == ['/new']
 
 
@@ -236,11 +241,11 @@ def _get_quietly(url, kws):
         pass
 
 
-def test_header_values_may_be_bytes_text_or_numbers(server, http):
+def test_header_values_may_be_bytes_text_or_numbers(server, with_timeout):
     server.data['response_headers'] = [(b'X-Bytes', b'raw'),
                                        (u'X-Text', u'caf\xe9'),
                                        ('X-Number', 42)]
-    response = requests.get(server.url('/'), **http)
+    response = requests.get(server.url('/'), **with_timeout)
     assert response.headers['x-bytes'] == 'raw'
     assert response.headers['x-number'] == '42'
     # Latin-1 on the wire, as RFC 9110 allows for field values.
@@ -249,9 +254,9 @@ def test_header_values_may_be_bytes_text_or_numbers(server, http):
     assert raw == b'caf\xe9'
 
 
-def test_bytearray_content_is_sent_as_bytes(server, http):
+def test_bytearray_content_is_sent_as_bytes(server, with_timeout):
     server.data['response_content'] = bytearray(b'abc')
-    assert requests.get(server.url('/'), **http).content == b'abc'
+    assert requests.get(server.url('/'), **with_timeout).content == b'abc'
 
 
 def test_or_assignment_is_checked_like_item_assignment(server):
@@ -264,8 +269,8 @@ def test_or_assignment_is_checked_like_item_assignment(server):
     assert server.data['response_headers'] == {'X': '1'}
 
 
-def test_history_entries_are_copies(server, http):
-    requests.get(server.url('/real'), **http)
+def test_history_entries_are_copies(server, with_timeout):
+    requests.get(server.url('/real'), **with_timeout)
     server.history[0]['path'] = '/tampered'
     server.history[0]['headers'].add('X-Tampered', '1')
     assert server.history[0]['path'] == '/real'

@@ -1,4 +1,4 @@
-"""Waiting for requests, asserting on them, and failures that reach the test."""
+"""Waiting for requests, asserting on them, failures that reach the test."""
 import threading
 
 import pytest
@@ -22,9 +22,9 @@ def _get_later(url, go, **kws):
     return thread
 
 
-def test_wait_returns_as_soon_as_the_requests_arrive(server, http):
+def test_wait_returns_as_soon_as_the_requests_arrive(server, with_timeout):
     go = threading.Event()
-    threads = [_get_later(server.url('/w%d' % i), go, **http)
+    threads = [_get_later(server.url('/w%d' % i), go, **with_timeout)
                for i in range(3)]
     go.set()
     try:
@@ -35,15 +35,15 @@ def test_wait_returns_as_soon_as_the_requests_arrive(server, http):
     assert sorted(e['path'] for e in entries) == ['/w0', '/w1', '/w2']
 
 
-def test_wait_filters_by_method_and_path(server, http):
-    requests.get(server.url('/a'), **http)
-    requests.post(server.url('/b'), **http)
+def test_wait_filters_by_method_and_path(server, with_timeout):
+    requests.get(server.url('/a'), **with_timeout)
+    requests.post(server.url('/b'), **with_timeout)
     assert [e['path'] for e in server.wait(1, method='POST')] == ['/b']
     assert [e['method'] for e in server.wait(path='/a')] == ['GET']
 
 
-def test_wait_timeout_lists_what_did_arrive(server, http):
-    requests.get(server.url('/got'), **http)
+def test_wait_timeout_lists_what_did_arrive(server, with_timeout):
+    requests.get(server.url('/got'), **with_timeout)
     with pytest.raises(WaitTimeout) as info:
         server.wait(2, path='/wanted', timeout=0.05)
     message = str(info.value)
@@ -63,9 +63,9 @@ def test_wait_timeout_is_an_assertion_error(server):
         server.wait(timeout=0)
 
 
-def test_assert_requested_at_least_once_and_exactly(server, http):
+def test_assert_requested_at_least_once_and_exactly(server, with_timeout):
     for _ in range(2):
-        requests.get(server.url('/twice?x=1'), **http)
+        requests.get(server.url('/twice?x=1'), **with_timeout)
     assert len(server.assert_requested('/twice')) == 2
     server.assert_requested('/twice', method='GET', times=2)
     server.assert_requested('/twice', query={'x': '1'})
@@ -75,20 +75,20 @@ def test_assert_requested_at_least_once_and_exactly(server, http):
         str(info.value)
 
 
-def test_assert_requested_shows_the_closest_requests(server, http):
-    requests.get(server.url('/users/1'), **http)
-    requests.get(server.url('/orders'), **http)
+def test_assert_requested_shows_the_closest_requests(server, with_timeout):
+    requests.get(server.url('/users/1'), **with_timeout)
+    requests.get(server.url('/orders'), **with_timeout)
     with pytest.raises(VerificationError) as info:
         server.assert_requested('/users/2', method='GET')
     message = str(info.value)
     assert 'closest seen: GET /users/1' in message
 
 
-def test_assert_no_unexpected(server, http):
+def test_assert_no_unexpected(server, with_timeout):
     server.route('/ok')
-    requests.get(server.url('/ok'), **http)
+    requests.get(server.url('/ok'), **with_timeout)
     server.assert_no_unexpected()
-    requests.get(server.url('/typo'), **http)
+    requests.get(server.url('/typo'), **with_timeout)
     with pytest.raises(VerificationError) as info:
         server.assert_no_unexpected()
     assert 'GET /typo' in str(info.value) and 'ANY /ok' in str(info.value)
@@ -115,23 +115,23 @@ def test_a_handler_exception_is_a_500_and_raised_by_check():
         server.check()  # forgotten once raised
 
 
-def test_a_callable_route_exception_is_raised_by_check(server, http):
+def test_a_callable_route_exception_is_raised_by_check(server, with_timeout):
     def explode(request):
         raise ValueError('bad route code')
     server.route('/e', explode)
-    assert requests.get(server.url('/e'), **http).status_code == 500
-    assert requests.get(server.url('/e'), **http).status_code == 500
+    assert requests.get(server.url('/e'), **with_timeout).status_code == 500
+    assert requests.get(server.url('/e'), **with_timeout).status_code == 500
     with pytest.raises(HandlerError) as info:
         server.check()
     assert '2 error(s)' in str(info.value)
     assert 'bad route code' in str(info.value)
 
 
-def test_the_server_keeps_serving_after_a_handler_error(server, http):
+def test_the_server_keeps_serving_after_a_handler_error(server, with_timeout):
     server.route('/e', lambda request: 1 / 0)
     server.route('/fine', body=b'ok')
-    requests.get(server.url('/e'), **http)
-    assert requests.get(server.url('/fine'), **http).content == b'ok'
+    requests.get(server.url('/e'), **with_timeout)
+    assert requests.get(server.url('/fine'), **with_timeout).content == b'ok'
     with pytest.raises(HandlerError):
         server.check()
 
@@ -149,19 +149,19 @@ def test_context_manager_exit_keeps_the_block_exception_first():
             1 / 0
 
 
-def test_check_reports_unexpected_requests(server, http):
+def test_check_reports_unexpected_requests(server, with_timeout):
     server.route('/known')
-    requests.get(server.url('/nope'), **http)
+    requests.get(server.url('/nope'), **with_timeout)
     with pytest.raises(VerificationError) as info:
         server.check()
     assert 'GET /nope' in str(info.value)
     server.check()
 
 
-def test_route_calls_record_the_requests_it_answered(server, http):
+def test_route_calls_record_the_requests_it_answered(server, with_timeout):
     route = server.route('/r', responses=[201, 202])
-    requests.get(server.url('/r?n=1'), **http)
-    requests.get(server.url('/r?n=2'), **http)
+    requests.get(server.url('/r?n=1'), **with_timeout)
+    requests.get(server.url('/r?n=2'), **with_timeout)
     assert [c['query'] for c in route.calls] == [{'n': ['1']},
                                                  {'n': ['2']}]
     assert [c['response_status'] for c in route.calls] == [201, 202]
