@@ -47,6 +47,17 @@ BOOTSTRAP = os.path.join(TOXWORKDIR, '.bootstrap')
 # `python -m venv` stops installing setuptools from Python 3.12 on.
 BOOTSTRAP_REQUIREMENTS = ['tox<4', 'virtualenv<20.22', 'setuptools']
 RESULT_JSON = os.path.join(TOXWORKDIR, 'alltests-result.json')
+# virtualenv seeds every environment with the pip it bundles for that Python,
+# unless its "periodic update" has downloaded a newer pip into the user's
+# app-data cache: an hour later it seeds that one, whether or not the Python
+# can run it (seen: pip 26 into 3.6-3.9 environments, which then cannot
+# install anything).  So: no periodic update, and an app-data cache of our
+# own that nothing else writes into.
+VIRTUALENV_ENVIRONMENT = {
+    'VIRTUALENV_NO_PERIODIC_UPDATE': '1',
+    'VIRTUALENV_OVERRIDE_APP_DATA': os.path.join(TOXWORKDIR,
+                                                 '.virtualenv-app-data'),
+}
 # Read by tox.ini: what pytest collects when the arguments name no path.
 TEST_PATHS_VARIABLE = 'HTTPTESTSERVER_TEST_PATHS'
 
@@ -278,6 +289,7 @@ def run_tox(python, envs, interpreters, args):
         env[TEST_PATHS_VARIABLE] = ''
     if not sys.stdout.isatty():
         env['TOX_PARALLEL_NO_SPINNER'] = '1'
+    env.update(VIRTUALENV_ENVIRONMENT)
     say('alltests: %s' % ' '.join(command))
     # A session of its own, so a timeout or Ctrl-C can stop tox together
     # with the tox and pytest processes it started.
