@@ -17,7 +17,7 @@ from six.moves import BaseHTTPServer
 from ._compat import PY2
 from .headers import Headers
 from .parsing import parse_fields
-from .responses import Response, make_response
+from .responses import Response, make_response, snapshot
 
 __all__ = ['Handler']
 
@@ -40,6 +40,17 @@ class _BadRequest(Exception):
         Exception.__init__(self, message)
         self.status = status
         self.message = message
+
+
+class _DiscardWrites(object):
+    """A ``wfile`` that drops what is written: the body of a HEAD, 204 or
+    304 response written by hand."""
+
+    def write(self, data):
+        return len(data)
+
+    def flush(self):
+        pass
 
 
 class _ClientGone(Exception):
@@ -119,6 +130,7 @@ class Handler(BaseHTTPServer.BaseHTTPRequestHandler, object):
         self.headers = Headers()
         self._settings = None
         self._manual = None
+        self._real_wfile = None
         self._history_saved = False
         self._response_started = False
         self._continued = False
@@ -172,6 +184,8 @@ class Handler(BaseHTTPServer.BaseHTTPRequestHandler, object):
                 self.save_history()
         except Exception as exc:
             self._fail(exc)
+        if self._real_wfile is not None:
+            self.wfile, self._real_wfile = self._real_wfile, None
         if not self._response_started:
             # A custom handler that answered nothing: like Go, send an empty
             # 200 rather than leave the client hanging.
@@ -363,7 +377,8 @@ class Handler(BaseHTTPServer.BaseHTTPRequestHandler, object):
         """
         settings = self.update_state()
         store = self.server._state
-        route, spec, unexpected = store.choose(self.state, settings)
+        route, spec, unexpected = store.choose(self.state, settings,
+                                               self._generation)
         if unexpected and spec is None:
             self.response = self._unmatched()
         else:
@@ -371,7 +386,7 @@ class Handler(BaseHTTPServer.BaseHTTPRequestHandler, object):
                 "server.unmatched_response" if unexpected else "data"
             self.response = make_response(spec, self.state, name)
         self.save_history(route=route, unexpected=unexpected)
-        store.finish(settings)
+        store.finish(settings, self._generation)
         if self.response.delay:
             self.server._pause(self.response.delay)
         self.send(self.response)
@@ -402,8 +417,7 @@ class Handler(BaseHTTPServer.BaseHTTPRequestHandler, object):
         if self._history_saved or self.state is None:
             return
         self._history_saved = True
-        entry = dict(self.state)
-        entry['headers'] = entry['headers'].copy()  # data keeps its own
+        entry = snapshot(self.state)  # data keeps its own nested values
         response = self.response
         if response is not None:
             entry['response_status'] = response.status
@@ -431,36 +445,73 @@ class Handler(BaseHTTPServer.BaseHTTPRequestHandler, object):
 
         For subclasses that answer with ``send_response()``,
         ``send_header()``, ``end_headers()`` and ``wfile.write()``: the
-        request is recorded first, and a response whose headers give neither
-        ``Content-Length`` nor chunked ``Transfer-Encoding`` is sent with
-        ``Connection: close``, so its body ends where the connection does
-        instead of leaving a keep-alive client waiting.
+        request is recorded when the final (non-1xx) response starts.  A
+        response whose headers give neither ``Content-Length`` nor chunked
+        ``Transfer-Encoding`` is sent with ``Connection: close``, so its body
+        ends where the connection does instead of leaving a keep-alive client
+        waiting; after the head of a HEAD, 204 or 304 response, writes to
+        ``wfile`` are dropped, as Go does, so a stray body cannot corrupt
+        the connection.
         """
-        self._response_started = True
-        self._manual = [code, False]  # status, framed
-        if self.response is None:
-            self.response = Response(code, [], None)  # body: not known
-        self.save_history()
+        self._start_manual(code)
         super(Handler, self).send_response(code, message)
+
+    if not PY2:  # Python 2 has no send_response_only
+        def send_response_only(self, code, message=None):
+            """Start a response head by hand; see :meth:`send_response`."""
+            self._start_manual(code)
+            super(Handler, self).send_response_only(code, message)
+
+    def _start_manual(self, code):
+        manual = self._manual
+        if manual is not None and manual['open'] and manual['status'] == code:
+            return  # Python 3's send_response calls send_response_only
+        self._manual = {'status': code, 'framed': False, 'connection': None,
+                        'open': True}
+        if code >= 200:
+            self._response_started = True
+            if self.response is None:
+                self.response = Response(code, [], None)  # body: not known
+            self.save_history()
 
     def send_header(self, keyword, value):
         """Send a header line by hand; see :meth:`send_response`."""
-        if self._manual is not None:
+        manual = self._manual
+        if manual is not None and manual['open']:
             name = keyword.lower()
             if name == 'content-length' or name == 'transfer-encoding' \
                     and 'chunked' in _tokens(value):
-                self._manual[1] = True
+                manual['framed'] = True
+            if name == 'connection':
+                manual['connection'] = value  # sent by end_headers()
+                return
         super(Handler, self).send_header(keyword, value)
 
     def end_headers(self):
         """End the head sent by hand; see :meth:`send_response`."""
-        if self._manual is not None and not self._manual[1]:
-            status = self._manual[0]
-            if not (status < 200 or status in (204, 304) or
-                    self.command == 'HEAD'):
-                super(Handler, self).send_header('Connection', 'close')
-                self.close_connection = True
+        manual = self._manual
+        if manual is None or not manual['open']:
+            super(Handler, self).end_headers()
+            return
+        manual['open'] = False
+        status, connection = manual['status'], manual['connection']
+        bodiless = status in (204, 304) or self.command == 'HEAD'
+        if status >= 200:
+            if not (bodiless or manual['framed']):
+                connection = 'close'
+            elif connection is None and self.close_connection:
+                connection = 'close'
+            elif connection is None and self.request_version == 'HTTP/1.0':
+                connection = 'keep-alive'
+        if connection is not None:
+            super(Handler, self).send_header('Connection', connection)
         super(Handler, self).end_headers()
+        if status >= 200 and bodiless:
+            self._real_wfile, self.wfile = self.wfile, _DiscardWrites()
+
+    def version_string(self):
+        """The ``Server`` header: no Python version, no trailing space."""
+        return self.server_version
 
     def send(self, response):
         # type: (Response) -> None

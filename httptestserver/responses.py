@@ -111,7 +111,7 @@ def body_bytes(body, name='body'):
     if isinstance(body, bytes):
         return body
     if isinstance(body, (bytearray, memoryview)):
-        return bytes(body)
+        return _chunk_bytes(body, name)
     if isinstance(body, six.text_type):
         return body.encode('utf-8')
     if isinstance(body, (dict, six.integer_types, float)):
@@ -131,7 +131,9 @@ def body_bytes(body, name='body'):
 
 
 def _chunk_bytes(chunk, name):
-    if isinstance(chunk, (bytes, bytearray, memoryview)):
+    if isinstance(chunk, memoryview):
+        return chunk.tobytes()  # Python 2: bytes(view) is its repr
+    if isinstance(chunk, (bytes, bytearray)):
         return bytes(chunk)
     if isinstance(chunk, six.text_type):
         return chunk.encode('utf-8')
@@ -263,12 +265,17 @@ def validate_spec(spec, name='response'):
         make_response(spec, None, name)
 
 
-def snapshot(entry):
-    """Return a copy of a recorded request *entry* that shares nothing
-    mutable with it: its headers, dicts and lists are copied too."""
-    return dict((key, value.copy() if isinstance(value, (dict, Headers))
-                 else list(value) if isinstance(value, list) else value)
-                for key, value in entry.items())
+def snapshot(value):
+    """Return a copy of a recorded request (or any value in it) that shares
+    nothing mutable with it: dicts, lists and headers are copied all the way
+    down; strings, bytes and numbers are immutable and kept."""
+    if isinstance(value, dict):
+        return dict((key, snapshot(item)) for key, item in value.items())
+    if isinstance(value, list):
+        return [snapshot(item) for item in value]
+    if isinstance(value, Headers):
+        return value.copy()
+    return value
 
 
 def _full_pattern(pattern):

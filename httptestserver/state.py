@@ -176,19 +176,23 @@ class State(object):
         the last :meth:`reset` (*generation*) leaves ``data`` alone.
         """
         with self.lock:
-            if generation in (None, self.generation):
-                dict.update(self.data, fields)
+            if generation not in (None, self.generation):
+                return {}
+            dict.update(self.data, fields)
             return dict((key, value) for key, value in dict.items(self.data)
                         if key.startswith('response_'))
 
-    def choose(self, request, settings):
+    def choose(self, request, settings, generation=None):
         """Pick what answers *request*: ``(route, spec, unexpected)``.
 
         The first route added that matches and is not exhausted wins; else the
         ``response_*`` settings; else, when routes were set but none matched
-        and no setting was made, the request is unexpected.
+        and no setting was made, the request is unexpected.  A request begun
+        before the last :meth:`reset` gets an empty 200 and touches no route.
         """
         with self.lock:
+            if generation not in (None, self.generation):
+                return None, None, False
             for route in self._routes:
                 if not route.exhausted and route.matches(request):
                     return route, route.take(), False
@@ -220,8 +224,10 @@ class State(object):
                 self._unexpected.append(entry)
             self.changed.notify_all()
 
-    def finish(self, settings):
+    def finish(self, settings, generation=None):
         """Apply ``response_reset`` / ``response_clear`` from *settings*."""
+        if generation not in (None, self.generation):
+            return
         if settings.get('response_reset'):
             with self.lock:
                 dict.clear(self.data)
@@ -262,13 +268,19 @@ class State(object):
             return list(self._routes)
 
     def history(self):
-        """Return copies of the history entries, oldest first."""
+        """Return copies of the history entries, oldest first.
+
+        Entries are never changed once recorded, so they are copied after
+        the lock is released: readers do not hold up requests.
+        """
         with self.lock:
-            return [snapshot(entry) for entry in self._history]
+            entries = list(self._history)
+        return [snapshot(entry) for entry in entries]
 
     def unexpected(self):
         with self.lock:
-            return [snapshot(entry) for entry in self._unexpected]
+            entries = list(self._unexpected)
+        return [snapshot(entry) for entry in entries]
 
     def errors(self):
         with self.lock:
@@ -301,17 +313,25 @@ class State(object):
     def wait(self, count, predicate, timeout):
         """Block until *count* history entries satisfy *predicate*.
 
-        Returns ``(ok, matching_entries)``; ``ok`` is False on timeout.
+        Returns ``(ok, matching_entries)``; ``ok`` is False on timeout.  Each
+        wake-up looks only at the entries recorded since the last one.
         """
         found = []
+        seen = [0]
 
         def enough():
-            found[:] = [e for e in self._history if predicate(e)]
+            if len(self._history) < seen[0]:  # reset() meanwhile
+                found[:], seen[0] = [], 0
+            for entry in self._history[seen[0]:]:
+                if predicate(entry):
+                    found.append(entry)
+            seen[0] = len(self._history)
             return len(found) >= count
 
         with self.lock:
             ok = wait_for(self.changed, enough, timeout)
-            return bool(ok), [snapshot(entry) for entry in found]
+            entries = list(found)
+        return bool(ok), [snapshot(entry) for entry in entries]
 
 
 def make_route(path, responses, method=None, query=None, times=None):

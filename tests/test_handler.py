@@ -1162,3 +1162,99 @@ def test_a_stdlib_style_handler_with_content_length_keeps_alive(make_server):
     # do_GET never called update_state(): the server did it for us.
     assert srv.data['path'] == '/2'
     assert [e['response_status'] for e in srv.history] == [200, 200]
+
+
+class HandWrittenVariants(Handler):
+    """Answers the stdlib's way, each path a variant 0.1.0 code might use."""
+
+    def handle_request(self):
+        path = self.state['path']
+        if path == '/early-hints':
+            self.send_response(103)
+            self.send_header('Link', '</style.css>; rel=preload')
+            self.end_headers()
+        if path == '/only' and hasattr(self, 'send_response_only'):
+            self.send_response_only(200)
+        else:
+            self.send_response(200)
+        if path == '/keep-alive-by-hand':
+            self.send_header('Connection', 'keep-alive')
+        if path in ('/framed', '/only', '/early-hints'):
+            self.send_header('Content-Length', '2')
+        self.end_headers()
+        self.wfile.write(b'hi')  # also for HEAD: dropped, like Go
+
+
+def test_send_response_only_is_one_response(make_server):
+    srv = make_server(handler=HandWrittenVariants)
+    with connect(srv) as conn:
+        first = conn.exchange(request('GET', '/only'))
+        second = conn.exchange(request('GET', '/framed'))
+    assert (first.status, first.body) == (200, b'hi')
+    assert (second.status, second.body) == (200, b'hi')
+    assert [e['response_status'] for e in srv.history] == [200, 200]
+
+
+def test_an_interim_1xx_by_hand_is_not_the_recorded_response(make_server):
+    srv = make_server(handler=HandWrittenVariants)
+    with connect(srv) as conn:
+        conn.send(request('GET', '/early-hints'))
+        interim = conn.read_response()
+        final = conn.read_response()
+    assert interim.status == 103
+    assert (final.status, final.body) == (200, b'hi')
+    assert srv.history[0]['response_status'] == 200
+
+
+def test_a_body_written_after_a_head_response_is_dropped(make_server):
+    srv = make_server(handler=HandWrittenVariants)
+    with connect(srv) as conn:
+        head = conn.exchange(request('HEAD', '/framed'), method='HEAD')
+        after = conn.exchange(request('GET', '/framed'))
+    assert head.status == 200 and head.body == b''
+    assert (after.status, after.body) == (200, b'hi')
+
+
+def test_a_connection_header_by_hand_is_not_contradicted(make_server):
+    srv = make_server(handler=HandWrittenVariants)
+    with connect(srv) as conn:
+        response = conn.exchange(request('GET', '/keep-alive-by-hand'))
+        conn.assert_closed(allow_reset=True)
+    # Unframed, so it must close: one Connection header, saying so.
+    assert response.connection_tokens == ['close']
+    assert response.body == b'hi'
+
+
+def test_http10_keep_alive_is_confirmed_for_a_framed_response_by_hand(
+        make_server):
+    srv = make_server(handler=HandWrittenVariants)
+    with connect(srv) as conn:
+        response = conn.exchange(request(
+            'GET', '/framed', [('Connection', 'keep-alive')],
+            version='HTTP/1.0'))
+        again = conn.exchange(request(
+            'GET', '/framed', [('Connection', 'keep-alive')],
+            version='HTTP/1.0'))
+    assert response.connection_tokens == ['keep-alive']
+    assert again.body == b'hi'
+
+
+def test_a_request_begun_before_reset_touches_none_of_the_new_setup(server):
+    """The server reads the head, answers 100 Continue, and only then gets
+    the body: a reset() in between starts a new test, which the old request
+    must not disturb (no route taken, no response_clear applied)."""
+    with connect(server) as conn:
+        conn.send(request('POST', '/old', [('Expect', '100-continue'),
+                                           ('Content-Length', '4')]))
+        assert conn.read_response().status == 100  # the head was read
+        server.reset()
+        route = server.route('/new', status=201, times=1)
+        server.data['response_status'] = 404
+        server.data['response_clear'] = True
+        conn.send(b'body')
+        old = conn.read_response()
+    assert old.status == 200  # an empty answer, from nothing of the new test
+    assert server.history == [] and route.calls == []
+    with connect(server) as conn:
+        assert conn.exchange(request('GET', '/else')).status == 404
+        assert conn.exchange(request('GET', '/new')).status == 201

@@ -277,3 +277,20 @@ def test_history_entries_are_copies(server, with_timeout):
     assert 'X-Tampered' not in server.history[0]['headers']
     server.data['headers'].add('X-Data', '1')
     assert 'X-Data' not in server.history[0]['headers']
+
+
+def test_nested_values_of_history_entries_are_copies_too(server,
+                                                         with_timeout):
+    requests.post(server.url('/j?x=1'), json={'a': [1]}, **with_timeout)
+    entry = server.history[0]
+    entry['query']['x'].append('2')
+    entry['json']['a'].append(2)
+    assert server.history[0]['query'] == {'x': ['1']}
+    assert server.history[0]['json'] == {'a': [1]}
+    server.data['json']['a'].append(3)
+    assert server.history[0]['json'] == {'a': [1]}
+
+
+def test_memoryview_content_is_sent_as_its_bytes(server, with_timeout):
+    server.data['response_content'] = memoryview(b'view')
+    assert requests.get(server.url('/'), **with_timeout).content == b'view'
