@@ -35,7 +35,6 @@ log = logging.getLogger('httptestserver')
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
-    import ssl  # noqa: F401
     from typing import Any, Dict, List, Optional  # noqa: F401
 
 _WILDCARDS = {'': '127.0.0.1', '0.0.0.0': '127.0.0.1', '::': '::1'}
