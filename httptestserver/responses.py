@@ -1,21 +1,20 @@
-"""What the server answers: response specs, cookies and routes.
+"""What the server answers: response specs and cookies.
 
 A response can be written in several friendly forms -- an ``int`` status,
 ``bytes`` or text, a ``dict``, a ``(status, headers, body)`` tuple, or a
 callable that receives the recorded request -- and :func:`make_response` turns
-any of them into one :class:`Response`.  A :class:`Route` pairs a request
-matcher with the responses it gives.  Pure: no sockets, threads or locks (the
-state store serialises access to routes).
+any of them into one :class:`Response`, checking every value so that a bad
+one fails where it was written.  Pure: no sockets, threads or locks.
 """
 import json as jsonlib
-import re
 
 import six
 
 from .errors import ConfigurationError
 from .headers import Headers
+from .http11 import check_header
 
-__all__ = ['Response', 'Route', 'make_response']
+__all__ = ['Response', 'make_response', 'validate_spec', 'snapshot']
 
 #: Keys a response ``dict`` may hold.
 RESPONSE_KEYS = ('status', 'headers', 'body', 'content', 'json', 'cookies',
@@ -30,15 +29,24 @@ _COOKIE_VALUES = {'path': 'Path', 'domain': 'Domain', 'expires': 'Expires',
 class Response(object):
     """One response, normalised: ``status`` int, ``headers`` list of
     ``(name, value)`` pairs, ``body`` bytes or an iterator of chunks (sent
-    with chunked transfer encoding), ``delay`` seconds or ``None``."""
+    with chunked transfer encoding), ``delay`` seconds or ``None``.
 
-    __slots__ = ('status', 'headers', 'body', 'delay')
+    Extension points for features built on the core: ``record``, a dict of
+    extra fields for the request's history entry; ``takeover``, a callable
+    ``(sock, leftover_bytes)`` run in the connection's thread once the head
+    is sent (a protocol upgrade), after which the connection is closed.
+    """
 
-    def __init__(self, status=200, headers=(), body=b'', delay=None):
+    __slots__ = ('status', 'headers', 'body', 'delay', 'record', 'takeover')
+
+    def __init__(self, status=200, headers=(), body=b'', delay=None,
+                 record=None, takeover=None):
         self.status = status
         self.headers = list(headers)
         self.body = body
         self.delay = delay
+        self.record = record
+        self.takeover = takeover
 
     @property
     def streamed(self):
@@ -91,7 +99,12 @@ def header_items(headers, name='headers'):
         raise ConfigurationError(
             '%s must be a dict or a list of (name, value) pairs, got %r'
             % (name, headers))
-    return [(_header_text(k), _header_text(v)) for k, v in items]
+    pairs = [(_header_text(k), _header_text(v)) for k, v in items]
+    for key, value in pairs:
+        problem = check_header(key, value)
+        if problem is not None:
+            raise ConfigurationError('%s: %s' % (name, problem))
+    return pairs
 
 
 def _header_text(value):
@@ -104,8 +117,11 @@ def _header_text(value):
     return str(value)
 
 
-def body_bytes(body, name='body'):
-    """Return *body* as bytes, or as an iterator of bytes chunks."""
+def body_bytes(body, name='body', consume=True):
+    """Return *body* as bytes, or as an iterator of bytes chunks.
+
+    ``consume=False`` checks a body without using up a one-shot iterator.
+    """
     if body is None:
         return b''
     if isinstance(body, bytes):
@@ -118,6 +134,8 @@ def body_bytes(body, name='body'):
         raise ConfigurationError(
             '%s must be bytes, text or an iterable of chunks, got %r; '
             'use json=... to send a JSON document' % (name, body))
+    if isinstance(body, OneShot):
+        return _encoded_chunks(body.use() if consume else iter(()), name)
     try:
         chunks = iter(body)
     except TypeError:
@@ -127,7 +145,44 @@ def body_bytes(body, name='body'):
     if isinstance(body, (list, tuple)):
         for chunk in body:  # checked now; a generator is checked as it runs
             _chunk_bytes(chunk, name)
+    elif chunks is body and not consume:
+        # An iterator answers one request: checking must not use it up.
+        chunks = iter(())
     return _encoded_chunks(chunks, name)
+
+
+class OneShot(object):
+    """A response body given as an iterator: it can be sent only once.
+
+    Iterators are wrapped in one of these when a route or setting is made
+    (see :func:`validate_spec`), so a second request gets a clear error
+    instead of a silent empty body.
+    """
+
+    def __init__(self, iterator, name):
+        self._iterator = iterator
+        self._name = name
+        self._used = False
+
+    @classmethod
+    def of(cls, body, name):
+        return body if isinstance(body, cls) else cls(body, name)
+
+    def use(self):
+        if self._used:
+            raise ConfigurationError(
+                '%s is an iterator that an earlier request already consumed; '
+                'give a list of chunks, or a callable route that makes a '
+                'fresh iterator per request (lambda request: {"body": '
+                'iter(...)})' % self._name)
+        self._used = True
+        return self._iterator
+
+    def __iter__(self):
+        return iter(self.use())
+
+    def __repr__(self):
+        return '<one-shot body %s>' % ('used' if self._used else 'unused')
 
 
 def _chunk_bytes(chunk, name):
@@ -189,7 +244,7 @@ def cookie_headers(cookies, name='cookies'):
             'got %r' % (name, cookies))
 
 
-def make_response(spec, request=None, name='response'):
+def make_response(spec, request=None, name='response', consume=True):
     """Turn a response *spec* into a :class:`Response`.
 
     *spec* may be a :class:`Response`; ``None`` (an empty 200); an ``int``
@@ -228,10 +283,10 @@ def make_response(spec, request=None, name='response'):
         raise ConfigurationError(
             '%s must be an int, bytes, text, a dict, a (status, headers, '
             'body) tuple or a callable, got %r' % (name, spec))
-    return _from_dict(spec, name)
+    return _from_dict(spec, name, consume)
 
 
-def _from_dict(spec, name):
+def _from_dict(spec, name, consume=True):
     unknown = set(spec) - set(RESPONSE_KEYS)
     if unknown:
         raise ConfigurationError(
@@ -252,17 +307,33 @@ def _from_dict(spec, name):
         if not any(k.lower() == 'content-type' for k, _ in headers):
             headers.append(('Content-Type', 'application/json'))
     headers.extend(cookie_headers(spec.get('cookies'), '%s cookies' % name))
-    return Response(status, headers, body_bytes(body, '%s body' % name),
+    return Response(status, headers,
+                    body_bytes(body, '%s body' % name, consume),
                     check_delay(spec.get('delay'), '%s delay' % name))
 
 
 def validate_spec(spec, name='response'):
-    """Raise now if *spec* could never be answered; callables pass.
+    """Raise now if *spec* could never be answered; return the spec to keep.
 
-    Building the :class:`Response` does not consume a streamed body.
+    Callables pass.  Building the :class:`Response` does not consume a
+    streamed body; a body given as an iterator is wrapped so that it can be
+    sent once only (:class:`OneShot`), and the returned spec holds it.
     """
+    if isinstance(spec, dict):
+        for key in ('body', 'content'):
+            body = spec.get(key)
+            if body is not None and not isinstance(
+                    body, (bytes, bytearray, memoryview, six.text_type, list,
+                           tuple, dict, OneShot) + six.integer_types):
+                try:
+                    if iter(body) is body:
+                        spec = dict(spec)
+                        spec[key] = OneShot(body, '%s body' % name)
+                except TypeError:
+                    pass
     if not callable(spec) or isinstance(spec, Response):
-        make_response(spec, None, name)
+        make_response(spec, None, name, consume=False)
+    return spec
 
 
 def snapshot(value):
@@ -278,152 +349,3 @@ def snapshot(value):
     return value
 
 
-def _full_pattern(pattern):
-    if hasattr(pattern, 'fullmatch'):
-        return pattern.fullmatch
-    # Python 2: no fullmatch.
-    return re.compile('(?:%s)\\Z' % pattern.pattern, pattern.flags).match
-
-
-class Route(object):
-    """A request matcher with the responses it gives, most useful in order.
-
-    Matches on the request path (a string compared exactly -- against the
-    path with its query when it contains ``?`` -- or a compiled regular
-    expression that must match the whole path), optionally on method(s) and
-    query parameters.  Each request it answers takes the next response in
-    ``responses``; the last one repeats.  After ``times`` answers (default:
-    unlimited for a single response, one each for a sequence) the route is
-    *exhausted* and requests fall through to the routes added after it and
-    then to the server's ``response_*`` settings.
-
-    Not thread-safe by itself: the server's state store calls it under its
-    lock.  :attr:`calls` lists the history entries of the requests it
-    answered.
-    """
-
-    def __init__(self, path, responses, method=None, query=None, times=None):
-        if path is None:
-            self._match_path = _any_path
-        elif isinstance(path, six.string_types):
-            if not path.startswith('/') and path != '*' and \
-                    '://' not in path:
-                raise ConfigurationError(
-                    'route path must start with "/" (e.g. "/users"), or be a '
-                    'compiled regular expression, got %r' % (path,))
-            self._match_path = None
-        elif hasattr(path, 'pattern') and hasattr(path, 'match'):
-            self._match_path = _full_pattern(path)
-        else:
-            raise ConfigurationError(
-                'route path must be a string like "/users" or a compiled '
-                'regular expression (re.compile(r"/users/\\d+")), got %r'
-                % (path,))
-        self.path = path
-        if method is None:
-            self.methods = None
-        elif isinstance(method, six.string_types):
-            self.methods = frozenset([method.upper()])
-        else:
-            self.methods = frozenset(m.upper() for m in method)
-        self.query = _normalise_query(query)
-        self.responses = list(responses)
-        if not self.responses:
-            raise ConfigurationError('a route needs at least one response')
-        if times is None:
-            times = len(self.responses) if len(self.responses) > 1 else None
-        elif isinstance(times, bool) or not isinstance(
-                times, six.integer_types) or times < 1:
-            raise ConfigurationError(
-                'times must be a whole number >= 1 (or None for unlimited), '
-                'got %r' % (times,))
-        self.times = times
-        self._calls = []
-        self.used = 0
-
-    @property
-    def calls(self):
-        """History entries of the requests this route answered (copies)."""
-        return [snapshot(entry) for entry in list(self._calls)]
-
-    @property
-    def exhausted(self):
-        """True once the route answered ``times`` requests."""
-        return self.times is not None and self.used >= self.times
-
-    def matches(self, request):
-        """Return True if *request* (a recorded request dict) is for us."""
-        if self.methods is not None and \
-                request.get('method') not in self.methods:
-            return False
-        if self._match_path is not None:
-            if not self._match_path(request.get('url_path') or ''):
-                return False
-        elif '?' in self.path:
-            if self.path != request.get('path'):
-                return False
-        elif self.path != request.get('url_path'):
-            return False
-        if self.query is not None:
-            if isinstance(self.query, six.string_types):
-                return self.query == request.get('query_string')
-            got = request.get('query') or {}
-            for key, values in self.query.items():
-                if got.get(key) != values:
-                    return False
-        return True
-
-    def take(self):
-        """Return the next response spec and count the call."""
-        spec = self.responses[min(self.used, len(self.responses) - 1)]
-        self.used += 1
-        return spec
-
-    def describe(self, usage=True):
-        """Return a one-line description, e.g. ``GET /users (1 of 2 used)``.
-
-        ``usage=False`` leaves out the count, for a stable name.
-        """
-        methods = '|'.join(sorted(self.methods)) if self.methods else 'ANY'
-        if self.path is None or isinstance(self.path, six.string_types):
-            path = self.path or '*'
-        else:
-            path = 're:%s' % self.path.pattern
-        text = '%s %s' % (methods, path)
-        if self.query is not None:
-            text += ' query=%r' % (self.query,)
-        if usage and self.times is not None:
-            text += ' (%d of %d used)' % (self.used, self.times)
-        return text
-
-    def __repr__(self):
-        return '<Route %s>' % self.describe()
-
-
-def _any_path(path):
-    return True
-
-
-def _native(value):
-    """Return *value* as the native ``str`` the parser records."""
-    if six.PY2 and isinstance(value, six.text_type):  # Python 2
-        return value.encode('utf-8')
-    return value if isinstance(value, str) else str(value)
-
-
-def _normalise_query(query):
-    if query is None:
-        return query
-    if isinstance(query, six.string_types):
-        return _native(query)
-    if not hasattr(query, 'items'):
-        raise ConfigurationError(
-            'query must be a dict like {"page": "2"} or a raw query string, '
-            'got %r' % (query,))
-    result = {}
-    for key, value in query.items():
-        if isinstance(value, (list, tuple)):
-            result[_native(key)] = [_native(v) for v in value]
-        else:
-            result[_native(key)] = [_native(value)]
-    return result

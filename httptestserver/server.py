@@ -6,11 +6,13 @@ runs the accept loop in a daemon thread; :meth:`Server.stop` wakes that loop
 at once (no polling interval), closes idle keep-alive connections, lets
 in-flight requests finish within a bound, and returns when the port is free.
 TLS handshakes happen in the per-connection thread, never in the accept loop.
-This module owns sockets and threads; what a request means is the handler's
-business, and what was seen is the state store's.
+This module owns sockets, threads and the lifecycle; what a request means is
+the handler's business, what was seen is the state store's, and checking it
+is :mod:`~httptestserver.verification`'s: the methods here that read or
+check state are one-line delegations.
 """
-import difflib
 import errno
+import inspect
 import logging
 import os
 import select
@@ -20,14 +22,15 @@ import threading
 import traceback
 
 import six
+from six.moves import BaseHTTPServer
 
-from . import tls
+from . import tls, verification
 from ._compat import monotonic
-from .errors import ConfigurationError, HandlerError, ServerStateError, \
-    VerificationError, WaitTimeout
+from .errors import ConfigurationError, ServerStateError
 from .handler import Handler
-from .responses import Route
-from .state import State, make_route
+from .responses import validate_spec
+from .routes import Route, make_route
+from .state import State
 
 __all__ = ['Server', 'Handler']
 
@@ -49,6 +52,11 @@ class _NotSet(object):
 
 
 _NOT_SET = _NotSet()
+
+
+def _is_handler_class(handler):
+    return inspect.isclass(handler) and issubclass(
+        handler, BaseHTTPServer.BaseHTTPRequestHandler)
 
 
 class Server(object):
@@ -78,6 +86,9 @@ class Server(object):
         self._lock = threading.Lock()
         self._started = self._stopped = self._stopping = False
         self._stop_event = threading.Event()  # set when stop() begins
+        # Set by stop() and by reset(), which then replaces it: what waits
+        # on it (delays, streams) is cut short by either.
+        self._era = threading.Event()
         self._stopped_event = threading.Event()  # set when it is done
         self._connections = {}  # type: Dict[Any, List[Any]]  # socket -> [idle flag, thread, peer]
         self._thread = None  # type: Optional[threading.Thread]
@@ -126,10 +137,11 @@ class Server(object):
         if scheme not in ('http', 'https'):
             raise ConfigurationError('scheme must be "http" or "https", got '
                                      '%r' % (scheme,))
-        if not (isinstance(handler, type) and issubclass(handler, Handler)):
+        if not _is_handler_class(handler):
             raise ConfigurationError(
-                'handler must be httptestserver.server.Handler or a subclass '
-                'of it, got %r' % (handler,))
+                'handler must be httptestserver.server.Handler, a subclass '
+                'of it, or any BaseHTTPRequestHandler subclass, got %r'
+                % (handler,))
         return host, port, scheme
 
     @staticmethod
@@ -220,17 +232,20 @@ class Server(object):
         return self
 
     def stop(self, timeout=5.0):
-        # type: (float) -> None
+        # type: (Optional[float]) -> None
         """Stop serving and free the port; return when it is free.
 
         Wakes the accept loop at once, closes the listening socket, closes
         idle keep-alive connections, cuts ``response_timeout`` waits short,
-        and waits up to *timeout* seconds for requests in flight; past that
-        it logs which connections are stuck, closes them and returns.
-        Idempotent, safe before :meth:`start`, thread-safe: a second caller
-        waits until the first one is done, and a handler or callable route
-        may call it too (its own request is not waited for).
+        and waits up to *timeout* seconds (None: without bound) for requests
+        in flight; past that it logs which connections are stuck, closes
+        them and returns.  Idempotent, safe before :meth:`start`,
+        thread-safe: a second caller waits until the first one is done, and
+        a handler or callable route may call it too (its own request is not
+        waited for).  A bad *timeout* raises
+        :class:`~httptestserver.ConfigurationError` before anything stops.
         """
+        verification._check_timeout(timeout)
         with self._lock:
             first = not self._stopped
             self._stopped = self._stopping = True
@@ -239,10 +254,12 @@ class Server(object):
         current = threading.current_thread()
         if not first:
             if current not in ours:
-                self._stopped_event.wait(timeout + 1.0)
+                self._stopped_event.wait(None if timeout is None
+                                         else timeout + 1.0)
             return
         try:
             self._stop_event.set()
+            self._era.set()
             if thread is not None:
                 os.write(self._wake_w, b'x')
                 thread.join()
@@ -255,7 +272,7 @@ class Server(object):
             self._stopped_event.set()
 
     def _finish_connections(self, timeout, current):
-        deadline = monotonic() + timeout
+        deadline = None if timeout is None else monotonic() + timeout
         with self._lock:
             connections = list(self._connections.items())
         for sock, (idle, _, _) in connections:
@@ -265,7 +282,8 @@ class Server(object):
         for sock, (_, conn_thread, peer) in connections:
             if conn_thread is current:
                 continue  # stop() called by a handler: cannot wait for it
-            conn_thread.join(max(0.0, deadline - monotonic()))
+            conn_thread.join(None if deadline is None
+                             else max(0.0, deadline - monotonic()))
             if conn_thread.is_alive():
                 stuck.append((sock, peer))
         if stuck:
@@ -276,6 +294,39 @@ class Server(object):
                 _shutdown(sock)
 
     close = stop
+
+    # -- what 0.1.0's Server was: an HTTPServer and a Thread ----------------
+    @property
+    def server_address(self):
+        """``(host, port)``, as ``HTTPServer.server_address``."""
+        return self.host, self.port
+
+    def shutdown(self):
+        # type: () -> None
+        """Stop serving (``HTTPServer.shutdown``): same as :meth:`stop`."""
+        self.stop()
+
+    def server_close(self):
+        # type: () -> None
+        """Free the port (``HTTPServer.server_close``): same as
+        :meth:`stop`."""
+        self.stop()
+
+    def is_alive(self):
+        # type: () -> bool
+        """True while the server thread runs (``Thread.is_alive``)."""
+        thread = self._thread
+        return thread is not None and thread.is_alive()
+
+    isAlive = is_alive
+
+    def join(self, timeout=None):
+        # type: (Optional[float]) -> None
+        """Wait until the server thread ends (``Thread.join``); it ends when
+        the server is stopped."""
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
 
     def __enter__(self):
         if not self._started:
@@ -357,6 +408,7 @@ class Server(object):
                     'Content-Length: %d\r\n\r\n' % len(body))
             try:
                 conn.sendall(head.encode('ascii') + body)
+                _drain_and_close(conn)
             except socket.error:
                 pass
             return None
@@ -392,8 +444,10 @@ class Server(object):
             _shutdown(sock)
 
     def _pause(self, seconds):
-        """Wait *seconds*, or less if the server stops meanwhile."""
-        self._stop_event.wait(seconds)
+        """Wait *seconds*, or less if the server stops or is reset meanwhile;
+        return True when the whole time passed."""
+        era = self._era
+        return not era.wait(seconds)
 
     # -- state (0.1.0 API) -------------------------------------------------
     @property
@@ -419,9 +473,14 @@ class Server(object):
         """Resets all server data in ``data``.
 
         Also forgets history, routes, :attr:`unmatched_response`, unexpected
-        requests and recorded errors.  Thread-safe.
+        requests and recorded errors, and cuts short the delays of requests
+        still being answered.  Thread-safe.
         """
         self._state.reset()
+        era, self._era = self._era, threading.Event()
+        if self._stopping:
+            self._era.set()
+        era.set()
 
     @property
     def response_data(self):
@@ -495,9 +554,8 @@ class Server(object):
 
     @unmatched_response.setter
     def unmatched_response(self, value):
-        from .responses import validate_spec
-        validate_spec(value, 'unmatched_response')
-        self._state.unmatched_response = value
+        self._state.unmatched_response = validate_spec(value,
+                                                       'unmatched_response')
 
     # -- verification ------------------------------------------------------
     @property
@@ -517,25 +575,10 @@ class Server(object):
 
         Event-driven: wakes as each request is recorded.  Returns the
         matching history entries.  Raises :class:`WaitTimeout` after
-        *timeout* seconds, listing what did arrive.  Thread-safe.
+        *timeout* seconds (None: no limit), listing what did arrive.
+        Thread-safe.  See :func:`httptestserver.verification.wait`.
         """
-        if isinstance(count, bool) or not isinstance(
-                count, six.integer_types) or count < 0:
-            raise ConfigurationError('count must be a whole number >= 0, got '
-                                     '%r' % (count,))
-        if timeout is not None and (isinstance(timeout, bool) or not
-                                    isinstance(timeout, (six.integer_types,
-                                                         float))):
-            raise ConfigurationError('timeout must be a number of seconds or '
-                                     'None (wait forever), got %r'
-                                     % (timeout,))
-        matcher = _matcher(path, method)
-        ok, found = self._state.wait(count, matcher.matches, timeout)
-        if not ok:
-            raise WaitTimeout('expected %d request(s)%s within %ss, saw %d%s'
-                              % (count, _described(method, path), timeout,
-                                 len(found), self._seen(method, path)))
-        return found
+        return verification.wait(self, count, method, path, timeout)
 
     def assert_requested(self, path=None, method=None, times=None,
                          query=None):
@@ -546,26 +589,13 @@ class Server(object):
         the matching entries; raises :class:`VerificationError` (an
         ``AssertionError``) that lists the closest requests seen.
         """
-        matcher = _matcher(path, method, query)
-        found = [e for e in self.history if matcher.matches(e)]
-        if (times is None and found) or len(found) == times:
-            return found
-        expected = 'at least once' if times is None else '%d time(s)' % times
-        raise VerificationError('expected %s%s %s, got %d%s' % (
-            'a request' if times is None else 'requests',
-            _described(method, path, query), expected, len(found),
-            self._seen(method, path)))
+        return verification.assert_requested(self, path, method, times, query)
 
     def assert_no_unexpected(self):
         # type: () -> None
         """Assert every request matched a route; list the ones that did
         not."""
-        unexpected = self.unexpected
-        if unexpected:
-            raise VerificationError(
-                '%d request(s) matched no route: %s; routes are: %s' % (
-                    len(unexpected), ', '.join(_line(e) for e in unexpected),
-                    ', '.join(r.describe() for r in self.routes) or 'none'))
+        verification.assert_no_unexpected(self)
 
     def check(self):
         # type: () -> None
@@ -575,33 +605,7 @@ class Server(object):
         callable route raised, else :class:`VerificationError` if requests
         matched no route.  Harmless when all went well.  Thread-safe.
         """
-        errors = self._state.take_errors()
-        if errors:
-            first = errors[0]
-            text = '\n'.join('--- while handling %s:\n%s' % (line, tb)
-                             for line, _, tb in errors)
-            error = HandlerError('%d error(s) in the server thread of %r; the '
-                                 'first: %r\n%s' % (len(errors), self,
-                                                    first[1], text), errors)
-            six.raise_from(error, first[1])
-        unexpected = self._state.take_unexpected()
-        if unexpected:
-            raise VerificationError(
-                '%d request(s) to %r matched no route: %s; add routes for '
-                'them or set server.unmatched_response' % (
-                    len(unexpected), self,
-                    ', '.join(_line(e) for e in unexpected)))
-
-    def _seen(self, method, path):
-        history = self.history
-        if not history:
-            return ' (no requests at all; is the client using %s?)' % \
-                self.url('')
-        lines = [_line(e) for e in history]
-        wanted = '%s %s' % (method or 'GET', path if isinstance(
-            path, six.string_types) else '/')
-        close = difflib.get_close_matches(wanted, lines, n=5, cutoff=0)
-        return '; closest seen: %s (of %d)' % (', '.join(close), len(lines))
+        verification.check(self)
 
     # -- TLS for clients -------------------------------------------------
     def client_context(self, client_cert=False):
@@ -622,26 +626,6 @@ class Server(object):
                                      'what to trust' % self)
         return tls.client_context(self.ca_file, client_cert)
 
-
-def _matcher(path, method, query=None):
-    return Route(path, [None], method=method, query=query)
-
-
-def _described(method, path, query=None):
-    parts = []
-    if method:
-        parts.append(method if isinstance(method, six.string_types)
-                     else '|'.join(method))
-    if path is not None:
-        parts.append(path if isinstance(path, six.string_types)
-                     else 're:' + path.pattern)
-    if query:
-        parts.append('query=%r' % (query,))
-    return ' matching ' + ' '.join(parts) if parts else ''
-
-
-def _line(entry):
-    return '%s %s' % (entry.get('method') or '?', entry.get('path') or '?')
 
 
 class _Poller(object):
@@ -687,5 +671,24 @@ def _close(sock):
             pass
     try:
         sock.close()
+    except socket.error:
+        pass
+
+
+def _drain_and_close(sock, limit=1 << 16):
+    """Half-close, read what the client sent (bounded), then close.
+
+    Closing a socket with unread data makes the kernel send a reset, which
+    can destroy the answer just sent before the client reads it.
+    """
+    try:
+        sock.shutdown(socket.SHUT_WR)
+        sock.settimeout(1.0)
+        total = 0
+        while total < limit:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            total += len(chunk)
     except socket.error:
         pass

@@ -11,17 +11,19 @@ import threading
 import six
 
 from ._compat import wait_for
-from .responses import Route, check_delay, check_status, header_items, \
+from .responses import OneShot, check_delay, check_status, header_items, \
     snapshot, validate_spec
+from .routes import RESPONSE_SETTINGS, choose
 
-__all__ = ['State', 'StateDict', 'RESPONSE_SETTINGS']
+__all__ = ['State', 'StateDict', 'RESPONSE_SETTINGS', 'HANDLER_KEYS']
 
 log = logging.getLogger('httptestserver')
 
-#: The ``data`` keys that control the default response (0.1.0 names).
-RESPONSE_SETTINGS = ('response_status', 'response_headers', 'response_content',
-                     'response_cookies', 'response_timeout', 'response_clear',
-                     'response_reset')
+#: Handler attributes copied into ``data`` after each request, as 0.1.0's
+#: ``data.update(handler.__dict__)`` did; never kept in history entries.
+HANDLER_KEYS = frozenset(['rfile', 'wfile', 'server', 'request',
+                          'connection', 'close_connection',
+                          'raw_requestline'])
 
 
 def _validate_setting(key, value):
@@ -60,6 +62,10 @@ class StateDict(dict):
 
     def __setitem__(self, key, value):
         _validate_setting(key, value)
+        if key == 'response_content' and value is not None and \
+                not isinstance(value, OneShot):
+            value = validate_spec({'body': value},
+                                  "data['response_content']")['body']
         with self._lock:
             dict.__setitem__(self, key, value)
             if key == 'headers':
@@ -166,57 +172,63 @@ class State(object):
         self.unmatched_response = None
         #: Bumped by reset(): what a request begun before it does is dropped.
         self.generation = 0
+        self._request_keys = frozenset()  # type: frozenset
 
     # -- per request (called by the handler) --------------------------------
-    def begin(self, fields, generation=None):
-        """Copy a request's *fields* into ``data``; return the settings.
+    def update_data(self, fields, generation=None):
+        """Copy one request's *fields* into ``data``, replacing the last's.
 
-        The returned dict holds the ``response_*`` settings in force for this
-        request, taken atomically with the update.  A request begun before
-        the last :meth:`reset` (*generation*) leaves ``data`` alone.
+        Keys the last request wrote and this one does not are removed, so
+        ``data`` never mixes two requests.  A request begun before the last
+        :meth:`reset` (*generation*) leaves ``data`` alone.
         """
         with self.lock:
             if generation not in (None, self.generation):
-                return {}
+                return
+            for key in self._request_keys:
+                if key not in fields:
+                    dict.pop(self.data, key, None)
             dict.update(self.data, fields)
+            self._request_keys = frozenset(fields)
+
+    def settings(self, generation=None):
+        """Return the ``response_*`` settings in force now (a new dict)."""
+        with self.lock:
+            if generation not in (None, self.generation):
+                return {}
             return dict((key, value) for key, value in dict.items(self.data)
                         if key.startswith('response_'))
 
     def choose(self, request, settings, generation=None):
         """Pick what answers *request*: ``(route, spec, unexpected)``.
 
-        The first route added that matches and is not exhausted wins; else the
-        ``response_*`` settings; else, when routes were set but none matched
-        and no setting was made, the request is unexpected.  A request begun
-        before the last :meth:`reset` gets an empty 200 and touches no route.
+        See :func:`httptestserver.routes.choose`.  A request begun before
+        the last :meth:`reset` gets an empty 200 and touches no route.
         """
         with self.lock:
             if generation not in (None, self.generation):
                 return None, None, False
-            for route in self._routes:
-                if not route.exhausted and route.matches(request):
-                    return route, route.take(), False
-            if self._routes and not any(
-                    key in settings for key in RESPONSE_SETTINGS[:5]):
-                return None, self.unmatched_response, True
-        spec = {'status': settings.get('response_status', 200),
-                'headers': settings.get('response_headers'),
-                'body': settings.get('response_content'),
-                'cookies': settings.get('response_cookies'),
-                'delay': settings.get('response_timeout')}
-        return None, spec, False
+            return choose(self._routes, request, settings,
+                          self.unmatched_response)
 
     def record(self, entry, route=None, unexpected=False, generation=None):
         """Append *entry* to the history (and its route's calls); wake waiters.
 
-        An entry of a request begun before the last :meth:`reset`
-        (*generation*) is dropped: it belongs to a test that is over.
+        The keys the test put in ``data`` (its own, and settings such as
+        ``response_clear``) are copied into the entry, as 0.1.0's
+        ``dict(data)`` did, unless the entry has them.  An entry of a
+        request begun before the last :meth:`reset` (*generation*) is
+        dropped: it belongs to a test that is over.
         """
         with self.lock:
             if generation not in (None, self.generation):
                 log.info('dropped the record of %r: the server was reset '
                          'while it was being answered', entry.get('requestline'))
                 return
+            for key, value in dict.items(self.data):
+                if key not in entry and key not in HANDLER_KEYS and \
+                        key not in self._request_keys:
+                    entry[key] = snapshot(value)
             self._history.append(entry)
             if route is not None:
                 route._calls.append(entry)
@@ -226,13 +238,13 @@ class State(object):
 
     def finish(self, settings, generation=None):
         """Apply ``response_reset`` / ``response_clear`` from *settings*."""
-        if generation not in (None, self.generation):
-            return
-        if settings.get('response_reset'):
-            with self.lock:
+        with self.lock:
+            if generation not in (None, self.generation):
+                return
+            if settings.get('response_reset'):
                 dict.clear(self.data)
-        elif settings.get('response_clear'):
-            with self.lock:
+                self._request_keys = frozenset()
+            elif settings.get('response_clear'):
                 for key in list(dict.keys(self.data)):
                     if key.startswith('response_'):
                         dict.__delitem__(self.data, key)
@@ -303,6 +315,7 @@ class State(object):
         with self.lock:
             self.generation += 1
             dict.clear(self.data)
+            self._request_keys = frozenset()
             self.unmatched_response = None
             del self._history[:]
             del self._routes[:]
@@ -333,10 +346,3 @@ class State(object):
             entries = list(found)
         return bool(ok), [snapshot(entry) for entry in entries]
 
-
-def make_route(path, responses, method=None, query=None, times=None):
-    """Build a :class:`Route`, checking every non-callable response now."""
-    for index, spec in enumerate(responses):
-        validate_spec(spec, 'responses[%d]' % index if len(responses) > 1
-                      else 'response')
-    return Route(path, responses, method=method, query=query, times=times)

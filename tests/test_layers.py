@@ -9,14 +9,15 @@ PACKAGE = os.path.dirname(httptestserver.__file__)
 #: Lower layers first; a module may import only from layers below its own.
 LAYERS = [
     {'errors', '_compat'},
-    {'headers', 'parsing', 'tls'},
+    {'headers', 'http11', 'parsing', 'tls'},
     {'responses'},
-    {'state'},
+    {'routes'},
+    {'state', 'verification'},
     {'handler'},
     {'server'},
     {'helpers'},
-    {'mixins', '__main__'},
-    {'__init__'},
+    {'mixins', 'cli'},
+    {'__init__', '__main__'},
 ]
 
 
