@@ -9,10 +9,13 @@ PACKAGE = os.path.dirname(httptestserver.__file__)
 #: Lower layers first; a module may import only from layers below its own.
 LAYERS = [
     {'errors', '_compat'},
-    {'headers', 'http11', 'parsing', 'tls'},
+    {'headers', 'http11_events', 'http11_writer', 'parsing', 'tls'},
+    {'http11_reader'},
+    {'http11'},
     {'responses'},
     {'routes'},
     {'state', 'verification'},
+    {'exchange'},
     {'handler'},
     {'server'},
     {'helpers'},

@@ -1,0 +1,399 @@
+"""One connection's HTTP exchanges over a blocking socket.
+
+:class:`Exchange` reads each request with the sans-IO layer
+(:mod:`httptestserver.http11`) -- so limits and 4xx answers are the same on
+every Python --, records it in the server's state store exactly once, calls
+the hooks that choose an answer, and sends that :class:`Response` with
+correct framing: whole, streamed, or followed by a protocol takeover.  A
+failure in a hook is recorded for the test and answered with a 500.  It is
+the machinery under :class:`~httptestserver.server.Handler`, which adds the
+0.1.0 hooks; it never starts a thread or opens a listening socket.
+"""
+import io
+import logging
+import socket
+import time
+import traceback
+
+from six.moves import BaseHTTPServer
+
+from ._compat import PY2
+from .headers import Headers
+from .http11 import NEED_DATA, Data, EndOfMessage, Limits, Rejected, \
+    Request, ServerConnection
+from .parsing import parse_fields
+from .responses import Response, snapshot
+
+__all__ = ['Exchange']
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any, Dict, Optional  # noqa: F401
+    from .routes import Route  # noqa: F401
+
+log = logging.getLogger('httptestserver')
+
+_TEXT = [('Content-Type', 'text/plain; charset=utf-8')]
+# Plain values a custom handler may add to its state and see in history.
+_PLAIN = (type(None), bool, int, float, bytes, type(u''), tuple, list, dict)
+if PY2:  # Python 2: long
+    _PLAIN += (long,)  # noqa: F821
+
+
+class Exchange(BaseHTTPServer.BaseHTTPRequestHandler, object):
+    """Reads, records and answers the requests of one connection.
+
+    The server makes one per accepted connection, in that connection's
+    thread (``BaseHTTPRequestHandler``'s life cycle).  Per request:
+    :meth:`update_state`, then ``do_<METHOD>`` if defined, else
+    :meth:`handle_request`; :meth:`save_history` is called once, before the
+    answer goes out.  Subclass :class:`~httptestserver.server.Handler`, not
+    this.
+    """
+
+    protocol_version = 'HTTP/1.1'
+    server_version = 'httptestserver'
+    sys_version = ''
+    #: Seconds a connection may stay silent before the server drops it.
+    timeout = 30
+    disable_nagle_algorithm = True
+    #: Longest request line or header line, in bytes (else 414 / 431).
+    max_line = 65536
+    #: Most header lines, folded ones included (else 431).
+    max_headers = 100
+    #: Largest request body, in bytes (else 413).
+    max_body = 64 * 1024 * 1024
+
+    #: The recorded request being handled (a dict), see the docs for keys.
+    state = None  # type: Optional[Dict[str, Any]]
+    #: The request body, bytes.
+    body = b''
+    #: The :class:`~httptestserver.responses.Response` chosen, once chosen.
+    response = None  # type: Optional[Response]
+    #: The route that answered (None: the ``response_*`` settings).
+    route = None  # type: Optional[Route]
+    #: True when routes exist and none matched this request.
+    unexpected = False
+    #: TLS facts of this connection (dict) or None for plain HTTP.
+    tls = None
+    #: The :class:`~httptestserver.Server` this request came to.
+    server = None  # type: Any
+
+    def setup(self):
+        super(Exchange, self).setup()
+        self.tls = getattr(self.request, '_httptestserver_tls', None)
+        self._conn = ServerConnection(Limits(self.max_line, self.max_headers,
+                                             self.max_body))
+        self._socket_rfile = self.rfile
+
+    # -- reading -------------------------------------------------------------
+    def _receive(self, idle):
+        """Read from the socket into the protocol; False if the client is
+        gone or silent past :attr:`timeout`."""
+        server = self.server
+        if idle:
+            server._set_idle(self.request, True)
+        try:
+            data = self.connection.recv(65536)
+        except (socket.error, ValueError):
+            return False
+        finally:
+            if idle:
+                server._set_idle(self.request, False)
+        self._conn.receive_data(data)
+        return True
+
+    def _read_request(self):
+        """Return ``(Request, body)``, a :class:`Rejected`, or None."""
+        conn = self._conn
+        request = None
+        body = []
+        while True:
+            event = conn.next_event()
+            if event is NEED_DATA:
+                if conn.they_are_waiting_for_100_continue:
+                    self.wfile.write(conn.send_continue())
+                idle = request is None and conn.request is None and \
+                    not conn.trailing_data
+                if not self._receive(idle):
+                    return None
+            elif isinstance(event, Request):
+                request = event
+                # Which reset() era this request belongs to: if the test
+                # resets the server before it is answered (even while its
+                # body is on the way), its record is dropped.
+                self._generation = self.server._state.generation
+            elif isinstance(event, Data):
+                body.append(event.data)
+            elif isinstance(event, EndOfMessage):
+                return request, b''.join(body)
+            elif isinstance(event, Rejected):
+                return event
+            else:  # ConnectionClosed: nothing to answer
+                return None
+
+    # -- one exchange --------------------------------------------------------
+    def handle_one_request(self):
+        """Read, record and answer one request on this connection."""
+        self.state = self.response = self.route = None
+        self.unexpected = False
+        self.body = b''
+        self._manual = None
+        self._real_wfile = None
+        self._recorded = self._history_hooked = False
+        self._response_started = False
+        got = self._read_request()
+        if got is None:
+            self.close_connection = True
+            return
+        server = self.server
+        started = time.time()
+        if isinstance(got, Rejected):
+            self._generation = server._state.generation
+            self._reject(got, started)
+            return
+        request, self.body = got
+        self._take_request(request)
+        self.state = self._fields(started)
+        if server._stopping:
+            self.close_connection = True
+        handler = getattr(self, 'do_' + self.command, None) or \
+            self.handle_request
+        self.rfile = io.BytesIO(self.body)
+        try:
+            self.update_state()
+            handler()
+        except socket.error as exc:
+            if not self._response_started:
+                self._fail(exc)
+            else:  # the client went away mid-response: not a handler bug
+                log.debug('client gone while answering %r: %s',
+                          self.requestline, exc)
+                self.close_connection = True
+        except Exception as exc:
+            self._fail(exc)
+        finally:
+            self.rfile = self._socket_rfile
+            if self._real_wfile is not None:
+                self.wfile, self._real_wfile = self._real_wfile, None
+        if not self._response_started:
+            # A custom handler that answered nothing: like Go, send an empty
+            # 200 rather than leave the client hanging.
+            try:
+                self.send(Response(200))
+            except socket.error:
+                self.close_connection = True
+        self._save_history_once()
+        self._record()  # an override of save_history() may skip super()
+        self._end_exchange()
+
+    def _take_request(self, request):
+        """Set the standard library's attributes from a request head."""
+        self.command = request.method
+        self.path = request.target
+        self.request_version = request.version
+        self.requestline = request.requestline
+        line = request.raw.split(b'\n', 1)[0] + b'\n'
+        self.raw_requestline = line
+        self.headers = Headers(request.headers)
+        self.close_connection = not self._conn.keep_alive
+
+    def _end_exchange(self):
+        conn = self._conn
+        try:
+            self.wfile.flush()
+        except (socket.error, ValueError):
+            self.close_connection = True
+        if self._manual is not None:
+            conn.start_next_cycle(keep_alive=not self.close_connection)
+        else:
+            conn.start_next_cycle()
+        if not conn.keep_alive:
+            self.close_connection = True
+
+    def _fields(self, started):
+        target = self.path
+        fields = parse_fields(target, self.headers.get('Content-Type'),
+                              self.headers.get_all('Cookie') or [],
+                              self.body)
+        fields.update({
+            'requestline': self.requestline,
+            'command': self.command,
+            'method': self.command,
+            'path': target,
+            'url': self.server.url(target) if target.startswith('/')
+            else target,
+            'request_version': self.request_version,
+            'headers': self.headers,
+            'body': self.body,
+            'client_address': self.client_address,
+            'scheme': self.server.scheme,
+            'tls': self.tls,
+            'time': started,
+        })
+        return fields
+
+    # -- hooks (see httptestserver.server.Handler) --------------------------
+    def update_state(self):
+        # type: () -> None
+        """Hook called before the request is answered; does nothing here."""
+
+    def handle_request(self):
+        # type: () -> None
+        """Hook that answers the request; an empty 200 here."""
+        self.send(Response(200))
+
+    def save_history(self):
+        # type: () -> None
+        """Hook that records the request (:meth:`_record`); once per
+        request, before its response is sent."""
+        self._record()
+
+    def _save_history_once(self):
+        if not self._history_hooked and self.state is not None:
+            self._history_hooked = True
+            self.save_history()
+
+    def _record(self):
+        if self._recorded or self.state is None:
+            return
+        self._recorded = True
+        entry = snapshot(self.state)  # data keeps its own nested values
+        response = self.response
+        if response is not None:
+            entry['response_status'] = response.status
+            entry['response_headers'] = Headers(response.headers)
+            entry['response_content'] = None if response.streamed \
+                else response.body
+            entry['response_timeout'] = response.delay
+            if response.record:
+                entry.update(snapshot(response.record))
+        route = self.route
+        entry['route'] = route.describe(usage=False) if route is not None \
+            else None
+        entry['unexpected'] = self.unexpected
+        self.server._state.record(entry, route, self.unexpected,
+                                  self._generation)
+
+    # -- answering -----------------------------------------------------------
+    def send(self, response):
+        # type: (Response) -> None
+        """Send *response* with HTTP/1.1 framing; blocks until written.
+
+        Adds ``Date``, ``Server`` and ``Content-Length`` (or chunked transfer
+        encoding for a streamed body) unless given; sends no body for HEAD,
+        1xx, 204 and 304; honours ``Connection: close`` both ways.  A header
+        that cannot be sent (CR or LF in it) raises
+        :class:`~httptestserver.ConfigurationError` naming it.
+        """
+        if self.response is None:
+            self.response = response
+        self._save_history_once()
+        conn = self._conn
+        streamed = response.streamed
+        try:
+            head = conn.send_response(
+                response.status, response.headers,
+                None if streamed else response.body,
+                date=self.date_time_string(), server=self.server_version,
+                closing=self.server._stopping)
+        except ValueError as exc:
+            from .errors import ConfigurationError
+            raise ConfigurationError('response of %s: %s'
+                                     % (self.requestline, exc))
+        self._response_started = True
+        self.close_connection = not conn.keep_alive
+        if log.isEnabledFor(logging.INFO):
+            self.log_request(response.status)
+        if not streamed:
+            self.wfile.write(head + conn.end_response())
+        else:
+            self.wfile.write(head)
+            try:
+                for chunk in response.body:
+                    data = conn.send_data(chunk)
+                    if data:
+                        self.wfile.write(data)
+            finally:
+                close = getattr(response.body, 'close', None)
+                if close is not None:
+                    close()
+            self.wfile.write(conn.end_response())
+        if response.takeover is not None:
+            self.close_connection = True
+            self.wfile.flush()
+            response.takeover(self.connection, conn.trailing_data)
+
+    def send_error(self, code, message=None, explain=None):
+        """Answer *code* with a short text body and close the connection."""
+        self.close_connection = True
+        self._conn.keep_alive = False
+        self._conn._must_close = True
+        text = message or self.responses.get(code, ('Error',))[0]
+        if explain:
+            text = '%s\n%s' % (text, explain)
+        self.send(Response(code, _TEXT, (text + '\n').encode('utf-8')))
+
+    def version_string(self):
+        """The ``Server`` header: no Python version, no trailing space."""
+        return self.server_version
+
+    # -- failures ------------------------------------------------------------
+    def _reject(self, rejected, started):
+        self.close_connection = True
+        self._history_hooked = True  # not a request the hooks can read
+        request = rejected.request
+        self.command, self.path = request.method, request.target
+        self.request_version = request.version or 'HTTP/1.1'
+        self.requestline = request.requestline
+        self.headers = Headers(request.headers)
+        self.state = fields = parse_fields('', None, [], b'')
+        fields.update({
+            'requestline': self.requestline, 'command': self.command,
+            'method': self.command, 'path': self.path, 'url': None,
+            'request_version': self.request_version,
+            'headers': self.headers, 'body': b'',
+            'client_address': self.client_address,
+            'scheme': self.server.scheme, 'tls': self.tls, 'time': started,
+            'rejected': rejected.message,
+        })
+        self.response = Response(rejected.status, _TEXT,
+                                 (rejected.message + '\n').encode('utf-8'))
+        self._record()
+        try:
+            self.send(self.response)
+            self.wfile.flush()
+        except socket.error:
+            pass
+        self._conn.start_next_cycle(keep_alive=False)
+
+    def _fail(self, exc):
+        text = traceback.format_exc()
+        self.server._state.add_error((self.requestline, exc, text),
+                                     self._generation)
+        log.error('error while handling %r:\n%s', self.requestline, text)
+        self.close_connection = True
+        if not self._response_started:
+            self.response = Response(
+                500, _TEXT,
+                ('Error in the test server while handling %s:\n\n%s'
+                 % (self.requestline, text)).encode('utf-8', 'replace'))
+            self._save_history_once()
+            self._record()
+            self._conn._errored = True
+            try:
+                self.send(self.response)
+            except (socket.error, ValueError):
+                pass
+
+    # -- logging -------------------------------------------------------------
+    def address_string(self):
+        """Return the client's IP; never a reverse-DNS lookup."""
+        return str(self.client_address[0])
+
+    def log_message(self, format, *args):
+        """Log through the ``httptestserver`` logger, not stderr."""
+        log.info('%s - %s', self.address_string(), format % args)
+
+    def log_error(self, format, *args):
+        log.warning('%s - %s', self.address_string(), format % args)
