@@ -1,49 +1,35 @@
-"""The server: a listening socket, an accept thread, a thread per connection.
+"""The server: what a test holds -- lifecycle, identity, and the API.
 
 Creating a :class:`Server` binds and listens in the caller's thread, so its
 URL is valid and connections queue before it serves; :meth:`Server.start`
-runs the accept loop in a daemon thread; :meth:`Server.stop` wakes that loop
-at once (no polling interval), closes idle keep-alive connections, lets
-in-flight requests finish within a bound, and returns when the port is free.
-TLS handshakes happen in the per-connection thread, never in the accept loop.
-This module owns sockets, threads and the lifecycle; what a request means is
-the handler's business, what was seen is the state store's, and checking it
-is :mod:`~httptestserver.verification`'s: the methods here that read or
+serves in a daemon thread; :meth:`Server.stop` returns when the port is free,
+in well under a millisecond.  This module owns the lifecycle and the facade:
+sockets and threads are :mod:`~httptestserver.listener`'s, what a request
+means is the handler's, what was seen is the state store's, and checking it
+is :mod:`~httptestserver.verification`'s -- the methods here that read or
 check state are one-line delegations.
 """
-import errno
 import inspect
-import logging
-import os
-import select
-import socket
-import ssl
 import threading
-import traceback
 
 import six
 from six.moves import BaseHTTPServer
 
 from . import tls, verification
-from ._compat import monotonic
 from .errors import ConfigurationError, ServerStateError
 from .handler import Handler
+from .listener import Listener
 from .responses import validate_spec
 from .routes import Route, make_route
 from .state import State
 
 __all__ = ['Server', 'Handler']
 
-log = logging.getLogger('httptestserver')
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
     from typing import Any, Dict, List, Optional  # noqa: F401
 
 _WILDCARDS = {'': '127.0.0.1', '0.0.0.0': '127.0.0.1', '::': '::1'}
-_RETRY_ERRNOS = (errno.EAGAIN, errno.EWOULDBLOCK, errno.EINTR,
-                 errno.ECONNABORTED, errno.EPROTO)
-_RESOURCE_ERRNOS = (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM)
 
 
 class _NotSet(object):
@@ -84,16 +70,13 @@ class Server(object):
         # type: (Optional[str], Optional[int], str, type, Optional[str], Optional[str], Optional[str], Optional[str]) -> None
         self._state = State()
         self._lock = threading.Lock()
-        self._started = self._stopped = self._stopping = False
-        self._stop_event = threading.Event()  # set when stop() begins
+        self._started = self._stopped = False
         # Set by stop() and by reset(), which then replaces it: what waits
         # on it (delays, streams) is cut short by either.
         self._era = threading.Event()
-        self._stopped_event = threading.Event()  # set when it is done
-        self._connections = {}  # type: Dict[Any, List[Any]]  # socket -> [idle flag, thread, peer]
-        self._thread = None  # type: Optional[threading.Thread]
-        self._sock = None  # type: Any
-        self.ssl_context = None  # type: Optional[ssl.SSLContext]
+        self._stop_event = threading.Event()  # set when stop() begins
+        self._stopped_event = threading.Event()  # set when stop() is done
+        self.ssl_context = None  # type: Optional[Any]
         host, port, scheme = self._check_arguments(host, port, scheme,
                                                    handler)
         self.scheme = scheme
@@ -112,9 +95,11 @@ class Server(object):
                         '%s is only used with HTTPS; pass scheme="https" or '
                         'use start_ssl_server()' % name)
             self.ca_file = None
-        self._sock = self._bind(host, port)
+        self._listener = Listener(
+            host, port, self._serve_connection, self._state.add_error,
+            self.ssl_context, getattr(handler, 'timeout', None))
         self.host = host
-        self.port = self._sock.getsockname()[1]
+        self.port = self._listener.port
 
     @staticmethod
     def _check_arguments(host, port, scheme, handler):
@@ -143,35 +128,6 @@ class Server(object):
                 'of it, or any BaseHTTPRequestHandler subclass, got %r'
                 % (handler,))
         return host, port, scheme
-
-    @staticmethod
-    def _bind(host, port):
-        try:
-            infos = socket.getaddrinfo(host or None, port, socket.AF_UNSPEC,
-                                       socket.SOCK_STREAM, 0,
-                                       socket.AI_PASSIVE)
-        except socket.gaierror as exc:
-            raise ConfigurationError('host %r cannot be resolved (%s); use '
-                                     'an address such as "127.0.0.1" or '
-                                     '"::1"' % (host, exc))
-        # IPv4 first: the common client tries 127.0.0.1 for "localhost".
-        infos.sort(key=lambda info: info[0] != socket.AF_INET)
-        family, _, _, _, address = infos[0]
-        sock = socket.socket(family, socket.SOCK_STREAM)
-        try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind(address)
-            sock.listen(128)
-            sock.setblocking(False)
-        except socket.error as exc:
-            sock.close()
-            if exc.errno == errno.EADDRINUSE:
-                raise ConfigurationError(
-                    'port %d on %s is already in use; pass port=None to let '
-                    'the OS pick a free one' % (port, host))
-            raise ConfigurationError('cannot listen on %s port %s: %s'
-                                     % (host, port, exc))
-        return sock
 
     # -- identity --------------------------------------------------------
     @property
@@ -222,13 +178,7 @@ class Server(object):
                 raise ServerStateError('%r is already running; start() is '
                                        'called once per server' % self)
             self._started = True
-            # Written by stop() to wake the accept loop at once.
-            self._wake_r, self._wake_w = os.pipe()
-            thread = threading.Thread(
-                target=self._serve, name='httptestserver-%d' % self.port)
-            thread.daemon = True
-            self._thread = thread
-            thread.start()
+            self._listener.start()
         return self
 
     def stop(self, timeout=5.0):
@@ -248,50 +198,19 @@ class Server(object):
         verification._check_timeout(timeout)
         with self._lock:
             first = not self._stopped
-            self._stopped = self._stopping = True
-            thread = self._thread
-            ours = [entry[1] for entry in self._connections.values()]
+            self._stopped = True
         current = threading.current_thread()
         if not first:
-            if current not in ours:
+            if current not in self._listener.connection_threads():
                 self._stopped_event.wait(None if timeout is None
                                          else timeout + 1.0)
             return
         try:
             self._stop_event.set()
             self._era.set()
-            if thread is not None:
-                os.write(self._wake_w, b'x')
-                thread.join()
-            self._sock.close()
-            self._finish_connections(timeout, current)
+            self._listener.stop(timeout, current)
         finally:
-            if thread is not None:
-                os.close(self._wake_r)
-                os.close(self._wake_w)
             self._stopped_event.set()
-
-    def _finish_connections(self, timeout, current):
-        deadline = None if timeout is None else monotonic() + timeout
-        with self._lock:
-            connections = list(self._connections.items())
-        for sock, (idle, _, _) in connections:
-            if idle:
-                _shutdown(sock)
-        stuck = []
-        for sock, (_, conn_thread, peer) in connections:
-            if conn_thread is current:
-                continue  # stop() called by a handler: cannot wait for it
-            conn_thread.join(None if deadline is None
-                             else max(0.0, deadline - monotonic()))
-            if conn_thread.is_alive():
-                stuck.append((sock, peer))
-        if stuck:
-            log.warning('%r: stop() waited %.1fs and is still blocked on %d '
-                        'connection(s) from %s; closing them', self, timeout,
-                        len(stuck), ', '.join(str(p) for _, p in stuck))
-            for sock, _ in stuck:
-                _shutdown(sock)
 
     close = stop
 
@@ -315,7 +234,7 @@ class Server(object):
     def is_alive(self):
         # type: () -> bool
         """True while the server thread runs (``Thread.is_alive``)."""
-        thread = self._thread
+        thread = self._listener.thread
         return thread is not None and thread.is_alive()
 
     isAlive = is_alive
@@ -324,7 +243,7 @@ class Server(object):
         # type: (Optional[float]) -> None
         """Wait until the server thread ends (``Thread.join``); it ends when
         the server is stopped."""
-        thread = self._thread
+        thread = self._listener.thread
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
 
@@ -338,110 +257,17 @@ class Server(object):
         if exc_type is None:
             self.check()
 
-    def _serve(self):
-        listener, wake = self._sock, self._wake_r
-        poller = _Poller(listener.fileno(), wake)
-        while True:
-            ready = poller.wait()
-            if wake in ready:
-                return
-            try:
-                conn, peer = listener.accept()
-            except socket.error as exc:
-                if exc.errno in _RETRY_ERRNOS:
-                    continue
-                if exc.errno in _RESOURCE_ERRNOS:
-                    log.error('%r: accept failed: %s', self, exc)
-                    poller.wait(0.05)  # let connections finish; not a spin
-                    continue
-                self._state.add_error(('accept', exc, repr(exc)))
-                return
-            thread = threading.Thread(target=self._serve_connection,
-                                      args=(conn, peer),
-                                      name='httptestserver-%d-conn' % self.port)
-            thread.daemon = True
-            with self._lock:
-                if self._stopping:
-                    conn.close()
-                    return
-                # New connections count as idle until a request arrives
-                # (Go's StateNew): stop() closes them rather than waiting
-                # for a client that may never speak, TLS handshake included.
-                self._connections[conn] = [True, thread, peer]
-            thread.start()
+    # -- for the handler ---------------------------------------------------
+    def _serve_connection(self, sock, peer):
+        self.handler_class(sock, peer, self)
 
-    def _serve_connection(self, conn, peer):
-        sock = conn
-        try:
-            conn.setblocking(True)
-            if self.ssl_context is not None:
-                sock = self._handshake(conn, peer)
-            if sock is not None:
-                self.handler_class(sock, peer, self)
-        except socket.error as exc:
-            log.debug('%r: connection from %s ended: %s', self, peer, exc)
-        except Exception as exc:  # a bug in a handler's setup/finish
-            self._state.add_error(('connection from %s' % (peer,), exc,
-                                   traceback.format_exc()))
-        finally:
-            for each in (sock, conn):
-                if each is not None:
-                    _close(each)
-            with self._lock:
-                self._connections.pop(conn, None)
-                self._connections.pop(sock, None)
-
-    def _handshake(self, conn, peer):
-        """Return the TLS socket for *conn*, or None if the client failed."""
-        conn.settimeout(self.handler_class.timeout)
-        try:
-            first = conn.recv(5, socket.MSG_PEEK)
-        except socket.error:
-            return None
-        if not first:
-            return None
-        if not tls.is_tls_client_hello(first):
-            # Like Go: tell a plain-HTTP client what went wrong.
-            body = b'Client sent an HTTP request to an HTTPS server.\n'
-            head = ('HTTP/1.0 400 Bad Request\r\nContent-Type: text/plain; '
-                    'charset=utf-8\r\nConnection: close\r\n'
-                    'Content-Length: %d\r\n\r\n' % len(body))
-            try:
-                conn.sendall(head.encode('ascii') + body)
-                _drain_and_close(conn)
-            except socket.error:
-                pass
-            return None
-        try:
-            sock = self.ssl_context.wrap_socket(
-                conn, server_side=True, do_handshake_on_connect=False)
-        except socket.error:
-            return None
-        with self._lock:
-            entry = self._connections.pop(conn, None)
-            if entry is not None:
-                self._connections[sock] = entry
-        try:
-            sock.settimeout(self.handler_class.timeout)
-            sock.do_handshake()
-        except (socket.error, ValueError) as exc:
-            log.info('%r: TLS handshake with %s failed: %s', self, peer, exc)
-            with self._lock:
-                self._connections.pop(sock, None)
-            _close(sock)
-            return None
-        sock._httptestserver_tls = tls.connection_info(sock)
-        return sock
+    @property
+    def _stopping(self):
+        return self._listener.stopping
 
     def _set_idle(self, sock, idle):
         """Mark *sock* idle (no request under way) or busy; for stop()."""
-        with self._lock:
-            entry = self._connections.get(sock)
-            if entry is not None:
-                entry[0] = idle
-            stopping = self._stopping
-        if idle and stopping:
-            _shutdown(sock)
+        self._listener.set_idle(sock, idle)
 
     def _pause(self, seconds):
         """Wait *seconds*, or less if the server stops or is reset meanwhile;
@@ -628,67 +454,3 @@ class Server(object):
 
 
 
-class _Poller(object):
-    """Wait for the listening socket or the wake-up pipe to be readable."""
-
-    def __init__(self, listener, wake):
-        self._fds = (listener, wake)
-        self._poll = None
-        if hasattr(select, 'poll'):
-            self._poll = select.poll()
-            for fd in self._fds:
-                self._poll.register(fd, select.POLLIN)
-
-    def wait(self, timeout=None):
-        while True:
-            try:
-                if self._poll is not None:
-                    ms = None if timeout is None else int(timeout * 1000)
-                    return [fd for fd, _ in self._poll.poll(ms)]
-                return select.select(self._fds, [], [], timeout)[0]
-            except (select.error, OSError) as exc:
-                # Python 2: EINTR is not retried for us.
-                if exc.args and exc.args[0] == errno.EINTR:
-                    continue
-                raise
-
-
-def _shutdown(sock):
-    try:
-        socket.socket.shutdown(sock, socket.SHUT_RDWR)
-    except (socket.error, ValueError, TypeError):
-        pass
-
-
-def _close(sock):
-    if isinstance(sock, ssl.SSLSocket):
-        # RFC 8446 section 6.1: send close_notify; do not wait for the
-        # peer's (timeout 0: the second SSL_shutdown gives up at once).
-        try:
-            sock.settimeout(0)
-            sock.unwrap()
-        except (socket.error, ValueError):
-            pass
-    try:
-        sock.close()
-    except socket.error:
-        pass
-
-
-def _drain_and_close(sock, limit=1 << 16):
-    """Half-close, read what the client sent (bounded), then close.
-
-    Closing a socket with unread data makes the kernel send a reset, which
-    can destroy the answer just sent before the client reads it.
-    """
-    try:
-        sock.shutdown(socket.SHUT_WR)
-        sock.settimeout(1.0)
-        total = 0
-        while total < limit:
-            chunk = sock.recv(4096)
-            if not chunk:
-                break
-            total += len(chunk)
-    except socket.error:
-        pass

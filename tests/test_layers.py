@@ -15,7 +15,7 @@ LAYERS = [
     {'responses'},
     {'routes'},
     {'state', 'verification'},
-    {'exchange'},
+    {'exchange', 'listener'},
     {'handler'},
     {'server'},
     {'helpers'},
