@@ -57,8 +57,11 @@ class RequestReader(object):
     def __init__(self, limits=None):
         # type: (Optional[Limits]) -> None
         self.limits = limits or Limits()
-        self._buffer = b''
+        # bytearray: a head that arrives in many small pieces is appended to
+        # in amortised constant time, not copied whole each time.
+        self._buffer = bytearray()
         self._offset = 0  # start of the next unread line of the head
+        self._scan = 0  # where the search for the next newline resumes
         self._head_start = 0
         self._skipped = False  # the one empty line before a request
         self._pairs = []  # type: List[Tuple[bytes, bytes]]
@@ -93,7 +96,7 @@ class RequestReader(object):
         # type: () -> bytes
         """Bytes received beyond the current request (pipelined, or the
         first bytes of an upgraded protocol)."""
-        return self._buffer
+        return bytes(self._buffer)
 
     @property
     def they_are_waiting_for_100_continue(self):
@@ -162,12 +165,15 @@ class RequestReader(object):
         limits = self.limits
         pos = self._offset
         while True:
-            newline = buffer.find(b'\n', pos)
+            # No newline before _scan: a long line arriving in small pieces
+            # is searched once, not once per piece.
+            newline = buffer.find(b'\n', max(pos, self._scan))
             if newline == -1:
+                self._scan = len(buffer)
                 if len(buffer) - pos > limits.max_line + 1:
                     self._offset = pos
                     if self.request is None:
-                        self._start_request(buffer[pos:pos + 200])
+                        self._start_request(bytes(buffer[pos:pos + 200]))
                         raise _Reject(414, 'The request line is longer than '
                                            '%d bytes.' % limits.max_line)
                     raise _Reject(431, 'A header line is longer than %d '
@@ -179,7 +185,7 @@ class RequestReader(object):
                     return ConnectionClosed(self.request is None and
                                             pos == len(buffer))
                 return NEED_DATA
-            line = buffer[pos:newline]
+            line = bytes(buffer[pos:newline])
             if line[-1:] == b'\r':
                 line = line[:-1]
             pos = newline + 1
@@ -194,8 +200,9 @@ class RequestReader(object):
             elif line:
                 self._header_line(line)
             else:
-                raw = buffer[self._head_start:pos]
-                self._buffer = buffer[pos:]
+                raw = bytes(buffer[self._head_start:pos])
+                del buffer[:pos]
+                self._scan = 0
                 self._offset = self._head_start = 0
                 self._skipped = False
                 request = self.request
@@ -340,8 +347,8 @@ class RequestReader(object):
             if self._eof:
                 return self._gone()
             return NEED_DATA
-        take = buffer[:self._remaining]
-        self._buffer = buffer[len(take):]
+        take = bytes(buffer[:self._remaining])
+        del buffer[:len(take)]
         self._remaining -= len(take)
         return Data(take)
 
@@ -358,8 +365,8 @@ class RequestReader(object):
                 raise _Reject(400, 'A chunk size or trailer line is longer '
                                    'than %d bytes.' % self.limits.max_line)
             return None
-        line = self._buffer[:index]
-        self._buffer = self._buffer[index + 1:]
+        line = bytes(self._buffer[:index])
+        del self._buffer[:index + 1]
         if line[-1:] == b'\r':
             line = line[:-1]
         return line
@@ -370,8 +377,8 @@ class RequestReader(object):
             if state == _CHUNK_DATA:
                 if not self._buffer:
                     return self._gone() if self._eof else NEED_DATA
-                take = self._buffer[:self._remaining]
-                self._buffer = self._buffer[len(take):]
+                take = bytes(self._buffer[:self._remaining])
+                del self._buffer[:len(take)]
                 self._remaining -= len(take)
                 if self._remaining == 0:
                     self._state = _CHUNK_END
@@ -383,9 +390,9 @@ class RequestReader(object):
                                            'CRLF.')
                     return self._gone() if self._eof else NEED_DATA
                 if self._buffer[:2] == b'\r\n':
-                    self._buffer = self._buffer[2:]
+                    del self._buffer[:2]
                 elif self._buffer[:1] == b'\n':
-                    self._buffer = self._buffer[1:]
+                    del self._buffer[:1]
                 else:
                     raise _Reject(400, 'A chunk is not followed by CRLF.')
                 self._state = _CHUNK_SIZE
