@@ -27,16 +27,35 @@ class HttpServerTest(object):
         Keyword arguments for the server (``host``, ``port``,
         ``client_cert``...).
 
-    ``self.default_url`` is the server's root URL, ``http://host:port/``.
-    Before each test the server is reset; after it, :meth:`Server.check
+    ``self.url(path)`` is the server's URL for *path*; ``default_path`` is
+    ``'/testing/this'`` as in 0.1.0 (a class attribute to override), and
+    ``self.default_url`` is ``self.url(self.default_path)``.  Before each
+    test the server is reset; after it, :meth:`Server.check
     <httptestserver.Server.check>` raises what went wrong server-side.
     """
 
     options = {}  # type: Dict[str, Any]
     server_options = {}  # type: Dict[str, Any]
     server = None  # type: Optional[Server]
-    default_url = None  # type: Optional[str]
+    #: The path of :attr:`default_url` (0.1.0: ``'/testing/this'``).
+    default_path = '/testing/this'
     _start = staticmethod(start_server)
+
+    @classmethod
+    def url(cls, path):
+        # type: (str) -> str
+        """Return the full URL of *path* on the class's server."""
+        return cls.server.url(path)
+
+    class _DefaultURL(object):
+        def __get__(self, instance, owner):
+            server = owner.__dict__.get('server') or owner.server
+            if server is None:
+                return None
+            return server.url(owner.default_path)
+
+    #: ``url(default_path)``: the URL the 0.1.0 examples request.
+    default_url = _DefaultURL()
 
     @classmethod
     def setUpClass(cls):
@@ -70,7 +89,6 @@ class HttpServerTest(object):
         if cls.__dict__.get('server') is not None and cls.server.running:
             return  # idempotent: pytest may call both spellings
         cls.server = cls._start(**cls.server_options)
-        cls.default_url = cls.server.url('/')
 
     @classmethod
     def _stop_class_server(cls):

@@ -64,6 +64,8 @@ _DELIMITER_LINE_END = re.compile(br'[ \t]*(\r?\n)')
 _DELIMITER_AT_END = re.compile(br'[ \t]*\Z')
 
 _PART, _CLOSE = 'part', 'close'
+# Bytes no urlencoded form holds (tab, LF and CR pass: forms typed by hand).
+_CONTROL_BYTES = re.compile(b'[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]')
 
 
 if six.PY2:  # Python 2: native str is bytes, holding UTF-8 encoded text
@@ -145,7 +147,8 @@ def parse_fields(target, content_type, cookie_headers, body):
         duplicate wins; pieces without ``=`` or a name are skipped.
     ``form``
         name -> list of str for an ``application/x-www-form-urlencoded`` body
-        and for the parts of a ``multipart/form-data`` body without a
+        (unless it holds control bytes: binary labelled as a form, as
+        ``curl --data-binary`` sends it) and for the parts of a ``multipart/form-data`` body without a
         filename, decoded with the charset parameter (of the part, then of the
         request) or UTF-8; ``{}`` otherwise.
     ``files``
@@ -193,7 +196,10 @@ def parse_fields(target, content_type, cookie_headers, body):
     if content_type:
         mime_type, params = parse_content_type(content_type)
         if mime_type == 'application/x-www-form-urlencoded':
-            if body:
+            # curl --data-binary labels any upload this way: a body with
+            # control bytes is not a form, and splitting megabytes of
+            # binary into pieces would cost far more than reading it.
+            if body and not _CONTROL_BYTES.search(body):
                 fields['form'] = _parse_urlencoded(
                     body, _text_charset(params.get('charset')))
         elif mime_type == 'multipart/form-data':

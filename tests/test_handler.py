@@ -1258,3 +1258,63 @@ def test_a_request_begun_before_reset_touches_none_of_the_new_setup(server):
     with connect(server) as conn:
         assert conn.exchange(request('GET', '/else')).status == 404
         assert conn.exchange(request('GET', '/new')).status == 201
+
+
+def test_plain_http_with_a_body_on_https_port_gets_its_400_and_a_clean_close():
+    """The server reads what the client sent before closing: unread bytes
+    would make the kernel answer with a reset, destroying the 400."""
+    with started_server('https') as srv:
+        sock = socket.create_connection((srv.host, srv.port),
+                                        timeout=TIMEOUT)
+        with RawConnection(sock) as conn:
+            conn.send(request('POST', '/upload', body=b'x' * 20000))
+            response = conn.read_response()
+            conn.assert_closed()  # an end of file, not a reset
+        assert response.status == 400
+
+
+# -- what a request line and header may hold (RFC 9112 2.2, 5.5) ------------
+@pytest.mark.parametrize('raw', [
+    b'GET /a\x00b HTTP/1.1\r\nHost: h\r\n\r\n',
+    b'GET /a\rb HTTP/1.1\r\nHost: h\r\n\r\n',
+    b'GET / HTTP/1.1\r\nHost: h\r\nX: a\x00b\r\n\r\n',
+    b'GET / HTTP/1.1\r\nHost: h\r\nX: a\rb\r\n\r\n',
+], ids=['nul-target', 'cr-target', 'nul-value', 'cr-value'])
+def test_nul_or_bare_cr_in_the_head_gets_400_and_the_server_serves_on(
+        server, raw):
+    with connect(server) as conn:
+        conn.send(raw)
+        response = conn.read_response()
+        conn.assert_closed()
+    assert response.status == 400
+    assert server.history[-1]['rejected']
+    assert_still_serving(server)
+
+
+def test_chunked_request_from_an_http10_client_is_answered_then_closed(
+        server):
+    with connect(server) as conn:
+        conn.send(b'POST /c HTTP/1.0\r\nConnection: keep-alive\r\n'
+                  b'Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n'
+                  b'0\r\n\r\n')
+        response = conn.read_response()
+        conn.assert_closed()
+    assert response.status == 200
+    assert response.connection_tokens == ['close']
+    assert server.history[-1]['body'] == b'abc'
+
+
+def test_a_target_with_utf8_bytes_is_recorded_byte_for_byte(server):
+    """U+00E0 is c3 a0 in UTF-8; Python 3's str.split() would take the a0
+    (a non-breaking space in latin-1) for whitespace."""
+    with connect(server) as conn:
+        response = conn.exchange(b'GET /voil\xc3\xa0?q=\xc3\xa0 HTTP/1.1\r\n'
+                                 b'Host: h\r\n\r\n')
+    assert response.status == 200
+    entry = server.history[-1]
+    raw = entry['path']
+    if not isinstance(raw, bytes):
+        raw = raw.encode('latin-1')  # http.server's convention on Python 3
+    assert raw == b'/voil\xc3\xa0?q=\xc3\xa0'
+    assert entry['url_path'] == u'/voil\xe0' if not isinstance(
+        entry['url_path'], bytes) else b'/voil\xc3\xa0'

@@ -66,7 +66,7 @@ def test_each_test_starts_from_a_reset_server():
         def test_a_sets_things(self):
             self.server.data['response_status'] = 418
             self.server.route('/r', status=201)
-            requests.get(self.default_url + 'x', timeout=TIMEOUT)
+            requests.get(self.url('/x'), timeout=TIMEOUT)
 
         def test_b_sees_none_of_them(self):
             assert self.server.history == []
@@ -104,7 +104,7 @@ def test_unexpected_requests_fail_the_test_at_teardown():
     class Case(HttpServerTest, unittest.TestCase):
         def test_hits_an_unrouted_path(self):
             self.server.route('/known', body=b'ok')
-            assert requests.get(self.default_url + 'unknown',
+            assert requests.get(self.url('/unknown'),
                                 timeout=TIMEOUT).status_code == 500
 
     result = run_case(Case)
@@ -193,7 +193,7 @@ PLAIN_CLASS_MODULE = textwrap.dedent('''
             assert self.server.history == []
 
         def test_server_failure_fails_here(self):
-            self.server.route('/', lambda request: 1 / 0)
+            self.server.route(self.default_path, lambda request: 1 / 0)
             requests.get(self.default_url, timeout=10, **self.options)
 ''')
 

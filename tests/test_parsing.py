@@ -757,3 +757,18 @@ def test_empty_body_gives_empty_form_and_files(content_type):
 def test_body_without_content_type_is_not_parsed():
     fields = parse(body=b'a=1')
     assert (fields['form'], fields['json']) == ({}, None)
+
+
+def test_binary_labelled_as_a_form_is_not_split_into_fields():
+    # curl --data-binary @file labels the upload as a form: 10 MB of such
+    # bytes must not be cut into ~80,000 "fields" (it took half a second).
+    body = bytes(bytearray(range(256))) * 4096
+    fields = parse_fields('/', 'application/x-www-form-urlencoded', [], body)
+    assert fields['form'] == {}
+
+
+def test_a_form_with_raw_utf8_and_line_breaks_is_still_a_form():
+    body = u'name=Jos\xe9&note=two\r\nlines'.encode('utf-8')
+    fields = parse_fields('/', 'application/x-www-form-urlencoded', [], body)
+    assert fields['form'] == {native(u'name'): [native(u'Jos\xe9')],
+                              native(u'note'): [native(u'two\r\nlines')]}

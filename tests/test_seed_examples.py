@@ -91,7 +91,8 @@ class _SeedExamples(object):
         # The seed compares 'path' with the full URL; 'path' is the request
         # target as sent, and 'url' is the full URL.
         assert self.server.history[-1]['url'] == self.default_url + '2'
-        assert self.server.history[-1]['path'] == '/2'
+        assert self.server.history[-1]['path'] == self.default_path + '2'
+        assert self.default_path == '/testing/this'  # as in 0.1.0
 
 
 class TestApplication(_SeedExamples, HttpsServerTest):
