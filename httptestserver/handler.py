@@ -425,6 +425,8 @@ class Handler(BaseHTTPServer.BaseHTTPRequestHandler, object):
             entry['response_content'] = None if response.streamed \
                 else response.body
             entry['response_timeout'] = response.delay
+            if response.record:
+                entry.update(response.record)
         entry['route'] = route.describe(usage=False) if route is not None \
             else None
         entry['unexpected'] = unexpected

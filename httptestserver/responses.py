@@ -30,15 +30,19 @@ _COOKIE_VALUES = {'path': 'Path', 'domain': 'Domain', 'expires': 'Expires',
 class Response(object):
     """One response, normalised: ``status`` int, ``headers`` list of
     ``(name, value)`` pairs, ``body`` bytes or an iterator of chunks (sent
-    with chunked transfer encoding), ``delay`` seconds or ``None``."""
+    with chunked transfer encoding), ``delay`` seconds or ``None``,
+    ``record`` a dict of extra fields merged into the request's history
+    entry, or ``None``."""
 
-    __slots__ = ('status', 'headers', 'body', 'delay')
+    __slots__ = ('status', 'headers', 'body', 'delay', 'record')
 
-    def __init__(self, status=200, headers=(), body=b'', delay=None):
+    def __init__(self, status=200, headers=(), body=b'', delay=None,
+                 record=None):
         self.status = status
         self.headers = list(headers)
         self.body = body
         self.delay = delay
+        self.record = record
 
     @property
     def streamed(self):
