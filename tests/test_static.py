@@ -539,6 +539,13 @@ def test_the_traversal_fixture_serves_what_is_inside(site):
     assert raw(site, '/static/./hello.txt').body == TEXT
 
 
+def test_the_path_is_percent_decoded_exactly_once(site, root):
+    write(os.path.join(root, '%41.txt'), b'literal percent')
+    write(os.path.join(root, 'A.txt'), b'decoded twice')
+    assert raw(site, '/static/%2541.txt').body == b'literal percent'
+    assert raw(site, '/static/%41.txt').body == b'decoded twice'
+
+
 @pytest.mark.skipif(not hasattr(os, 'symlink'), reason='no symlinks here')
 def test_symlinks_inside_the_mount_are_served(site):
     assert get(site, '/static/inside-link').content == TEXT
