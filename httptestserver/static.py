@@ -70,6 +70,8 @@ _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 _RANGE = re.compile(r'^bytes=\s*(\d*)\s*-\s*(\d*)\s*$', re.IGNORECASE)
 #: Headers a sidecar may not set: the server frames the body itself.
 _FRAMING = ('content-length', 'transfer-encoding', 'connection')
+_NOT_IN_304 = ('content-type', 'content-encoding', 'accept-ranges',
+               'content-length')
 
 
 class FileBody(object):
@@ -231,11 +233,9 @@ class Mount(object):
 
     def _parts(self, url_path):
         """Return the decoded path segments below the mount, or refuse."""
-        rest = url_path[len(self.prefix):]
-        if isinstance(rest, bytes):  # Python 2: native str is bytes
-            raw = unquote_to_bytes(rest)
-        else:
-            raw = unquote_to_bytes(rest.encode('latin-1', 'replace'))
+        # The recorded path is text (UTF-8 bytes on Python 2): raw bytes
+        # that were UTF-8 are decoded, others were read as latin-1.
+        raw = unquote_to_bytes(_utf8(url_path[len(self.prefix):]))
         try:
             text = raw.decode('utf-8')
         except UnicodeDecodeError:
@@ -247,11 +247,11 @@ class Mount(object):
             if part == u'..' or u'\\' in part or \
                     os.path.splitdrive(part)[0] or \
                     (os.altsep and os.altsep in part):
-                raise _Refused(404, 'Not found: %s (paths may not leave the '
-                                    'mount).' % url_path)
+                raise _Refused(404, u'Not found: %s (paths may not leave '
+                                    u'the mount).' % _display(url_path))
             if self.sidecar and part.endswith(self.sidecar):
-                raise _Refused(404, 'Not found: %s (sidecar files are never '
-                                    'served).' % url_path)
+                raise _Refused(404, u'Not found: %s (sidecar files are '
+                                    u'never served).' % _display(url_path))
         return parts
 
     def _resolve(self, parts):
@@ -279,13 +279,13 @@ class Mount(object):
             return response
         if self.index:
             index = os.path.join(path, self.index)
-            if os.path.isfile(index) and (self.follow_symlinks or
+            if _is_file(index) and (self.follow_symlinks or
                                           self._inside(index)):
                 return self._file(index, headers, method)
         if not self.listing:
-            raise _Refused(404, 'Not found: %s is a directory without %s and '
-                                'listing is off (pass listing=True).'
-                           % (url_path, self.index))
+            raise _Refused(404, u'Not found: %s is a directory without %s '
+                                u'and listing is off (pass listing=True).'
+                           % (_display(url_path), self.index))
         body = self._listing(url_path, parts, path).encode('utf-8')
         response = Response(200, [
             ('Content-Type', 'text/html; charset=utf-8'),
@@ -323,7 +323,7 @@ class Mount(object):
         gz = path + '.gz'
         variant = path
         has_gz = self.gzip and not path.endswith('.gz') and \
-            os.path.isfile(gz) and (self.follow_symlinks or self._inside(gz))
+            _is_file(gz) and (self.follow_symlinks or self._inside(gz))
         if has_gz and _accepts_gzip(headers.get('Accept-Encoding')):
             variant = gz
         fileobj, info = _open(variant)
@@ -356,9 +356,12 @@ class Mount(object):
                     response.record = record
                     return response
                 if answer == 304:
+                    # RFC 9110 15.4.5: the validators and what a cache
+                    # updates, not what describes a body.
+                    out = _apply(out, extra)
                     response = Response(304, [
                         (k, v) for k, v in out.items_all()
-                        if k not in ('Content-Type', 'Accept-Ranges')])
+                        if k.lower() not in _NOT_IN_304])
                     response.record = record
                     return response
                 if method == 'GET':
@@ -471,8 +474,20 @@ def _check_content_types(content_types):
     return checked
 
 
+def _is_file(path):
+    """Return True if *path* is a regular file (a FIFO is not: opening one
+    would block the connection until some writer comes)."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False
+
+
 def _open(path):
     """Open *path* for reading, or refuse; return (file, stat result)."""
+    if not _is_file(path):
+        raise _Refused(404, 'Not found: %s is not a regular file.'
+                       % os.path.basename(path))
     try:
         fileobj = io.open(path, 'rb')
     except (IOError, OSError) as exc:
@@ -501,13 +516,10 @@ def _mtime_ns(info):
 
 def _read_sidecar(path):
     """Return (status, [(name, value)]) from a sidecar file, if any."""
-    try:
-        with io.open(path, 'rb') as sidecar:
-            raw = sidecar.read(64 * 1024 + 1)
-    except (IOError, OSError) as exc:
-        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
-            return 200, []
-        raise
+    if not _is_file(path):
+        return 200, []
+    with io.open(path, 'rb') as sidecar:
+        raw = sidecar.read(64 * 1024 + 1)
     if len(raw) > 64 * 1024:
         raise ConfigurationError('sidecar %s is over 64 KiB; it should hold '
                                  'a few header lines' % path)
@@ -652,22 +664,26 @@ def _accepts_gzip(value):
 
 
 def _text(status, message):
-    body = (message + '\n').encode('utf-8')
+    body = (_text_type(message) + u'\n').encode('utf-8')
     response = Response(status, [('Content-Type',
                                   'text/plain; charset=utf-8')], body)
     response.record = {'file': None}
     return response
 
 
+def _utf8(text):
+    if isinstance(text, bytes):  # Python 2: native str is UTF-8 bytes
+        return text
+    return text.encode('utf-8', 'surrogatepass')
+
+
 def _display(url_path):
-    raw = unquote_to_bytes(url_path if six.PY2 else
-                           url_path.encode('latin-1', 'replace'))
-    return raw.decode('utf-8', 'replace')
+    return unquote_to_bytes(_utf8(url_path)).decode('utf-8', 'replace')
 
 
 def _text_type(value):
     if isinstance(value, bytes):  # Python 2: native str
-        return value.decode('utf-8')
+        return value.decode('utf-8', 'replace')
     return value
 
 

@@ -53,6 +53,7 @@ def root(tmp_path):
     write(top / 'style.css.gz', gzipped(CSS))
     write(top / 'image.png', b'\x89PNG\r\n\x1a\n' + b'\x00' * 8)
     write(top / 'data.unknownext', b'\x01\x02')
+    write(top / 'image.png.headers', b'Cache-Control: max-age=60\n')
     write(top / 'feed.xml', FEED)
     write(top / 'feed.xml.headers',
           b'# the server of the feed got its charset wrong\n'
@@ -223,6 +224,26 @@ def test_non_ascii_file_name(site):
     assert response.content == u'caf\xe9'.encode('utf-8')
 
 
+def test_raw_utf8_and_non_utf8_bytes_in_the_path(site):
+    def send(target):
+        with RawConnection(raw_connect(site)) as conn:
+            conn.send(b'GET ' + target + b' HTTP/1.1\r\nHost: x\r\n'
+                      b'Connection: close\r\n\r\n')
+            return conn.read_response()
+    assert send(b'/static/caf\xc3\xa9.txt').status == 200
+    bad = send(b'/static/%ff.txt')
+    assert bad.status == 400 and b'UTF-8' in bad.body
+    assert send(b'/static/\xff.txt').status == 404
+    missing = send(b'/static/\xc3\xa9/../x')
+    assert missing.status == 404
+
+
+@pytest.mark.skipif(not hasattr(os, 'mkfifo'), reason='no FIFOs here')
+def test_a_fifo_is_not_opened(site, root):
+    os.mkfifo(os.path.join(root, 'pipe.txt'))
+    assert get(site, '/static/pipe.txt').status_code == 404
+
+
 def test_missing_file_is_404(site):
     response = get(site, '/static/missing.txt')
     assert response.status_code == 404
@@ -281,6 +302,17 @@ def test_if_none_match_with_the_etag_is_304(site):
         assert response.status_code == 304, value
         assert response.content == b''
         assert response.headers['ETag'] == etag
+
+
+def test_304_keeps_validators_and_sidecar_cache_headers_only(site):
+    etag = get(site, '/static/image.png').headers['ETag']
+    response = get(site, '/static/image.png',
+                   headers={'If-None-Match': etag})
+    assert response.status_code == 304
+    assert response.headers['Cache-Control'] == 'max-age=60'
+    assert response.headers['Last-Modified']
+    assert 'Content-Type' not in response.headers
+    assert 'Content-Length' not in response.headers
 
 
 def test_if_none_match_with_another_etag_is_200_even_if_not_modified(site):
@@ -642,6 +674,8 @@ def test_large_file_streams_with_flat_memory(tmp_path):
                 got += len(chunk)
                 if got >= 8 << 20:
                     break
+            # The probe sees the server's open file, so 0 below means closed.
+            assert _open_fds_to(big) in (1, None)
         finally:
             stream.close()
     finally:
