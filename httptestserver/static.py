@@ -33,7 +33,7 @@ __all__ = ['Mount', 'FileBody', 'serve_directory']
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import Any, Dict, List, Optional, Tuple  # noqa: F401
+    from typing import Any, Dict  # noqa: F401
 
 #: Files up to this size are read whole (and kept in history as
 #: ``response_content``); larger ones stream in chunks of this size.

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 """Static files: what a mount answers, to real clients over real sockets."""
 import email.utils
+import functools
 import gc
 import gzip
 import io
@@ -22,7 +23,8 @@ from rawhttp import RawConnection, request as raw_request
 TEXT = b'hello, static world\n'
 CSS = b'body { color: red }\n'
 FEED = (b'<?xml version="1.0" encoding="iso-8859-1"?>\n'
-        b'<rss version="2.0"><channel><title>caf\xe9</title></channel></rss>\n')
+        b'<rss version="2.0"><channel><title>caf\xe9</title></channel>'
+        b'</rss>\n')
 SECRET = b'TOP SECRET outside the mount\n'
 # A fixed, old modification time: validators must not depend on the clock.
 MTIME = 1700000000
@@ -91,6 +93,9 @@ def site(root):
 def get(server, path, headers=None, method='GET', **kws):
     return requests.request(method, server.url(path), headers=headers,
                             timeout=TIMEOUT, **kws)
+
+
+_get = get
 
 
 def raw(server, target, method='GET', headers=()):
@@ -648,15 +653,16 @@ def _open_fds_to(path):
     return found
 
 
-def test_large_file_streams_with_flat_memory(tmp_path):
+def test_large_file_streams_with_flat_memory(tmp_path, scheme):
     size = 1 << 30
     big = str(tmp_path / 'big.bin')
     with open(big, 'wb') as out:
         out.truncate(size)  # sparse: 1 GB that costs no disk
     before = _max_rss_mb()
-    server = Server().start()
+    server = Server(scheme=scheme).start()
     try:
         serve_directory(server, '/', str(tmp_path))
+        get = functools.partial(_get, verify=httptestserver.CA_FILE)
         head = get(server, '/big.bin', method='HEAD')
         assert head.headers['Content-Length'] == str(size)
         tail = get(server, '/big.bin',
