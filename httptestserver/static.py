@@ -70,6 +70,7 @@ _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 _RANGE = re.compile(r'^bytes=\s*(\d*)\s*-\s*(\d*)\s*$', re.IGNORECASE)
 #: Headers a sidecar may not set: the server frames the body itself.
 _FRAMING = ('content-length', 'transfer-encoding', 'connection')
+_NOT_ON_ERRORS = ('Content-Type', 'Content-Encoding')
 _NOT_IN_304 = ('content-type', 'content-encoding', 'accept-ranges',
                'content-length')
 
@@ -352,7 +353,7 @@ class Mount(object):
                                           'is now %s.' % etag)
                     response.headers.extend(
                         (k, v) for k, v in out.items_all()
-                        if k != 'Content-Type')
+                        if k not in _NOT_ON_ERRORS)
                     response.record = record
                     return response
                 if answer == 304:
@@ -372,7 +373,7 @@ class Mount(object):
                                               'file has %d bytes.' % size)
                         response.headers.extend(
                             (k, v) for k, v in out.items_all()
-                            if k != 'Content-Type')
+                            if k not in _NOT_ON_ERRORS)
                         response.record = record
                         return response
                     if span is not None:

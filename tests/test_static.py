@@ -455,6 +455,16 @@ def test_gzip_and_identity_have_different_etags(site):
     assert plain.headers['ETag'] != packed.headers['ETag']
 
 
+@pytest.mark.parametrize('headers, status', [
+    ({'Range': 'bytes=999-'}, 416), ({'If-Match': '"old"'}, 412)])
+def test_plain_text_errors_are_not_labelled_gzip(site, headers, status):
+    headers['Accept-Encoding'] = 'gzip'
+    response = get(site, '/static/style.css', headers=headers)
+    assert response.status_code == status
+    assert 'Content-Encoding' not in response.headers
+    assert response.headers['Content-Type'] == 'text/plain; charset=utf-8'
+
+
 def test_gzip_option_off_serves_identity(root):
     with Server().start() as server:
         serve_directory(server, '/', root, gzip=False)
