@@ -310,10 +310,11 @@ class Exchange(BaseHTTPServer.BaseHTTPRequestHandler, object):
         else:
             self.wfile.write(head)
             try:
-                for chunk in response.body:
-                    data = conn.send_data(chunk)
-                    if data:
-                        self.wfile.write(data)
+                if conn.sends_body:
+                    for chunk in response.body:
+                        data = conn.send_data(chunk)
+                        if data:
+                            self.wfile.write(data)
             finally:
                 close = getattr(response.body, 'close', None)
                 if close is not None:

@@ -149,6 +149,13 @@ class ServerConnection(RequestReader):
             return chunk(data)
         return data
 
+    @property
+    def sends_body(self):
+        # type: () -> bool
+        """False when the current response must have no body (``HEAD``,
+        1xx, 204, 304): a streamed body need not even be produced."""
+        return self._response not in (None, 'none')
+
     def end_response(self):
         # type: () -> bytes
         """Return the last bytes of the current response's body.

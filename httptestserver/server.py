@@ -15,7 +15,7 @@ import threading
 import six
 from six.moves import BaseHTTPServer
 
-from . import tls, verification
+from . import static, tls, verification
 from .errors import ConfigurationError, ServerStateError
 from .handler import Handler
 from .listener import Listener
@@ -57,7 +57,9 @@ class Server(object):
     with the bundled test certificate unless ``certfile`` (and ``keyfile``)
     are given; ``client_cert`` is ``None``, ``'optional'`` or ``'required'``
     to ask clients for a certificate signed by ``cafile`` (default: the test
-    CA).  Bad arguments raise :class:`~httptestserver.ConfigurationError`
+    CA).  ``directory`` serves the files of a directory at ``/``, after any
+    route (:meth:`serve_directory`), and survives :meth:`reset`.  Bad
+    arguments raise :class:`~httptestserver.ConfigurationError`
     (certificates: :class:`~httptestserver.CertificateError`) here, not at the
     first request.
 
@@ -66,8 +68,9 @@ class Server(object):
     """
 
     def __init__(self, host=None, port=None, scheme='http', handler=Handler,
-                 certfile=None, keyfile=None, client_cert=None, cafile=None):
-        # type: (Optional[str], Optional[int], str, type, Optional[str], Optional[str], Optional[str], Optional[str]) -> None
+                 certfile=None, keyfile=None, client_cert=None, cafile=None,
+                 directory=None):
+        # type: (Optional[str], Optional[int], str, type, Optional[str], Optional[str], Optional[str], Optional[str], Optional[str]) -> None
         self._state = State()
         self._lock = threading.Lock()
         self._started = self._stopped = False
@@ -100,6 +103,12 @@ class Server(object):
             self.ssl_context, getattr(handler, 'timeout', None))
         self.host = host
         self.port = self._listener.port
+        if directory is not None:
+            try:
+                static.serve_directory(self, '/', directory, keep=True)
+            except Exception:
+                self._listener.sock.close()
+                raise
 
     @staticmethod
     def _check_arguments(host, port, scheme, handler):
@@ -362,9 +371,22 @@ class Server(object):
         return self._state.add_route(make_route(path, responses, method,
                                                 query, times))
 
+    def serve_directory(self, prefix, path, **options):
+        # type: (str, Any, **Any) -> Any
+        """Serve the files under directory *path* at URL *prefix*.
+
+        ``server.serve_directory('/static', 'tests/fixtures')``.  Mounts are
+        tried after every route; see
+        :func:`~httptestserver.static.serve_directory` for the options and
+        :doc:`static` for what is answered.  Raises :class:`ConfigurationError` now if *path* is not a
+        directory.  Thread-safe; ``reset()`` removes the mount.
+        """
+        return static.serve_directory(self, prefix, path, **options)
+
     @property
     def routes(self):
-        """The routes, oldest first (a snapshot list)."""
+        """The routes then the directory mounts, in the order they are
+        tried (a snapshot list)."""
         return self._state.routes()
 
     def remove_route(self, route):

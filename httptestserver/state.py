@@ -166,6 +166,8 @@ class State(object):
         self.data = StateDict(self.lock)
         self._history = []
         self._routes = []
+        self._mounts = []  # type: list
+        self._kept_mounts = []  # type: list
         self._errors = []
         self._unexpected = []
         #: The response to a request no route matches; None: an explaining 500.
@@ -208,7 +210,7 @@ class State(object):
         with self.lock:
             if generation not in (None, self.generation):
                 return None, None, False
-            return choose(self._routes, request, settings,
+            return choose(self._routes + self._mounts, request, settings,
                           self.unmatched_response)
 
     def record(self, entry, route=None, unexpected=False, generation=None):
@@ -270,14 +272,25 @@ class State(object):
             self._routes.append(route)
         return route
 
+    def add_mount(self, route, keep=False):
+        """Add a route tried after every route (a directory served); *keep*
+        makes it part of the server's setup, which :meth:`reset` keeps."""
+        with self.lock:
+            if keep:
+                self._kept_mounts.append(route)
+            self._mounts.append(route)
+        return route
+
     def remove_route(self, route):
         with self.lock:
-            if route in self._routes:
-                self._routes.remove(route)
+            for routes in (self._routes, self._mounts, self._kept_mounts):
+                if route in routes:
+                    routes.remove(route)
 
     def routes(self):
+        """Routes then mounts, in the order they are tried."""
         with self.lock:
-            return list(self._routes)
+            return self._routes + self._mounts
 
     def history(self):
         """Return copies of the history entries, oldest first.
@@ -319,6 +332,7 @@ class State(object):
             self.unmatched_response = None
             del self._history[:]
             del self._routes[:]
+            self._mounts = list(self._kept_mounts)
             del self._errors[:]
             del self._unexpected[:]
             self.changed.notify_all()

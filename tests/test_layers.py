@@ -14,7 +14,7 @@ LAYERS = [
     {'http11'},
     {'responses'},
     {'routes'},
-    {'state', 'verification'},
+    {'state', 'verification', 'static'},
     {'exchange', 'listener'},
     {'handler'},
     {'server'},
