@@ -573,6 +573,8 @@ class Handler(BaseHTTPServer.BaseHTTPRequestHandler, object):
             self.wfile.write(b''.join(head))
             if response.streamed and hasattr(response.body, 'close'):
                 response.body.close()
+            if response.takeover is not None:
+                self._take_over(response.takeover)
             return
         self.wfile.write(b''.join(head))
         for chunk in body:
@@ -584,6 +586,43 @@ class Handler(BaseHTTPServer.BaseHTTPRequestHandler, object):
             self.wfile.write(chunk)
         if chunked:
             self.wfile.write(b'0\r\n\r\n')
+
+    def _take_over(self, takeover):
+        """Hand the connection to *takeover* after its head was sent.
+
+        Calls ``takeover(sock, leftover)`` with the raw socket and the bytes
+        the client sent after the request that ``rfile`` already buffered;
+        the connection is closed when it returns.  What it raises is a
+        handler error (recorded, raised again by ``Server.check()``).
+        """
+        self.close_connection = True
+        self.wfile.flush()
+        takeover(self.connection, self._buffered_input())
+
+    def _buffered_input(self):
+        rfile = self.rfile
+        if PY2:  # Python 2: socket._fileobject buffers in a StringIO
+            buf = getattr(rfile, '_rbuf', None)
+            if buf is None:
+                return b''
+            data = buf.getvalue()
+            buf.seek(0)
+            buf.truncate()
+            return data
+        sock = self.connection
+        timeout = sock.gettimeout()
+        try:
+            # Non-blocking, peek returns what is buffered (or what the
+            # socket has ready) without waiting for more.
+            sock.settimeout(0)
+            data = rfile.peek(1) or b''
+            if data:
+                rfile.read(len(data))
+            return data
+        except Exception:  # nothing buffered and nothing ready
+            return b''
+        finally:
+            sock.settimeout(timeout)
 
     def send_error(self, code, message=None, explain=None):
         """Answer *code* with a short text body and close the connection."""

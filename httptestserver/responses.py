@@ -30,15 +30,22 @@ _COOKIE_VALUES = {'path': 'Path', 'domain': 'Domain', 'expires': 'Expires',
 class Response(object):
     """One response, normalised: ``status`` int, ``headers`` list of
     ``(name, value)`` pairs, ``body`` bytes or an iterator of chunks (sent
-    with chunked transfer encoding), ``delay`` seconds or ``None``."""
+    with chunked transfer encoding), ``delay`` seconds or ``None``.
 
-    __slots__ = ('status', 'headers', 'body', 'delay')
+    ``takeover``, when set, is a callable ``(sock, leftover_bytes)`` that the
+    handler runs after sending the head (e.g. a 101 Switching Protocols), in
+    the connection's thread; the connection is closed when it returns.
+    """
 
-    def __init__(self, status=200, headers=(), body=b'', delay=None):
+    __slots__ = ('status', 'headers', 'body', 'delay', 'takeover')
+
+    def __init__(self, status=200, headers=(), body=b'', delay=None,
+                 takeover=None):
         self.status = status
         self.headers = list(headers)
         self.body = body
         self.delay = delay
+        self.takeover = takeover
 
     @property
     def streamed(self):
