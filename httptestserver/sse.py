@@ -69,7 +69,7 @@ def format_event(data=None, event=None, id=None, retry=None, comment=None,
     :class:`ConfigurationError` for a value the format cannot carry (a line
     break in *event* or *id*, a negative *retry*, both *data* and *json*).
     """
-    lines = []
+    lines = []  # type: List[Any]
     if comment is not None:
         lines.extend(u':' + (u' ' + line if line else u'')
                      for line in _LINES.split(_text(comment, 'comment')))
@@ -134,7 +134,8 @@ class StreamRecord(object):
     ``last_event_id`` the ``Last-Event-ID`` the client sent (or ``None``);
     ``sent`` the events written, in order (dicts or text as given);
     ``ended`` ``None`` while open, then ``'complete'``, ``'cut'``,
-    ``'stopped'`` or ``'error'``.
+    ``'stopped'``, ``'gone'`` (the client left; noticed at the next write)
+    or ``'error'``.
     """
 
     def __init__(self, request, last_event_id):
@@ -291,6 +292,9 @@ class EventStream(object):
                 status = 'stopped'
                 return
             status = 'complete'
+        except GeneratorExit:  # the handler dropped it: the client left
+            status = 'gone'
+            raise
         finally:
             with self._lock:
                 record.ended = status

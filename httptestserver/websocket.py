@@ -198,7 +198,7 @@ class Close(object):
     def __ne__(self, other):  # Python 2
         return not self == other
 
-    __hash__ = None
+    __hash__ = None  # type: ignore  # mutable, compared by value
 
 
 class Failure(object):
@@ -809,7 +809,8 @@ class WebSocket(object):
         400/426 saying what is wrong."""
         status, headers, extra = handshake(request, self.subprotocols)
         if status != 101:
-            return Response(status, headers, (extra + '\n').encode('utf-8'))
+            return Response(status, headers,
+                            ('%s\n' % (extra,)).encode('utf-8'))
         with self._lock:
             connection = Connection(self, len(self._connections) + 1,
                                     request, extra)
