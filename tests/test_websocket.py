@@ -615,3 +615,22 @@ def test_a_connection_is_recorded_with_its_request(server, ws, wsc):
     handle = ws.wait_closed(1, timeout=TIMEOUT)[0]
     assert handle.request['headers']['X-Test'] == 'yes'
     assert handle.id == 1
+
+
+def test_close_ends_the_sessions_of_a_route_not_bound_to_a_server(server,
+                                                                  wsc):
+    route = WebSocket()  # no server=: ws.close() is how sessions end
+    server.route('/ws', route)
+    conn = connect(wsc, server)
+    try:
+        conn.send(u'x')
+        assert conn.recv() == u'x'
+        route.close()
+        opcode, data = conn.recv_data(control_frame=True)
+        assert (opcode, struct.unpack('!H', data[:2])[0]) == (CLOSE, 1001)
+    finally:
+        conn.close()
+    handle = route.wait_closed(1, timeout=TIMEOUT)[0]
+    assert [(e.direction, e.kind) for e in handle.messages] == [
+        ('in', 'text'), ('out', 'text'), ('out', 'close')]
+    assert route.wait(2, direction='out', kinds=('text', 'close'))
