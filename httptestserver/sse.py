@@ -19,7 +19,7 @@ from ._compat import wait_for
 from .errors import ConfigurationError, WaitTimeout
 from .responses import Response, check_delay, header_items
 
-__all__ = ['EventStream', 'format_event']
+__all__ = ['EventStream', 'StreamRecord', 'format_event']
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover

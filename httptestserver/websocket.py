@@ -14,8 +14,9 @@ UTF-8 validation, close codes 1002/1007/1009 -- and touches no socket.
 a :class:`Connection` session on the raw socket in the connection's thread
 (the core's ``Response.takeover`` hook): echo, replies per message, messages
 sent first or on demand from the test, ping/pong and close, every message
-recorded in order.  Imports only errors, _compat, headers' neighbours and
-``responses`` (for :class:`~httptestserver.responses.Response`).
+recorded in order.  Imports only errors, _compat and ``responses`` (for
+:class:`~httptestserver.responses.Response`); the socket it runs on is
+handed over by the core, it never opens one.
 """
 import base64
 import binascii
