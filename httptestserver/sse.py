@@ -227,6 +227,14 @@ class EventStream(object):
         self._streams = []  # type: List[StreamRecord]
         self._closed = threading.Event()
 
+    def bind_server(self, server):
+        # type: (Any) -> None
+        """Wait through *server*'s stop-aware pause unless given ``server=``
+        or ``pause=``; for the core's ``Server.route()`` to call, so that
+        routes need no ``server=``.  Idempotent."""
+        if self.server is None and self._pause_func is None:
+            self.server = server
+
     # -- the route ---------------------------------------------------------
     def __call__(self, request):
         # type: (Dict[str, Any]) -> Response

@@ -803,6 +803,14 @@ class WebSocket(object):
         return '<WebSocket %d connection(s), %d message(s)>' % (
             len(self.connections), len(self.log))
 
+    def bind_server(self, server):
+        # type: (Any) -> None
+        """End sessions when *server* stops, unless given ``server=``; for
+        the core's ``Server.route()`` to call, so that routes need no
+        ``server=``.  Idempotent."""
+        if self.server is None:
+            self.server = server
+
     # -- the route
     def __call__(self, request):
         # type: (Dict[str, Any]) -> Response

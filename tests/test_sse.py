@@ -310,3 +310,13 @@ def test_wait_times_out_saying_what_was_sent():
     assert len(stream.wait(1)) == 1
     with pytest.raises(WaitTimeout, match='expected 2 event.*1 sent on 1'):
         stream.wait(2, timeout=0.05)
+
+
+def test_bind_server_binds_only_a_stream_with_no_way_to_wait():
+    server = object()
+    stream = EventStream(['a'])
+    stream.bind_server(server)
+    assert stream.server is server
+    paused = EventStream(['a'], pause=lambda seconds: False)
+    paused.bind_server(server)
+    assert paused.server is None

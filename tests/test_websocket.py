@@ -634,3 +634,11 @@ def test_close_ends_the_sessions_of_a_route_not_bound_to_a_server(server,
     assert [(e.direction, e.kind) for e in handle.messages] == [
         ('in', 'text'), ('out', 'text'), ('out', 'close')]
     assert route.wait(2, direction='out', kinds=('text', 'close'))
+
+
+def test_bind_server_binds_an_unbound_route_only():
+    first, second = object(), object()
+    route = WebSocket()
+    route.bind_server(first)
+    route.bind_server(second)
+    assert route.server is first
