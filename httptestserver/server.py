@@ -368,8 +368,12 @@ class Server(object):
             responses = [fields]
         else:
             responses = [None if response is _NOT_SET else response]
-        return self._state.add_route(make_route(path, responses, method,
-                                                query, times))
+        route = make_route(path, responses, method, query, times)
+        for spec in route.responses:
+            bind = getattr(spec, 'bind_server', None)
+            if bind is not None:  # EventStream, WebSocket: stop with us
+                bind(self)
+        return self._state.add_route(route)
 
     def serve_directory(self, prefix, path, **options):
         # type: (str, Any, **Any) -> Any

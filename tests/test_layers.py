@@ -13,7 +13,7 @@ LAYERS = [
     {'http11_reader'},
     {'http11'},
     {'responses'},
-    {'routes'},
+    {'routes', 'sse', 'websocket'},
     {'state', 'verification', 'static'},
     {'exchange', 'listener'},
     {'handler'},
