@@ -14,7 +14,8 @@ import traceback
 
 from six.moves import BaseHTTPServer
 
-from ._compat import PY2
+from . import faults as faultlib
+from ._compat import PY2, monotonic
 from .headers import Headers
 from .parsing import parse_fields
 from .responses import Response, make_response, snapshot
@@ -385,11 +386,38 @@ class Handler(BaseHTTPServer.BaseHTTPRequestHandler, object):
             name = 'route %s' % route.describe() if route else \
                 "server.unmatched_response" if unexpected else "data"
             self.response = make_response(spec, self.state, name)
+        self._plan_faults(route, settings)  # HOOK (faults)
         self.save_history(route=route, unexpected=unexpected)
         store.finish(settings, self._generation)
         if self.response.delay:
             self.server._pause(self.response.delay)
         self.send(self.response)
+
+    def _plan_faults(self, route, settings):
+        """HOOK (faults): decide this response's faults and delays."""
+        response = self.response
+        store = self.server._state
+        chaos = settings.get('response_chaos')
+        if not response.faults and chaos is None:
+            return
+        with store.lock:  # the generators are shared: draw in turn
+            rng = getattr(route, 'fault_rng', None) or store.data.fault_rng
+            response.plan = faultlib.make_plan(
+                response.faults, rng, chaos, store.data.fault_rng)
+
+    def _fault_pause(self, seconds):
+        """HOOK (faults): wait *seconds*; False if the server stops or is
+        reset meanwhile.  Polls every 50 ms: the core will wake it instead."""
+        server = self.server
+        deadline = monotonic() + seconds
+        while True:
+            if server._stopping or \
+                    server._state.generation != self._generation:
+                return False
+            left = deadline - monotonic()
+            if left <= 0:
+                return True
+            server._pause(min(left, 0.05))
 
     def update_state(self):
         # type: () -> Dict[str, Any]
@@ -425,6 +453,10 @@ class Handler(BaseHTTPServer.BaseHTTPRequestHandler, object):
             entry['response_content'] = None if response.streamed \
                 else response.body
             entry['response_timeout'] = response.delay
+            if getattr(response, 'plan', None) is not None:  # HOOK (faults)
+                summary = response.plan.summary()
+                entry['response_timeout'] = summary['delays'].get('delay')
+                entry.update(summary)
         entry['route'] = route.describe(usage=False) if route is not None \
             else None
         entry['unexpected'] = unexpected
@@ -567,6 +599,21 @@ class Handler(BaseHTTPServer.BaseHTTPRequestHandler, object):
         self._response_started = True
         if log.isEnabledFor(logging.INFO):
             self.log_request(status)
+        plan = getattr(response, 'plan', None)
+        if plan is not None:  # HOOK (faults): the plan writes, or fails
+            if bodiless or head_only:
+                chunks = []  # type: Any
+            else:
+                chunks = [response.body] if not response.streamed \
+                    else response.body
+            try:
+                if not plan.send(self.connection, b''.join(head), chunks,
+                                 self._fault_pause):
+                    self.close_connection = True
+            finally:
+                if response.streamed and hasattr(response.body, 'close'):
+                    response.body.close()
+            return
         if not response.streamed or bodiless or head_only:
             if not (head_only or bodiless):
                 head.append(body)

@@ -12,6 +12,7 @@ import re
 
 import six
 
+from . import faults as faultlib
 from .errors import ConfigurationError
 from .headers import Headers
 
@@ -19,7 +20,8 @@ __all__ = ['Response', 'Route', 'make_response']
 
 #: Keys a response ``dict`` may hold.
 RESPONSE_KEYS = ('status', 'headers', 'body', 'content', 'json', 'cookies',
-                 'delay')
+                 'delay', 'fault', 'body_delay', 'chunk_delay', 'dribble',
+                 'bandwidth', 'chaos')
 
 _COOKIE_FLAGS = {'httponly': 'HttpOnly', 'secure': 'Secure',
                  'partitioned': 'Partitioned'}
@@ -32,13 +34,18 @@ class Response(object):
     ``(name, value)`` pairs, ``body`` bytes or an iterator of chunks (sent
     with chunked transfer encoding), ``delay`` seconds or ``None``."""
 
-    __slots__ = ('status', 'headers', 'body', 'delay')
+    __slots__ = ('status', 'headers', 'body', 'delay', 'faults', 'plan')
 
-    def __init__(self, status=200, headers=(), body=b'', delay=None):
+    def __init__(self, status=200, headers=(), body=b'', delay=None,
+                 faults=None):
         self.status = status
         self.headers = list(headers)
         self.body = body
         self.delay = delay
+        #: HOOK (faults): the checked fault/delay keys (faults.FAULT_KEYS).
+        self.faults = faults or {}
+        #: HOOK (faults): the faults.Plan decided for this response, or None.
+        self.plan = None
 
     @property
     def streamed(self):
@@ -252,8 +259,14 @@ def _from_dict(spec, name):
         if not any(k.lower() == 'content-type' for k, _ in headers):
             headers.append(('Content-Type', 'application/json'))
     headers.extend(cookie_headers(spec.get('cookies'), '%s cookies' % name))
+    # HOOK (faults): a plain number of seconds stays Response.delay; any
+    # other fault or delay setting goes to the plan, delay included.
+    faults = faultlib.check_faults(spec, name)
+    delay = None
+    if set(faults) == set(['delay']) and faults['delay'].kind == 'fixed':
+        delay = faults.pop('delay').args[0]
     return Response(status, headers, body_bytes(body, '%s body' % name),
-                    check_delay(spec.get('delay'), '%s delay' % name))
+                    delay, faults)
 
 
 def validate_spec(spec, name='response'):

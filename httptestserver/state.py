@@ -10,8 +10,9 @@ import threading
 
 import six
 
+from . import faults as faultlib
 from ._compat import wait_for
-from .responses import Route, check_delay, check_status, header_items, \
+from .responses import Route, check_status, header_items, \
     snapshot, validate_spec
 
 __all__ = ['State', 'StateDict', 'RESPONSE_SETTINGS']
@@ -21,7 +22,13 @@ log = logging.getLogger('httptestserver')
 #: The ``data`` keys that control the default response (0.1.0 names).
 RESPONSE_SETTINGS = ('response_status', 'response_headers', 'response_content',
                      'response_cookies', 'response_timeout', 'response_clear',
-                     'response_reset')
+                     'response_reset',
+                     # HOOK (faults): server-wide faults and delays.
+                     'response_fault', 'response_body_delay',
+                     'response_chunk_delay', 'response_dribble',
+                     'response_bandwidth', 'response_chaos')
+#: HOOK (faults): settings that answer a request no route matches.
+ANSWERING_SETTINGS = RESPONSE_SETTINGS[:5] + RESPONSE_SETTINGS[7:12]
 
 
 def _validate_setting(key, value):
@@ -32,7 +39,13 @@ def _validate_setting(key, value):
     elif key in ('response_headers', 'headers'):
         header_items(value, "data[%r]" % key)
     elif key == 'response_timeout':
-        check_delay(value, "data['response_timeout']")
+        faultlib.check_delay(value, "data['response_timeout']")
+    elif key == 'response_fault':  # HOOK (faults)
+        faultlib.check_fault(value, "data['response_fault']", handshake=True)
+    elif key == 'response_chaos':  # HOOK (faults)
+        faultlib.check_chaos(value, "data['response_chaos']")
+    elif key.startswith('response_') and key[9:] in faultlib.FAULT_KEYS:
+        faultlib.check_faults({key[9:]: value}, prefix="data['response_")
     elif key == 'response_content':
         validate_spec({'body': value}, "data['response_content']")
     elif key == 'response_cookies':
@@ -53,6 +66,9 @@ class StateDict(dict):
     def __init__(self, lock):
         dict.__init__(self)
         self._lock = lock
+        #: HOOK (faults): the server-wide random generator, new for each
+        #: data['response_chaos'] (seeded by it) and each reset().
+        self.fault_rng = faultlib.make_rng()
 
     def __getitem__(self, key):
         with self._lock:
@@ -61,6 +77,8 @@ class StateDict(dict):
     def __setitem__(self, key, value):
         _validate_setting(key, value)
         with self._lock:
+            if key == 'response_chaos' and value is not None:  # HOOK
+                self.fault_rng = faultlib.make_rng(value.get('seed'))
             dict.__setitem__(self, key, value)
             if key == 'headers':
                 dict.__setitem__(self, 'response_headers', value)
@@ -197,13 +215,18 @@ class State(object):
                 if not route.exhausted and route.matches(request):
                     return route, route.take(), False
             if self._routes and not any(
-                    key in settings for key in RESPONSE_SETTINGS[:5]):
+                    key in settings for key in ANSWERING_SETTINGS):
                 return None, self.unmatched_response, True
         spec = {'status': settings.get('response_status', 200),
                 'headers': settings.get('response_headers'),
                 'body': settings.get('response_content'),
                 'cookies': settings.get('response_cookies'),
                 'delay': settings.get('response_timeout')}
+        for key in faultlib.FAULT_KEYS[2:6]:  # HOOK (faults)
+            spec[key] = settings.get('response_' + key)
+        fault = settings.get('response_fault')
+        if fault not in faultlib.HANDSHAKE_FAULTS:
+            spec['fault'] = fault
         return None, spec, False
 
     def record(self, entry, route=None, unexpected=False, generation=None):
@@ -303,6 +326,7 @@ class State(object):
         with self.lock:
             self.generation += 1
             dict.clear(self.data)
+            self.data.fault_rng = faultlib.make_rng()  # HOOK (faults)
             self.unmatched_response = None
             del self._history[:]
             del self._routes[:]
@@ -339,4 +363,9 @@ def make_route(path, responses, method=None, query=None, times=None):
     for index, spec in enumerate(responses):
         validate_spec(spec, 'responses[%d]' % index if len(responses) > 1
                       else 'response')
-    return Route(path, responses, method=method, query=query, times=times)
+    route = Route(path, responses, method=method, query=query, times=times)
+    # HOOK (faults): one random generator per route, seeded by its chaos.
+    seeds = [spec['chaos'].get('seed') for spec in responses
+             if isinstance(spec, dict) and isinstance(spec.get('chaos'), dict)]
+    route.fault_rng = faultlib.make_rng(seeds[0] if seeds else None)
+    return route
