@@ -198,11 +198,11 @@ def check_delay(value, name='delay'):
 
     def seconds(number, what):
         if not _is_number(number) or number < 0 or number == float('inf'):
-            raise bad('; %s must be a number >= 0' % what)
+            raise bad('; %s must be a number of seconds >= 0' % what)
         return float(number)
 
     if not isinstance(value, dict):
-        return Delay('fixed', [seconds(value, 'seconds')])
+        return Delay('fixed', [seconds(value, 'a delay')])
     if len(value) != 1:
         raise bad('; give one form')
     (kind, args), = value.items()
@@ -616,9 +616,10 @@ class _Writer(object):
         step = max(1, int(self.bandwidth / 20))
         for start in range(0, len(data), step):
             piece = data[start:start + step]
-            self.sock.sendall(piece)
+            # Wait first: the last byte leaves at size / bandwidth.
             if not self.pause(len(piece) / self.bandwidth):
                 return False
+            self.sock.sendall(piece)
         return True
 
 
@@ -683,14 +684,15 @@ def handshake_fault(name, conn, pause):
     ``handshake_reset``).  ``pause`` as in :meth:`Plan.send`.
     """
     check_fault(name, 'handshake fault', handshake=True)
-    if name == 'handshake_reset':
-        reset(conn)
-    elif name == 'handshake_garbage':
+    if name in ('handshake_reset', 'handshake_garbage'):
         try:
-            conn.recv(65536)  # the ClientHello
+            conn.recv(65536)  # the ClientHello, so the client is waiting
         except socket.error:
             return
-        conn.sendall(_garbage(random.Random()))
+        if name == 'handshake_reset':
+            reset(conn)
+        else:
+            conn.sendall(_garbage(random.Random()))
     elif name == 'handshake_never':
         hold(conn, pause)
     else:
