@@ -293,7 +293,7 @@ def check_chaos(value, name='chaos', handshake=False):
     if unknown:
         raise ConfigurationError('%s has unknown key(s) %s; it must be %s'
                                  % (name, _choices(unknown), form))
-    probability = value.get('probability')
+    probability = value.get('probability')  # type: Any
     if not _is_number(probability) or not 0 <= probability <= 1:
         raise ConfigurationError('%s probability must be a number from 0 to '
                                  '1, got %r' % (name, probability))
@@ -322,7 +322,7 @@ def check_chaos(value, name='chaos', handshake=False):
 
 _NORMAL_CHAOS = ['delay', 'faults', 'probability', 'seed']
 
-_CHECKS = {
+_CHECKS = {  # type: Dict[str, Any]
     'fault': check_fault, 'delay': check_delay, 'body_delay': check_delay,
     'chunk_delay': check_delay, 'dribble': check_dribble,
     'bandwidth': check_bandwidth, 'chaos': check_chaos,
@@ -349,7 +349,7 @@ def check_faults(spec, name='response', prefix=''):
 
 # -- deciding ---------------------------------------------------------------
 def make_rng(seed=None):
-    # type: (Optional[int]) -> random.Random
+    # type: (Optional[int]) -> SeededRandom
     """Return a ``random.Random`` seeded with *seed* (None: a random seed).
 
     The seed used is kept as its ``seed_value`` attribute, so a run with a
@@ -358,9 +358,16 @@ def make_rng(seed=None):
     """
     if seed is None:
         seed = random.SystemRandom().randrange(1 << 32)
-    rng = random.Random(seed)
-    rng.seed_value = seed
-    return rng
+    return SeededRandom(seed)
+
+
+class SeededRandom(random.Random):
+    """A ``random.Random`` that remembers its seed, as ``seed_value``."""
+
+    def __init__(self, seed):
+        # type: (int) -> None
+        random.Random.__init__(self, seed)
+        self.seed_value = seed
 
 
 def make_plan(spec, rng, chaos=None, chaos_rng=None):

@@ -703,7 +703,8 @@ def test_dribble_arrives_in_pieces(server):
                                                  'duration': 0.3})
     sock = raw_connect(server)
     try:
-        sock.sendall(b'GET /f HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+        sock.sendall(b'GET /f HTTP/1.1\r\nHost: x\r\n'
+                     b'Connection: close\r\n\r\n')
         reads = []
         for _ in range(100):
             data = sock.recv(65536)
