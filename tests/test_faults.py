@@ -457,7 +457,8 @@ def use_urlopen(server, fault):
 
 def use_httpx(server, fault):
     import httpx
-    verify = server.client_context() if server.scheme == 'https' else True
+    # Plain HTTP: no context to build (httpx's default loads certifi).
+    verify = server.client_context() if server.scheme == 'https' else False
     with httpx.Client(verify=verify, timeout=_timeout(fault)) as client:
         return client.get(server.url('/f')).status_code
 
