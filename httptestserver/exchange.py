@@ -18,6 +18,7 @@ import traceback
 from six.moves import BaseHTTPServer
 
 from ._compat import PY2
+from .errors import ConfigurationError
 from .headers import Headers
 from .http11 import NEED_DATA, Data, EndOfMessage, Limits, Rejected, \
     Request, ServerConnection
@@ -121,8 +122,10 @@ class Exchange(BaseHTTPServer.BaseHTTPRequestHandler, object):
                 request = event
                 # Which reset() era this request belongs to: if the test
                 # resets the server before it is answered (even while its
-                # body is on the way), its record is dropped.
+                # body is on the way), its record is dropped and its waits
+                # end.
                 self._generation = self.server._state.generation
+                self._era = self.server._era
             elif isinstance(event, Data):
                 body.append(event.data)
             elif isinstance(event, EndOfMessage):
@@ -150,6 +153,7 @@ class Exchange(BaseHTTPServer.BaseHTTPRequestHandler, object):
         started = time.time()
         if isinstance(got, Rejected):
             self._generation = server._state.generation
+            self._era = server._era
             self._reject(got, started)
             return
         request, self.body = got
@@ -268,6 +272,10 @@ class Exchange(BaseHTTPServer.BaseHTTPRequestHandler, object):
             entry['response_timeout'] = response.delay
             if response.record:
                 entry.update(snapshot(response.record))
+            if response.plan is not None:  # what the fault plan drew
+                summary = response.plan.summary()
+                entry['response_timeout'] = summary['delays'].get('delay')
+                entry.update(summary)
         route = self.route
         entry['route'] = route.describe(usage=False) if route is not None \
             else None
@@ -291,21 +299,23 @@ class Exchange(BaseHTTPServer.BaseHTTPRequestHandler, object):
         self._save_history_once()
         conn = self._conn
         streamed = response.streamed
+        plan = response.plan
         try:
             head = conn.send_response(
                 response.status, response.headers,
                 None if streamed else response.body,
                 date=self.date_time_string(), server=self.server_version,
-                closing=self.server._stopping)
+                closing=self.server._stopping, include_body=plan is None)
         except ValueError as exc:
-            from .errors import ConfigurationError
             raise ConfigurationError('response of %s: %s'
                                      % (self.requestline, exc))
         self._response_started = True
         self.close_connection = not conn.keep_alive
         if log.isEnabledFor(logging.INFO):
             self.log_request(response.status)
-        if not streamed:
+        if plan is not None:
+            self._send_planned(response, head)
+        elif not streamed:
             self.wfile.write(head + conn.end_response())
         else:
             self.wfile.write(head)
@@ -324,6 +334,32 @@ class Exchange(BaseHTTPServer.BaseHTTPRequestHandler, object):
             self.close_connection = True
             self.wfile.flush()
             response.takeover(self.connection, conn.trailing_data)
+
+    def pause(self, seconds):
+        # type: (float) -> bool
+        """Wait *seconds*; return False at once if the server stops or is
+        reset meanwhile (the test this request belongs to is over)."""
+        return not self._era.wait(seconds)
+
+    def _send_planned(self, response, head):
+        """Let the response's fault plan write it: delays, dribbles, or a
+        failure on purpose (then the connection is closed)."""
+        conn = self._conn
+        if not conn.sends_body:
+            chunks = []  # type: Any
+        elif response.streamed:
+            chunks = response.body
+        else:
+            chunks = [response.body]
+        try:
+            if not response.plan.send(self.connection, head, chunks,
+                                      self.pause):
+                conn.must_close()
+                self.close_connection = True
+        finally:
+            close = getattr(response.body, 'close', None)
+            if close is not None:
+                close()
 
     def send_error(self, code, message=None, explain=None):
         """Answer *code* with a short text body and close the connection."""

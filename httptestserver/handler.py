@@ -9,6 +9,7 @@ methods may be written the standard library's way (body from ``rfile``,
 answer with ``send_response``/``send_header``/``end_headers``/``wfile``).
 Reading, recording and framing are :mod:`~httptestserver.exchange`'s.
 """
+from . import faults
 from ._compat import PY2
 from .exchange import Exchange
 from .responses import Response, make_response
@@ -94,11 +95,25 @@ class Handler(Exchange):
             name = 'route %s' % route.describe() if route else \
                 'server.unmatched_response' if unexpected else 'data'
             self.response = make_response(spec, self.state, name)
+        self._plan_faults(route, settings)
         self._save_history_once()
         store.finish(settings, self._generation)
         if self.response.delay:
-            self.server._pause(self.response.delay)
+            self.pause(self.response.delay)
         self.send(self.response)
+
+    def _plan_faults(self, route, settings):
+        """Draw this response's faults and delays (before it is recorded, so
+        the history says what was done)."""
+        response = self.response
+        chaos = settings.get('response_chaos')
+        if not response.faults and chaos is None:
+            return
+        store = self.server._state
+        with store.lock:  # the generators are shared: draw in turn
+            rng = getattr(route, 'fault_rng', None) or store.data.fault_rng
+            response.plan = faults.make_plan(response.faults, rng, chaos,
+                                             store.data.fault_rng)
 
     def update_state(self):
         # type: () -> None

@@ -53,8 +53,9 @@ class ServerConnection(RequestReader):
 
     # -- response side --------------------------------------------------------
     def send_response(self, status, headers, body=None, date=None,
-                      server=None, closing=False, version='HTTP/1.1'):
-        # type: (int, Pairs, Optional[bytes], Optional[str], Optional[str], bool, str) -> bytes
+                      server=None, closing=False, version='HTTP/1.1',
+                      include_body=True):
+        # type: (int, Pairs, Optional[bytes], Optional[str], Optional[str], bool, str, bool) -> bytes
         """Return the bytes of a response head, with *body* when it is bytes.
 
         *headers* are ``(name, value)`` pairs sent in order; ``Date`` and
@@ -67,7 +68,8 @@ class ServerConnection(RequestReader):
         *closing* (the server is stopping) closes the connection after this
         response; so do the client's ``Connection: close``, an error answer
         and a close-delimited body.  A 1xx other than 101 is interim: send
-        the final response after it.  Raises ValueError if a header cannot be
+        the final response after it.  ``include_body=False`` frames for a
+        bytes *body* but leaves it out, for a caller that writes it itself.  Raises ValueError if a header cannot be
         sent (:func:`check_header`).
         """
         request = self.request
@@ -132,7 +134,7 @@ class ServerConnection(RequestReader):
         if self._head_method or bodiless:
             mode = 'none'
         self._response = mode
-        if body is not None:
+        if body is not None and include_body:
             parts.append(self.send_data(body))
         return b''.join(parts)
 
@@ -148,6 +150,13 @@ class ServerConnection(RequestReader):
         if self._response == 'chunked':
             return chunk(data)
         return data
+
+    def must_close(self):
+        # type: () -> None
+        """Close the connection after this response, whatever was said (the
+        response was cut short or failed on purpose)."""
+        self._must_close = True
+        self.keep_alive = False
 
     @property
     def sends_body(self):

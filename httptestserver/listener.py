@@ -41,15 +41,18 @@ class Listener(object):
     """A bound, listening socket and the threads that serve it.
 
     ``serve(sock, peer)`` is called in a new daemon thread per connection
-    (after the TLS handshake when *ssl_context* is given); ``on_error(error)``
+    (after the TLS handshake when *ssl_context* is given, unless
+    ``before_handshake(sock)`` returns True: it dealt with the connection,
+    say with a handshake fault); ``on_error(error)``
     receives ``(where, exception, traceback_text)`` for failures outside a
     request.  *timeout* bounds the TLS handshake.  Thread-safe.
     """
 
     def __init__(self, host, port, serve, on_error, ssl_context=None,
-                 timeout=None, name='httptestserver'):
-        # type: (str, int, Callable[[Any, Any], None], Callable[[Any], None], Any, Optional[float], str) -> None
+                 timeout=None, name='httptestserver', before_handshake=None):
+        # type: (str, int, Callable[[Any, Any], None], Callable[[Any], None], Any, Optional[float], str, Any) -> None
         self._serve_one = serve
+        self._before_handshake = before_handshake
         self._on_error = on_error
         self.ssl_context = ssl_context
         self.timeout = timeout
@@ -230,6 +233,9 @@ class Listener(object):
                 _drain_and_close(conn)
             except socket.error:
                 pass
+            return None
+        if self._before_handshake is not None and \
+                self._before_handshake(conn):
             return None
         try:
             sock = self.ssl_context.wrap_socket(

@@ -10,6 +10,7 @@ import json as jsonlib
 
 import six
 
+from . import faults as faultlib
 from .errors import ConfigurationError
 from .headers import Headers
 from .http11 import check_header
@@ -18,7 +19,8 @@ __all__ = ['Response', 'make_response', 'validate_spec', 'snapshot']
 
 #: Keys a response ``dict`` may hold.
 RESPONSE_KEYS = ('status', 'headers', 'body', 'content', 'json', 'cookies',
-                 'delay')
+                 'delay', 'fault', 'body_delay', 'chunk_delay', 'dribble',
+                 'bandwidth', 'chaos')
 
 _COOKIE_FLAGS = {'httponly': 'HttpOnly', 'secure': 'Secure',
                  'partitioned': 'Partitioned'}
@@ -34,19 +36,26 @@ class Response(object):
     Extension points for features built on the core: ``record``, a dict of
     extra fields for the request's history entry; ``takeover``, a callable
     ``(sock, leftover_bytes)`` run in the connection's thread once the head
-    is sent (a protocol upgrade), after which the connection is closed.
+    is sent (a protocol upgrade), after which the connection is closed;
+    ``faults``, the checked fault and delay settings
+    (:mod:`~httptestserver.faults`), and ``plan``, the
+    :class:`~httptestserver.faults.Plan` drawn from them for one request,
+    which then writes the response (or fails it).
     """
 
-    __slots__ = ('status', 'headers', 'body', 'delay', 'record', 'takeover')
+    __slots__ = ('status', 'headers', 'body', 'delay', 'record', 'takeover',
+                 'faults', 'plan')
 
     def __init__(self, status=200, headers=(), body=b'', delay=None,
-                 record=None, takeover=None):
+                 record=None, takeover=None, faults=None):
         self.status = status
         self.headers = list(headers)
         self.body = body
         self.delay = delay
         self.record = record
         self.takeover = takeover
+        self.faults = faults or {}
+        self.plan = None
 
     @property
     def streamed(self):
@@ -307,9 +316,15 @@ def _from_dict(spec, name, consume=True):
         if not any(k.lower() == 'content-type' for k, _ in headers):
             headers.append(('Content-Type', 'application/json'))
     headers.extend(cookie_headers(spec.get('cookies'), '%s cookies' % name))
+    # A plain number of seconds stays Response.delay; any other fault or
+    # delay setting goes to the plan drawn per request (faults.make_plan).
+    faults = faultlib.check_faults(spec, name)
+    delay = None
+    if set(faults) == set(['delay']) and faults['delay'].kind == 'fixed':
+        delay = faults.pop('delay').args[0]
     return Response(status, headers,
-                    body_bytes(body, '%s body' % name, consume),
-                    check_delay(spec.get('delay'), '%s delay' % name))
+                    body_bytes(body, '%s body' % name, consume), delay,
+                    faults=faults)
 
 
 def validate_spec(spec, name='response'):

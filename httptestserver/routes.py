@@ -10,6 +10,7 @@ import re
 
 import six
 
+from . import faults as faultlib
 from .errors import ConfigurationError
 from .responses import snapshot, validate_spec
 
@@ -23,9 +24,11 @@ if TYPE_CHECKING:  # pragma: no cover
 #: The ``data`` keys that control the default response (0.1.0 names).
 RESPONSE_SETTINGS = ('response_status', 'response_headers', 'response_content',
                      'response_cookies', 'response_timeout', 'response_clear',
-                     'response_reset')
+                     'response_reset', 'response_fault', 'response_body_delay',
+                     'response_chunk_delay', 'response_dribble',
+                     'response_bandwidth', 'response_chaos')
 # Settings that say what to answer: one of them set means "no stray request".
-_ANSWERING_SETTINGS = RESPONSE_SETTINGS[:5]
+_ANSWERING_SETTINGS = RESPONSE_SETTINGS[:5] + RESPONSE_SETTINGS[7:12]
 
 
 def _full_pattern(pattern):
@@ -86,6 +89,8 @@ class Route(object):
         self.times = times
         self._calls = []  # type: List[Dict[str, Any]]
         self.used = 0
+        #: Random generator for this route's faults and chaos.
+        self.fault_rng = None  # type: Any
 
     @property
     def calls(self):
@@ -151,7 +156,12 @@ def make_route(path, responses, method=None, query=None, times=None):
     responses = [validate_spec(spec, 'responses[%d]' % index
                                if len(responses) > 1 else 'response')
                  for index, spec in enumerate(responses)]
-    return Route(path, responses, method=method, query=query, times=times)
+    route = Route(path, responses, method=method, query=query, times=times)
+    # One random generator per route, seeded by its chaos: a run replays.
+    seeds = [spec['chaos'].get('seed') for spec in responses
+             if isinstance(spec, dict) and isinstance(spec.get('chaos'), dict)]
+    route.fault_rng = faultlib.make_rng(seeds[0] if seeds else None)
+    return route
 
 
 def choose(routes, request, settings, unmatched_response=None):
@@ -174,6 +184,11 @@ def choose(routes, request, settings, unmatched_response=None):
             'body': settings.get('response_content'),
             'cookies': settings.get('response_cookies'),
             'delay': settings.get('response_timeout')}
+    for key in ('body_delay', 'chunk_delay', 'dribble', 'bandwidth'):
+        spec[key] = settings.get('response_' + key)
+    fault = settings.get('response_fault')
+    if fault not in faultlib.HANDSHAKE_FAULTS:  # those act before a request
+        spec['fault'] = fault
     return None, spec, False
 
 

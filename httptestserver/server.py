@@ -15,7 +15,7 @@ import threading
 import six
 from six.moves import BaseHTTPServer
 
-from . import static, tls, verification
+from . import faults, static, tls, verification
 from .errors import ConfigurationError, ServerStateError
 from .handler import Handler
 from .listener import Listener
@@ -100,7 +100,8 @@ class Server(object):
             self.ca_file = None
         self._listener = Listener(
             host, port, self._serve_connection, self._state.add_error,
-            self.ssl_context, getattr(handler, 'timeout', None))
+            self.ssl_context, getattr(handler, 'timeout', None),
+            before_handshake=self._handshake_fault)
         self.host = host
         self.port = self._listener.port
         if directory is not None:
@@ -269,6 +270,16 @@ class Server(object):
     # -- for the handler ---------------------------------------------------
     def _serve_connection(self, sock, peer):
         self.handler_class(sock, peer, self)
+
+    def _handshake_fault(self, conn):
+        """Fail the TLS handshake as ``data['response_fault']`` says, if it
+        names a handshake fault; return True when it did."""
+        fault = self._state.data.get('response_fault')
+        if fault not in faults.HANDSHAKE_FAULTS:
+            return False
+        era = self._era
+        faults.handshake_fault(fault, conn, lambda s: not era.wait(s))
+        return True
 
     @property
     def _stopping(self):

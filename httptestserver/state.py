@@ -10,9 +10,10 @@ import threading
 
 import six
 
+from . import faults as faultlib
 from ._compat import wait_for
-from .responses import OneShot, check_delay, check_status, header_items, \
-    snapshot, validate_spec
+from .responses import OneShot, check_status, header_items, snapshot, \
+    validate_spec
 from .routes import RESPONSE_SETTINGS, choose
 
 __all__ = ['State', 'StateDict', 'RESPONSE_SETTINGS', 'HANDLER_KEYS']
@@ -34,7 +35,13 @@ def _validate_setting(key, value):
     elif key in ('response_headers', 'headers'):
         header_items(value, "data[%r]" % key)
     elif key == 'response_timeout':
-        check_delay(value, "data['response_timeout']")
+        faultlib.check_delay(value, "data['response_timeout']")
+    elif key == 'response_fault':
+        faultlib.check_fault(value, "data['response_fault']", handshake=True)
+    elif key == 'response_chaos':
+        faultlib.check_chaos(value, "data['response_chaos']")
+    elif key.startswith('response_') and key[9:] in faultlib.FAULT_KEYS:
+        faultlib.check_faults({key[9:]: value}, prefix="data['response_")
     elif key == 'response_content':
         validate_spec({'body': value}, "data['response_content']")
     elif key == 'response_cookies':
@@ -55,6 +62,9 @@ class StateDict(dict):
     def __init__(self, lock):
         dict.__init__(self)
         self._lock = lock
+        #: The server-wide random generator of faults and chaos, new for
+        #: each data['response_chaos'] (seeded by it) and each reset().
+        self.fault_rng = faultlib.make_rng()
 
     def __getitem__(self, key):
         with self._lock:
@@ -67,6 +77,8 @@ class StateDict(dict):
             value = validate_spec({'body': value},
                                   "data['response_content']")['body']
         with self._lock:
+            if key == 'response_chaos' and value is not None:
+                self.fault_rng = faultlib.make_rng(value.get('seed'))
             dict.__setitem__(self, key, value)
             if key == 'headers':
                 dict.__setitem__(self, 'response_headers', value)
@@ -328,6 +340,7 @@ class State(object):
         with self.lock:
             self.generation += 1
             dict.clear(self.data)
+            self.data.fault_rng = faultlib.make_rng()
             self._request_keys = frozenset()
             self.unmatched_response = None
             del self._history[:]

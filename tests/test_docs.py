@@ -51,7 +51,8 @@ DIRECTIVE = re.compile(r'^(?P<indent>[ \t]*)\.\. code-block::[ \t]*'
 # wrong directive or marker cannot silently turn a page's examples off.
 GUIDE_PAGES = ['functions.rst', 'mixins.rst', 'server.rst', 'requests.rst',
                'responses.rst', 'verification.rst', 'https.rst', 'clients.rst',
-               'migrating.rst', 'static.rst', 'sse.rst', 'websocket.rst']
+               'migrating.rst', 'static.rst', 'sse.rst', 'websocket.rst',
+               'faults.rst']
 
 
 class Block(object):

@@ -9,7 +9,8 @@ PACKAGE = os.path.dirname(httptestserver.__file__)
 #: Lower layers first; a module may import only from layers below its own.
 LAYERS = [
     {'errors', '_compat'},
-    {'headers', 'http11_events', 'http11_writer', 'parsing', 'tls'},
+    {'headers', 'http11_events', 'http11_writer', 'parsing', 'tls',
+     'faults'},
     {'http11_reader'},
     {'http11'},
     {'responses'},

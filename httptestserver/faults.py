@@ -1,0 +1,712 @@
+"""Faults and delays: how a response fails or crawls, decided then performed.
+
+This module owns the fault and delay settings of a response (their
+validation, their random sampling, and their execution on a socket).  A
+:class:`Plan` is decided by :func:`make_plan` *before* the request is
+recorded -- which fault, which delays, whether chaos struck -- so the history
+entry says what happened (:meth:`Plan.summary`); :meth:`Plan.send` then
+writes the response, or performs the fault, on the connection's blocking
+socket.  Every wait goes through the ``pause`` the server supplies, so
+``stop()`` and ``reset()`` cut it short.  Pure apart from :meth:`Plan.send`
+and :func:`handshake_fault`: no threads, no locks, no server.
+
+Delays are given as a number of seconds or as one of these one-line forms::
+
+    0.2                                    # fixed
+    {'fixed': 0.2}
+    {'uniform': [0.1, 0.3]}                # lower..upper, inclusive
+    {'lognormal': {'median': 0.1, 'sigma': 0.5}}
+    {'lognormal': {'median': 0.1, 'sigma': 0.5, 'cap': 1.0}}
+    {'lognormal': [0.1, 0.5]}              # median, sigma[, cap]
+"""
+import math
+import random
+import select
+import socket
+import struct
+
+import six
+
+from .errors import ConfigurationError
+
+__all__ = ['FAULTS', 'HANDSHAKE_FAULTS', 'FAULT_KEYS', 'Delay', 'Plan',
+           'check_fault', 'check_delay', 'check_dribble', 'check_bandwidth',
+           'check_chaos', 'check_faults', 'make_rng', 'make_plan',
+           'handshake_fault']
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any, Callable, Dict, Iterable, Optional  # noqa: F401
+
+#: Faults a response can have, with what each does on the wire.
+FAULTS = {
+    'empty': 'close the connection without answering',
+    'reset': 'reset the connection (TCP RST: SO_LINGER 0, then close)',
+    'garbage': 'send random bytes (no status line), then close',
+    'malformed_chunk': 'send a 200 head with chunked encoding, then a '
+                       'malformed chunk, then close',
+    'truncated': 'send the head and half the body promised by '
+                 'Content-Length, then close',
+    'headers_only': 'send the head (promising a body), then close',
+    'never': 'never answer: hold the connection until the client gives up '
+             '(or the server stops or resets)',
+    'bad_status': 'send an invalid status line (HTTP/1.1 2xx Invalid), '
+                  'then the rest of the response',
+    'no_close_notify': 'send the body delimited by the end of the connection,'
+                       ' then close it without TLS close_notify (over plain '
+                       'HTTP: a valid close-delimited response)',
+}
+
+#: Faults of the TLS handshake: server-wide only, before any request.
+HANDSHAKE_FAULTS = {
+    'handshake_never': 'read the ClientHello and never answer it, until the '
+                       'client gives up or the server stops',
+    'handshake_reset': 'reset the connection instead of answering the '
+                       'ClientHello',
+    'handshake_garbage': 'answer the ClientHello with random bytes, then '
+                         'close',
+}
+
+#: Response keys (and ``data['response_<key>']`` settings) owned here.
+#: ``delay`` is the wait before the head (0.1.0's ``response_timeout``).
+FAULT_KEYS = ('fault', 'delay', 'body_delay', 'chunk_delay', 'dribble',
+              'bandwidth', 'chaos')
+
+#: Bytes of garbage sent by ``garbage`` and ``malformed_chunk``.
+GARBAGE_SIZE = 64
+#: How often a ``never`` fault looks whether the client gave up, seconds.
+HOLD_INTERVAL = 0.05
+
+_NUMBER = six.integer_types + (float,)
+
+
+def _is_number(value):
+    return isinstance(value, _NUMBER) and not isinstance(value, bool) \
+        and not (isinstance(value, float) and math.isnan(value))
+
+
+def _choices(names):
+    return ', '.join(repr(name) for name in sorted(names))
+
+
+# -- validation ---------------------------------------------------------------
+def check_fault(value, name='fault', handshake=False):
+    # type: (Any, str, bool) -> Optional[str]
+    """Return the fault name *value* (or None) if known, else raise.
+
+    ``handshake=True`` also accepts :data:`HANDSHAKE_FAULTS` (only a
+    server-wide setting can have them: they happen before any request).
+    Raises :class:`ConfigurationError` naming *name*, the value and the
+    choices.  Pure.
+    """
+    if value is None:
+        return None
+    allowed = set(FAULTS)
+    if handshake:
+        allowed.update(HANDSHAKE_FAULTS)
+    if isinstance(value, six.string_types) and str(value) in allowed:
+        return str(value)
+    hint = ''
+    if isinstance(value, six.string_types) and value in HANDSHAKE_FAULTS:
+        hint = ("; %r happens before any request, so it can only be set "
+                "server-wide: server.data['response_fault'] = %r"
+                % (value, value))
+    raise ConfigurationError('%s must be one of %s, got %r%s'
+                             % (name, _choices(allowed), value, hint))
+
+
+class Delay(object):
+    """A delay distribution: ``fixed``, ``uniform``, ``lognormal``.
+
+    Made by :func:`check_delay`; :meth:`sample` draws seconds from a
+    ``random.Random``; :meth:`describe` gives the one-line form back.
+    Immutable, so one can be shared between threads.
+    """
+
+    __slots__ = ('kind', 'args')
+
+    def __init__(self, kind, args):
+        self.kind = kind
+        self.args = tuple(args)
+
+    def sample(self, rng):
+        # type: (random.Random) -> float
+        """Return a number of seconds >= 0 drawn with *rng*."""
+        if self.kind == 'fixed':
+            return self.args[0]
+        if self.kind == 'uniform':
+            return rng.uniform(*self.args)
+        median, sigma, cap = self.args
+        # WireMock's LogNormal: median * exp(N(0, 1) * sigma).
+        value = rng.lognormvariate(math.log(median), sigma)
+        return value if cap is None else min(cap, value)
+
+    @property
+    def maximum(self):
+        """The longest delay this can give, or None if unbounded."""
+        if self.kind == 'lognormal':
+            return self.args[2]
+        return self.args[-1]
+
+    def describe(self):
+        """Return the plain one-line form, e.g. ``{'uniform': [0.1, 0.3]}``."""
+        if self.kind == 'fixed':
+            return self.args[0]
+        if self.kind == 'uniform':
+            return {'uniform': list(self.args)}
+        median, sigma, cap = self.args
+        form = {'median': median, 'sigma': sigma}
+        if cap is not None:
+            form['cap'] = cap
+        return {'lognormal': form}
+
+    def __eq__(self, other):
+        return isinstance(other, Delay) and \
+            (self.kind, self.args) == (other.kind, other.args)
+
+    def __ne__(self, other):
+        return not self == other
+
+    def __hash__(self):
+        return hash((self.kind, self.args))
+
+    def __repr__(self):
+        return '<Delay %r>' % (self.describe(),)
+
+
+_DELAY_FORMS = ("a number of seconds (0.2), {'fixed': 0.2}, "
+                "{'uniform': [0.1, 0.3]} or {'lognormal': {'median': 0.1, "
+                "'sigma': 0.5, 'cap': 1.0}} (cap optional)")
+
+
+def check_delay(value, name='delay'):
+    # type: (Any, str) -> Optional[Delay]
+    """Return *value* as a :class:`Delay` (or None), else raise.
+
+    *value* is a number of seconds, a :class:`Delay`, or a one-line form
+    (see the module docstring).  Negative numbers, an upper bound below the
+    lower one, a median <= 0 and unknown forms raise
+    :class:`ConfigurationError` naming *name*, the value and the forms.
+    Pure.
+    """
+    if value is None or isinstance(value, Delay):
+        return value
+
+    def bad(why=''):
+        return ConfigurationError('%s must be %s%s, got %r'
+                                  % (name, _DELAY_FORMS, why, value))
+
+    def seconds(number, what):
+        if not _is_number(number) or number < 0 or number == float('inf'):
+            raise bad('; %s must be a number of seconds >= 0' % what)
+        return float(number)
+
+    if not isinstance(value, dict):
+        return Delay('fixed', [seconds(value, 'a delay')])
+    if len(value) != 1:
+        raise bad('; give one form')
+    (kind, args), = value.items()
+    if kind == 'fixed':
+        return Delay('fixed', [seconds(args, 'fixed')])
+    if kind == 'uniform':
+        if not isinstance(args, (list, tuple)) or len(args) != 2:
+            raise bad('; uniform takes [lower, upper]')
+        lower, upper = seconds(args[0], 'lower'), seconds(args[1], 'upper')
+        if upper < lower:
+            raise bad('; upper is below lower')
+        return Delay('uniform', [lower, upper])
+    if kind == 'lognormal':
+        if isinstance(args, dict):
+            unknown = set(args) - set(['median', 'sigma', 'cap'])
+            if unknown or 'median' not in args or 'sigma' not in args:
+                raise bad('; lognormal takes median, sigma and optionally '
+                          'cap')
+            args = [args['median'], args['sigma'], args.get('cap')]
+        elif not isinstance(args, (list, tuple)) or len(args) not in (2, 3):
+            raise bad('; lognormal takes [median, sigma] or [median, sigma, '
+                      'cap]')
+        median = seconds(args[0], 'median')
+        sigma = seconds(args[1], 'sigma')
+        cap = None if len(args) < 3 or args[2] is None \
+            else seconds(args[2], 'cap')
+        if median <= 0:
+            raise bad('; median must be > 0')
+        return Delay('lognormal', [median, sigma, cap])
+    raise bad('; unknown form %r' % (kind,))
+
+
+def check_dribble(value, name='dribble'):
+    # type: (Any, str) -> Optional[Dict[str, Any]]
+    """Return *value* as ``{'chunks': int, 'duration': float}``, else raise.
+
+    The body is sent as *chunks* pieces over *duration* seconds (WireMock's
+    chunked dribble delay).  Pure.
+    """
+    if value is None:
+        return None
+    ok = isinstance(value, dict) and set(value) == set(['chunks', 'duration'])
+    if ok:
+        chunks, duration = value['chunks'], value['duration']
+        ok = isinstance(chunks, six.integer_types) and \
+            not isinstance(chunks, bool) and chunks >= 1 and \
+            _is_number(duration) and 0 <= duration < float('inf')
+    if not ok:
+        raise ConfigurationError(
+            "%s must be {'chunks': N, 'duration': seconds} with N >= 1 and "
+            "seconds >= 0 (e.g. {'chunks': 5, 'duration': 1.0}), got %r"
+            % (name, value))
+    return {'chunks': value['chunks'], 'duration': float(value['duration'])}
+
+
+def check_bandwidth(value, name='bandwidth'):
+    # type: (Any, str) -> Optional[float]
+    """Return *value*, a bandwidth in bytes per second > 0, else raise."""
+    if value is None:
+        return None
+    if not _is_number(value) or value <= 0 or value == float('inf'):
+        raise ConfigurationError('%s must be a number of bytes per second > 0'
+                                 ' (e.g. 10000), got %r' % (name, value))
+    return float(value)
+
+
+def check_chaos(value, name='chaos', handshake=False):
+    # type: (Any, str, bool) -> Optional[Dict[str, Any]]
+    """Return a chaos setting, normalised, else raise.
+
+    *value* is a dict with ``probability`` (0..1), and a ``fault`` (a name,
+    or a list of names, one picked at random) and/or a ``delay`` (any delay
+    form) applied when chaos strikes, and an optional ``seed`` (an int) so a
+    run can be replayed.  E.g. ``{'fault': 'reset', 'probability': 0.3,
+    'seed': 7}``.  The result holds ``faults`` (a tuple), ``delay`` (a
+    :class:`Delay` or None), ``probability`` and ``seed``.  Pure.
+    """
+    if value is None:
+        return None
+    if isinstance(value, dict) and sorted(value) == _NORMAL_CHAOS:
+        return value  # already normalised
+    form = ("a dict like {'fault': 'reset', 'probability': 0.3, 'seed': 7} "
+            "(fault: a name or a list of names; or delay: a delay instead of "
+            "or as well as fault; seed optional)")
+    if not isinstance(value, dict):
+        raise ConfigurationError('%s must be %s, got %r' % (name, form, value))
+    unknown = set(value) - set(['fault', 'delay', 'probability', 'seed'])
+    if unknown:
+        raise ConfigurationError('%s has unknown key(s) %s; it must be %s'
+                                 % (name, _choices(unknown), form))
+    probability = value.get('probability')  # type: Any
+    if not _is_number(probability) or not 0 <= probability <= 1:
+        raise ConfigurationError('%s probability must be a number from 0 to '
+                                 '1, got %r' % (name, probability))
+    faults = value.get('fault')
+    if faults is None:
+        faults = ()
+    elif isinstance(faults, (list, tuple)):
+        if not faults:
+            raise ConfigurationError('%s fault list is empty' % name)
+        faults = tuple(check_fault(f, '%s fault' % name, handshake)
+                       for f in faults)
+    else:
+        faults = (check_fault(faults, '%s fault' % name, handshake),)
+    delay = check_delay(value.get('delay'), '%s delay' % name)
+    if not faults and delay is None:
+        raise ConfigurationError('%s needs a fault or a delay to apply; it '
+                                 'must be %s, got %r' % (name, form, value))
+    seed = value.get('seed')
+    if seed is not None and (isinstance(seed, bool) or
+                             not isinstance(seed, six.integer_types)):
+        raise ConfigurationError('%s seed must be an int (or None for a '
+                                 'random one), got %r' % (name, seed))
+    return {'faults': faults, 'delay': delay,
+            'probability': float(probability), 'seed': seed}
+
+
+_NORMAL_CHAOS = ['delay', 'faults', 'probability', 'seed']
+
+_CHECKS = {  # type: Dict[str, Any]
+    'fault': check_fault, 'delay': check_delay, 'body_delay': check_delay,
+    'chunk_delay': check_delay, 'dribble': check_dribble,
+    'bandwidth': check_bandwidth, 'chaos': check_chaos,
+}
+
+
+def check_faults(spec, name='response', prefix=''):
+    # type: (Dict[str, Any], str, str) -> Dict[str, Any]
+    """Return the :data:`FAULT_KEYS` of dict *spec*, checked and normalised.
+
+    Keys absent or None are left out.  *prefix* is put before each key in
+    error messages (``"data['response_"``), else ``"<name> <key>"`` is used.
+    Raises :class:`ConfigurationError`.  Pure.
+    """
+    result = {}
+    for key in FAULT_KEYS:
+        value = spec.get(key)
+        if value is not None:
+            label = "%s%s']" % (prefix, key) if prefix else \
+                '%s %s' % (name, key)
+            result[key] = _CHECKS[key](value, label)
+    return result
+
+
+# -- deciding ---------------------------------------------------------------
+def make_rng(seed=None):
+    # type: (Optional[int]) -> SeededRandom
+    """Return a ``random.Random`` seeded with *seed* (None: a random seed).
+
+    The seed used is kept as its ``seed_value`` attribute, so a run with a
+    random seed can be replayed.  Not thread-safe for replay: give each
+    route (and the server) its own, and draw from it under a lock.
+    """
+    if seed is None:
+        seed = random.SystemRandom().randrange(1 << 32)
+    return SeededRandom(seed)
+
+
+class SeededRandom(random.Random):
+    """A ``random.Random`` that remembers its seed, as ``seed_value``."""
+
+    def __init__(self, seed):
+        # type: (int) -> None
+        random.Random.__init__(self, seed)
+        self.seed_value = seed
+
+
+def make_plan(spec, rng, chaos=None, chaos_rng=None):
+    # type: (Dict[str, Any], random.Random, Optional[Dict[str, Any]], Optional[random.Random]) -> Optional[Plan]
+    """Decide how one response fails or crawls; return a :class:`Plan`.
+
+    *spec* holds any of :data:`FAULT_KEYS` (raw or as returned by
+    :func:`check_faults`); *rng* draws the random parts (the route's, or
+    the server's).  *chaos* is the server-wide chaos setting (drawn with
+    *chaos_rng*, default *rng*); it applies when the response's own chaos
+    did not strike.  Returns None when there is nothing to do, so the
+    caller keeps its plain path.  Raises :class:`ConfigurationError` for a
+    bad spec.  Draws from the RNGs: call it once per request, under the lock
+    that guards them, for replayable runs.
+    """
+    spec = check_faults(spec or {})
+    server_chaos = check_chaos(chaos, "data['response_chaos']")
+    if not spec and server_chaos is None:
+        return None
+    plan = Plan()
+    plan.fault = spec.get('fault')
+    delays = {}
+    for key in ('delay', 'body_delay'):
+        if key in spec:
+            delays[key] = spec[key].sample(rng)
+    for own, chaos_spec, generator in ((True, spec.get('chaos'), rng),
+                                       (False, server_chaos,
+                                        chaos_rng or rng)):
+        if chaos_spec is None:
+            continue
+        hit = generator.random() < chaos_spec['probability']
+        record = {'probability': chaos_spec['probability'], 'hit': hit,
+                  'seed': chaos_spec['seed'] if chaos_spec['seed'] is not None
+                  else getattr(generator, 'seed_value', None)}
+        if not own:
+            record['server'] = True
+        plan.chaos.append(record)
+        if not hit:
+            continue
+        if chaos_spec['faults']:
+            plan.fault = generator.choice(chaos_spec['faults'])
+            record['fault'] = plan.fault
+        if chaos_spec['delay'] is not None:
+            extra = chaos_spec['delay'].sample(generator)
+            delays['delay'] = delays.get('delay', 0.0) + extra
+            record['delay'] = extra
+        break
+    plan.delay = delays.get('delay', 0.0)
+    plan.body_delay = delays.get('body_delay', 0.0)
+    plan.chunk_delay = spec.get('chunk_delay')
+    plan.dribble = spec.get('dribble')
+    plan.bandwidth = spec.get('bandwidth')
+    # A generator of its own, so per-chunk delays and garbage replay too.
+    plan.rng = random.Random(rng.getrandbits(32))
+    if plan.fault in ('garbage', 'malformed_chunk'):
+        plan.garbage = _garbage(plan.rng)
+    return plan
+
+
+def _garbage(rng):
+    data = bytearray(rng.getrandbits(8) for _ in range(GARBAGE_SIZE))
+    data[0:1] = b'\x00'  # never a plausible status line or chunk size
+    return bytes(data)
+
+
+class Plan(object):
+    """What one response does: its fault and delays, decided beforehand.
+
+    Attributes: ``fault`` (a name or None), ``delay`` (seconds before the
+    head), ``body_delay`` (seconds between head and body), ``chunk_delay``
+    (a :class:`Delay` drawn before each body chunk, or None), ``dribble``
+    (``{'chunks', 'duration'}`` or None), ``bandwidth`` (bytes/s or None),
+    ``chaos`` (records of the chaos draws).  Used by one connection thread.
+    """
+
+    def __init__(self):
+        self.fault = None
+        self.delay = self.body_delay = 0.0
+        self.chunk_delay = self.dribble = self.bandwidth = None
+        self.chaos = []
+        self.garbage = b''
+        self.rng = random.Random(0)
+
+    def summary(self):
+        # type: () -> Dict[str, Any]
+        """Return what was decided as a plain dict for the history entry.
+
+        Keys: ``fault`` (name or None), ``delays`` (only those given:
+        ``delay`` and ``body_delay`` in seconds as sampled, ``chunk_delay``
+        as its form, ``dribble``, ``bandwidth``), and ``chaos`` when chaos
+        was drawn (``probability``, ``seed``, ``hit``, and what it applied).
+        """
+        delays = {}
+        if self.delay:
+            delays['delay'] = self.delay
+        if self.body_delay:
+            delays['body_delay'] = self.body_delay
+        if self.chunk_delay is not None:
+            delays['chunk_delay'] = self.chunk_delay.describe()
+        if self.dribble is not None:
+            delays['dribble'] = dict(self.dribble)
+        if self.bandwidth is not None:
+            delays['bandwidth'] = self.bandwidth
+        result = {'fault': self.fault, 'delays': delays}
+        if self.chaos:
+            result['chaos'] = [dict(record) for record in self.chaos] \
+                if len(self.chaos) > 1 else dict(self.chaos[0])
+        return result
+
+    @property
+    def closes(self):
+        """True if the connection cannot be used after this response."""
+        return self.fault is not None
+
+    def send(self, sock, head, chunks, pause):
+        # type: (Any, bytes, Iterable[bytes], Callable[[float], bool]) -> bool
+        """Write the response on *sock*, or perform the fault; blocks.
+
+        *head* is the complete response head the server would send (status
+        line to the blank line); its ``Transfer-Encoding: chunked`` says the
+        body is to be framed in chunks, which this does.  *chunks* are the
+        body's bytes (unframed; empty for HEAD, 1xx, 204, 304).
+        ``pause(seconds)`` waits and returns False when cut short (the
+        server stops or resets); every wait goes through it.  Returns True
+        if the response was sent whole and the connection may be reused;
+        False if the server must close it (a fault, or a wait cut short).
+        Socket errors (the client went away) propagate.
+        """
+        writer = _Writer(sock, self.bandwidth, pause)
+        if self.delay and not pause(self.delay):
+            return False
+        fault = self.fault
+        if fault == 'empty':
+            return False
+        if fault == 'reset':
+            reset(sock)
+            return False
+        if fault == 'never':
+            hold(sock, pause)
+            return False
+        if fault == 'garbage':
+            writer.write(self.garbage)
+            return False
+        body = chunks
+        if fault in ('truncated', 'headers_only'):
+            payload = b''.join(chunks)
+            promised = max(len(payload), 1)
+            head = _reframe(head, [('Content-Length', str(promised)),
+                                   ('Connection', 'close')])
+            body = [payload[:len(payload) // 2]] \
+                if fault == 'truncated' else []
+        elif fault == 'malformed_chunk':
+            head = _reframe(head, [('Transfer-Encoding', 'chunked')],
+                            status=b'HTTP/1.1 200 OK')
+            body = []
+        elif fault == 'bad_status':
+            head = b'HTTP/1.1 2xx Invalid' + head[head.index(b'\r\n'):]
+        elif fault == 'no_close_notify':
+            head = _reframe(head, [('Connection', 'close')])
+        chunked = _is_chunked(head)
+        if fault == 'malformed_chunk' and not self.body_delay:
+            # One write: aiohttp 3.14's C parser misses a bad chunk that
+            # arrives in a later read and waits for its timeout instead.
+            writer.write(head + b'zz\r\n' + self.garbage)
+            return False
+        if not writer.write(head):
+            return False
+        if self.body_delay and not pause(self.body_delay):
+            return False
+        if fault == 'malformed_chunk':
+            writer.write(b'zz\r\n' + self.garbage)
+            return False
+        if not self._write_body(writer, body, chunked):
+            return False
+        if fault == 'no_close_notify':
+            close_now(sock)
+            return False
+        return fault is None
+
+    def _write_body(self, writer, chunks, chunked):
+        pieces, interval = chunks, 0.0
+        if self.dribble is not None:
+            payload = b''.join(chunks)
+            pieces = split(payload, self.dribble['chunks'])
+            interval = self.dribble['duration'] / max(1, len(pieces))
+            if not pieces and not writer.pause(self.dribble['duration']):
+                return False
+        for piece in pieces:
+            wait = interval
+            if self.chunk_delay is not None:
+                wait += self.chunk_delay.sample(self.rng)
+            if wait and not writer.pause(wait):
+                return False
+            if not piece:
+                continue
+            if chunked:
+                piece = b''.join((('%x\r\n' % len(piece)).encode('ascii'),
+                                  piece, b'\r\n'))
+            if not writer.write(piece):
+                return False
+        if chunked:
+            return writer.write(b'0\r\n\r\n')
+        return True
+
+    def __repr__(self):
+        return '<Plan %r>' % (self.summary(),)
+
+
+def split(payload, count):
+    """Cut *payload* into *count* pieces of ``len // count`` bytes, the
+    remainder in the last; *count* is capped at the length (WireMock's
+    ``BodyChunker``).  Pure."""
+    count = min(count, len(payload))
+    if count <= 0:
+        return []
+    size = len(payload) // count
+    pieces = [payload[i * size:(i + 1) * size] for i in range(count - 1)]
+    pieces.append(payload[(count - 1) * size:])
+    return pieces
+
+
+def _is_chunked(head):
+    for line in head.split(b'\r\n')[1:]:
+        name, _, value = line.partition(b':')
+        if name.strip().lower() == b'transfer-encoding' and \
+                b'chunked' in value.lower():
+            return True
+    return False
+
+
+def _reframe(head, headers, status=None):
+    """Return *head* with its framing headers replaced by *headers*."""
+    lines = head.split(b'\r\n')
+    first = status or lines[0]
+    drop = (b'content-length', b'transfer-encoding', b'connection')
+    kept = [line for line in lines[1:] if line and
+            line.partition(b':')[0].strip().lower() not in drop]
+    kept.extend(('%s: %s' % pair).encode('latin-1') for pair in headers)
+    return b'\r\n'.join([first] + kept) + b'\r\n\r\n'
+
+
+class _Writer(object):
+    """Writes to a socket, at most *bandwidth* bytes per second."""
+
+    def __init__(self, sock, bandwidth, pause):
+        self.sock = sock
+        self.bandwidth = bandwidth
+        self.pause = pause
+        self.sent = 0
+        self.owed = 0.0  # seconds the bandwidth limit still asks to wait
+
+    def write(self, data):
+        """Send *data*; return False if a bandwidth wait was cut short."""
+        if not self.bandwidth:
+            self.sock.sendall(data)
+            return True
+        # Slices of a twentieth of a second each, so the rate is smooth.
+        step = max(1, int(self.bandwidth / 20))
+        for start in range(0, len(data), step):
+            piece = data[start:start + step]
+            # Wait first: the last byte leaves at size / bandwidth.
+            if not self.pause(len(piece) / self.bandwidth):
+                return False
+            self.sock.sendall(piece)
+        return True
+
+
+# -- socket-level actions -----------------------------------------------------
+def _raw(sock):
+    """Return the socket object whose C methods bypass TLS."""
+    return getattr(sock, '_sock', None) or sock  # Python 2: the C socket
+
+
+def close_now(sock):
+    """Close *sock*'s descriptor at once, with no TLS close_notify, even if
+    file objects still refer to it (they then fail with EBADF).  Later
+    ``close()`` calls are harmless."""
+    if six.PY2:  # Python 2: the C socket inside closes the descriptor
+        _raw(sock).close()
+    else:
+        import _socket
+        _socket.socket.close(sock)
+
+
+def reset(sock):
+    """Reset the connection: ``SO_LINGER`` 0, then close (the kernel sends
+    RST).  Closes *sock* at once, no TLS close_notify."""
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                        struct.pack('ii', 1, 0))
+    finally:
+        close_now(sock)
+
+
+def _raw_recv(sock, size):
+    if six.PY2:  # Python 2: socket objects wrap a C socket
+        return _raw(sock).recv(size)
+    import _socket
+    return _socket.socket.recv(sock, size)
+
+
+def hold(sock, pause, interval=HOLD_INTERVAL):
+    """Answer nothing until the client closes *sock* or *pause* says stop.
+
+    Reads and drops what the client sends, below TLS.  Returns True if the
+    client gave up, False if cut short by *pause*.  Blocks.
+    """
+    while pause(interval):
+        try:
+            ready = select.select([sock], [], [], 0)[0]
+            if ready and not _raw_recv(sock, 65536):
+                return True
+        except (socket.error, ValueError):
+            return True
+    return False
+
+
+def handshake_fault(name, conn, pause):
+    # type: (str, Any, Callable[[float], bool]) -> None
+    """Perform handshake fault *name* on *conn*, a TCP socket not yet
+    wrapped in TLS; blocks.
+
+    For the server, instead of the TLS handshake, when
+    ``data['response_fault']`` is one of :data:`HANDSHAKE_FAULTS`.  The
+    caller closes *conn* afterwards (already closed after
+    ``handshake_reset``).  ``pause`` as in :meth:`Plan.send`.
+    """
+    check_fault(name, 'handshake fault', handshake=True)
+    if name in ('handshake_reset', 'handshake_garbage'):
+        try:
+            conn.recv(65536)  # the ClientHello, so the client is waiting
+        except socket.error:
+            return
+        if name == 'handshake_reset':
+            reset(conn)
+        else:
+            conn.sendall(_garbage(random.Random()))
+    elif name == 'handshake_never':
+        hold(conn, pause)
+    else:
+        raise ConfigurationError('%r is not a handshake fault; use one of %s'
+                                 % (name, _choices(HANDSHAKE_FAULTS)))
