@@ -21,7 +21,7 @@ import traceback
 
 import six
 
-from . import tls
+from . import aio, tls
 from ._compat import monotonic
 from .errors import ConfigurationError, HandlerError, ServerStateError, \
     VerificationError, WaitTimeout
@@ -36,6 +36,7 @@ log = logging.getLogger('httptestserver')
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
     from typing import Any, Dict, List, Optional  # noqa: F401
+    from .aio import AsyncWait  # noqa: F401
 
 _WILDCARDS = {'': '127.0.0.1', '0.0.0.0': '127.0.0.1', '::': '::1'}
 _RETRY_ERRNOS = (errno.EAGAIN, errno.EWOULDBLOCK, errno.EINTR,
@@ -536,6 +537,13 @@ class Server(object):
                               % (count, _described(method, path), timeout,
                                  len(found), self._seen(method, path)))
         return found
+
+    def wait_async(self, count=1, method=None, path=None, timeout=5.0):
+        # type: (int, Any, Any, Optional[float]) -> AsyncWait
+        """Like :meth:`wait`, as an awaitable that leaves the asyncio event
+        loop free: ``entries = await server.wait_async(2, path='/hook')``.
+        Python 3; see :func:`httptestserver.aio.wait_async`."""
+        return aio.wait_async(self, count, method, path, timeout)
 
     def assert_requested(self, path=None, method=None, times=None,
                          query=None):
