@@ -124,6 +124,7 @@ def server_arguments(options, https=None):
 
 
 def _requested_options(request):
+    # type: (Any) -> Dict[str, Any]
     """The options of the http_server marker(s) of the test (the closest
     wins key by key), then the fixture's indirect parameter."""
     options = {}  # type: Dict[str, Any]
@@ -153,6 +154,7 @@ class ServerFactory(object):
     """
 
     def __init__(self, item):
+        # type: (Any) -> None
         self._item = item
         self.servers = []  # type: List[Server]
 
