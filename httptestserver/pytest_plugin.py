@@ -182,7 +182,12 @@ class ServerFactory(object):
         if failed:
             six.reraise(*failed[0])
         for server in servers:
-            server.check()
+            try:
+                server.check()
+            except Exception:
+                failed.append(sys.exc_info())
+        if failed:  # every server was checked; the first failure is enough
+            six.reraise(*failed[0])
 
 
 @pytest.fixture

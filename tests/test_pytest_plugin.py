@@ -24,7 +24,8 @@ from conftest import HAS_IPV6, TIMEOUT
 from test_docs import NO_RUN, python_blocks
 
 PLUGIN = ['-p', 'httptestserver.pytest_plugin']
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(httptestserver.__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(
+    httptestserver.__file__)))
 DOCS_PAGE = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..',
                          'docs', 'pytest.rst')
 PY2 = sys.version_info[0] == 2
@@ -493,3 +494,13 @@ def test_the_docs_page_has_pytest_examples():
     if not os.path.exists(DOCS_PAGE):
         pytest.skip('no docs/ beside tests/')
     assert len(_doc_test_modules()) >= 5
+
+
+def test_shared_server_rejects_a_bad_scope_or_option_when_defined():
+    from httptestserver.pytest_plugin import shared_server
+    with pytest.raises(httptestserver.ConfigurationError) as info:
+        shared_server('function')
+    assert "'function'" in str(info.value) and 'module' in str(info.value)
+    with pytest.raises(httptestserver.ConfigurationError) as info:
+        shared_server('module', htps=True)
+    assert 'htps' in str(info.value)
