@@ -162,3 +162,11 @@ def _get(server, path):
         lambda f: f.exception() is not None and not done.done() and
         done.set_exception(f.exception()))
     return done
+
+
+@py3_only
+def test_the_server_method_is_the_same_wait(server):
+    server.route('/m', body=b'ok')
+    _run_scenario(lambda: _get(server, '/m'))
+    entries = _run_scenario(lambda: server.wait_async(1, path='/m'))
+    assert [e['path'] for e in entries] == ['/m']

@@ -351,6 +351,32 @@ def test_a_shared_server_stops_after_its_module(tester):
     assert outcomes(result) == {'passed': 2}
 
 
+def test_a_class_scoped_shared_server_is_one_per_class(tester):
+    result = run(tester, '''
+        from httptestserver.pytest_plugin import shared_server
+
+        per_class = shared_server('class')
+        seen = {}
+
+        class TestOne(object):
+            def test_a(self, per_class):
+                seen.setdefault('one', set()).add(per_class)
+
+            def test_b(self, per_class):
+                seen.setdefault('one', set()).add(per_class)
+
+        class TestTwo(object):
+            def test_c(self, per_class):
+                seen.setdefault('two', set()).add(per_class)
+
+        def test_check():
+            (one,), (two,) = seen['one'], seen['two']
+            assert one is not two
+            assert not one.running and not two.running
+    ''')
+    assert outcomes(result) == {'passed': 4}
+
+
 def test_unittest_testcases_use_the_fixtures_and_the_mixins_still_work(
         tester):
     result = run(tester, '''
