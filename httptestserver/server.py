@@ -15,7 +15,7 @@ import threading
 import six
 from six.moves import BaseHTTPServer
 
-from . import faults, static, tls, verification
+from . import aio, faults, static, tls, verification
 from .errors import ConfigurationError, ServerStateError
 from .handler import Handler
 from .listener import Listener
@@ -28,6 +28,7 @@ __all__ = ['Server', 'Handler']
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
     from typing import Any, Dict, List, Optional  # noqa: F401
+    from .aio import AsyncWait  # noqa: F401
 
 _WILDCARDS = {'': '127.0.0.1', '0.0.0.0': '127.0.0.1', '::': '::1'}
 
@@ -442,6 +443,13 @@ class Server(object):
         Thread-safe.  See :func:`httptestserver.verification.wait`.
         """
         return verification.wait(self, count, method, path, timeout)
+
+    def wait_async(self, count=1, method=None, path=None, timeout=5.0):
+        # type: (int, Any, Any, Optional[float]) -> AsyncWait
+        """Like :meth:`wait`, as an awaitable that leaves the asyncio event
+        loop free: ``entries = await server.wait_async(2, path='/hook')``.
+        Python 3; see :func:`httptestserver.aio.wait_async`."""
+        return aio.wait_async(self, count, method, path, timeout)
 
     def assert_requested(self, path=None, method=None, times=None,
                          query=None):

@@ -52,7 +52,7 @@ DIRECTIVE = re.compile(r'^(?P<indent>[ \t]*)\.\. code-block::[ \t]*'
 GUIDE_PAGES = ['functions.rst', 'mixins.rst', 'server.rst', 'requests.rst',
                'responses.rst', 'verification.rst', 'https.rst', 'clients.rst',
                'migrating.rst', 'static.rst', 'sse.rst', 'websocket.rst',
-               'faults.rst']
+               'faults.rst', 'pytest.rst']
 
 
 class Block(object):
