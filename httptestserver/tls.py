@@ -8,8 +8,6 @@ request.  It never opens a listening socket and never starts a thread: the
 server module does both.
 """
 
-import binascii
-import calendar
 import os
 import re
 import ssl
@@ -67,8 +65,6 @@ _CLIENT_CERT_MODES = {
 }
 
 _CERT_BEGIN = b'-----BEGIN CERTIFICATE-----'
-_PEM_CERT = re.compile(
-    b'-----BEGIN CERTIFICATE-----(.+?)-----END CERTIFICATE-----', re.DOTALL)
 # Matches "BEGIN PRIVATE KEY", "BEGIN EC PRIVATE KEY", "BEGIN RSA PRIVATE KEY"
 # and "BEGIN ENCRYPTED PRIVATE KEY".
 _KEY_BEGIN = re.compile(b'-----BEGIN [A-Z ]*PRIVATE KEY-----')
@@ -410,78 +406,18 @@ def _read_certificates(argument, path, fix):
 def _validity(argument, path, fix):
     # type: (str, str, str) -> Tuple[int, int]
     """Return (notBefore, notAfter) of the first certificate, in epoch seconds."""
-    data = _read_certificates(argument, path, fix)
-    # _test_decode_cert is private but present in 2.7.9+ and every 3.x up to at
-    # least 3.13; it lets OpenSSL parse the dates.  The DER walk is the fallback.
-    decode = getattr(getattr(ssl, '_ssl', None), '_test_decode_cert', None)
+    _read_certificates(argument, path, fix)
+    # ssl._ssl._test_decode_cert is private, but every Python this package
+    # supports (2.7.9+, 3.6-3.13) has it: OpenSSL parses the dates, so no
+    # ASN.1 reader of our own is needed.
     try:
-        if decode is not None:
-            decoded = decode(path)
-            return (ssl.cert_time_to_seconds(decoded['notBefore']),
-                    ssl.cert_time_to_seconds(decoded['notAfter']))
-        return _der_validity(data)
+        decoded = ssl._ssl._test_decode_cert(path)  # type: ignore[attr-defined]
+        return (ssl.cert_time_to_seconds(decoded['notBefore']),
+                ssl.cert_time_to_seconds(decoded['notAfter']))
     except (ssl.SSLError, ValueError, KeyError, IndexError) as error:
         raise CertificateError(
             "%s '%s' holds a certificate that cannot be parsed (%s); pass a "
             "valid PEM certificate or %s" % (argument, path, error, fix))
-
-
-def _der_validity(pem_data):
-    # type: (bytes) -> Tuple[int, int]
-    """Read (notBefore, notAfter) from the first certificate of PEM bytes.
-
-    Walks RFC 5280: Certificate ::= SEQUENCE { tbsCertificate SEQUENCE {
-    [0] version OPTIONAL, serialNumber, signature, issuer, validity
-    SEQUENCE { notBefore Time, notAfter Time }, ... } ... }.
-    Raises ValueError on anything it cannot read.
-    """
-    match = _PEM_CERT.search(pem_data)
-    if match is None:
-        raise ValueError('no PEM certificate block')
-    try:
-        der = bytearray(binascii.a2b_base64(match.group(1)))
-    except binascii.Error as error:
-        raise ValueError('bad base64: %s' % (error,))
-    _, start, _ = _der_element(der, 0)           # Certificate
-    _, position, _ = _der_element(der, start)    # tbsCertificate
-    tag, _, end = _der_element(der, position)
-    if tag == 0xa0:                              # explicit [0] version
-        position = end
-    for _ in range(3):                           # serial, signature, issuer
-        _, _, position = _der_element(der, position)
-    _, position, _ = _der_element(der, position)  # validity
-    times = []
-    for _ in range(2):
-        tag, start, position = _der_element(der, position)
-        times.append(_der_time(tag, bytes(der[start:position]).decode('ascii')))
-    return times[0], times[1]
-
-
-def _der_element(der, position):
-    # type: (bytearray, int) -> Tuple[int, int, int]
-    """Return (tag, content start, content end) of the element at position."""
-    tag, length = der[position], der[position + 1]
-    position += 2
-    if length & 0x80:
-        count = length & 0x7f
-        length = int(binascii.hexlify(bytes(der[position:position + count])), 16)
-        position += count
-    if position + length > len(der):
-        raise ValueError('truncated DER')
-    return tag, position, position + length
-
-
-def _der_time(tag, text):
-    # type: (int, str) -> int
-    if tag == 0x17:  # UTCTime YYMMDDHHMMSSZ; RFC 5280 4.1.2.5.1 pivots at 50
-        year = int(text[:2])
-        text = ('19' if year >= 50 else '20') + text
-    elif tag != 0x18:  # GeneralizedTime YYYYMMDDHHMMSSZ
-        raise ValueError('unexpected time tag 0x%02x' % tag)
-    if len(text) != 15 or not text.endswith('Z'):
-        raise ValueError('unexpected time %r' % text)
-    fields = [int(text[i:i + 2]) for i in range(4, 14, 2)]
-    return calendar.timegm((int(text[:4]),) + tuple(fields) + (0, 0, 0))
 
 
 def _utc(seconds):

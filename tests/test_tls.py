@@ -7,7 +7,6 @@ certificates of their own (expired, not yet valid, encrypted key, untrusted)
 use the openssl command and are skipped without it.
 """
 
-import calendar
 import os
 import socket
 import ssl
@@ -297,29 +296,6 @@ def test_certificate_not_after_matches_openssl_decoding():
     decoded = ssl._ssl._test_decode_cert(tls.SERVER_CERT_FILE)
     assert tls.certificate_not_after(tls.SERVER_CERT_FILE) == \
         ssl.cert_time_to_seconds(decoded['notAfter'])
-
-
-@pytest.mark.parametrize('path', BUNDLED_CERTIFICATES, ids=os.path.basename)
-def test_der_fallback_reads_the_same_dates_as_openssl(path):
-    decoded = ssl._ssl._test_decode_cert(path)
-    assert tls._der_validity(read(path)) == (
-        ssl.cert_time_to_seconds(decoded['notBefore']),
-        ssl.cert_time_to_seconds(decoded['notAfter']))
-
-
-def test_der_fallback_reads_utctime_dates(made):
-    # Dates before 2050 are UTCTime, after it GeneralizedTime (RFC 5280).
-    assert tls._der_validity(read(made['expired'])) == (
-        calendar.timegm((2000, 1, 1, 0, 0, 0)),
-        calendar.timegm((2020, 1, 1, 0, 0, 0)))
-
-
-def test_expiry_is_still_checked_without_the_private_decoder(made, monkeypatch):
-    monkeypatch.delattr(ssl._ssl, '_test_decode_cert')
-    with pytest.raises(CertificateError) as caught:
-        tls.server_context(certfile=made['expired'])
-    assert 'expired on 2020-01-01 00:00:00 UTC' in str(caught.value)
-    assert tls.certificate_not_after(tls.SERVER_CERT_FILE) > time.time()
 
 
 # -- server_context: checking files at creation -------------------------------
