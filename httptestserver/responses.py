@@ -302,7 +302,8 @@ class Route(object):
     answered.
     """
 
-    def __init__(self, path, responses, method=None, query=None, times=None):
+    def __init__(self, path, responses, method=None, query=None, times=None,
+                 match=None):
         if path is None:
             self._match_path = _any_path
         elif isinstance(path, six.string_types):
@@ -327,6 +328,11 @@ class Route(object):
         else:
             self.methods = frozenset(m.upper() for m in method)
         self.query = _normalise_query(query)
+        # HOOK (issue 11): a stubs.Matcher spec dict, or a predicate.
+        if match is not None and not callable(match):
+            from .stubs import Matcher
+            match = Matcher(match)
+        self.match = match
         self.responses = list(responses)
         if not self.responses:
             raise ConfigurationError('a route needs at least one response')
@@ -371,6 +377,8 @@ class Route(object):
             for key, values in self.query.items():
                 if got.get(key) != values:
                     return False
+        if self.match is not None and not self.match(request):
+            return False
         return True
 
     def take(self):
@@ -392,6 +400,9 @@ class Route(object):
         text = '%s %s' % (methods, path)
         if self.query is not None:
             text += ' query=%r' % (self.query,)
+        if self.match is not None:
+            text += ' match=%s' % getattr(self.match, 'describe',
+                                          lambda: repr(self.match))()
         if usage and self.times is not None:
             text += ' (%d of %d used)' % (self.used, self.times)
         return text

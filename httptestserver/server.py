@@ -443,8 +443,8 @@ class Server(object):
 
     # -- routes -------------------------------------------------------------
     def route(self, path, response=_NOT_SET, method=None, query=None,
-              times=None, responses=None, **fields):
-        # type: (Any, Any, Any, Any, Optional[int], Optional[List[Any]], **Any) -> Route
+              times=None, responses=None, match=None, **fields):
+        # type: (Any, Any, Any, Any, Optional[int], Optional[List[Any]], Any, **Any) -> Route
         """Answer requests for *path* with a response; return the route.
 
         *path* is matched exactly (with the query when it holds ``?``) or is a
@@ -457,7 +457,10 @@ class Server(object):
         each for a sequence); then requests fall through to later routes and
         to the ``response_*`` settings.  Routes are tried in the order they
         were added, like a web framework's: put specific ones first.
-        Thread-safe; raises :class:`ConfigurationError` for bad values now.
+        ``match`` narrows the route further: a request-matching dict (see
+        :class:`httptestserver.stubs.Matcher`) or a predicate taking the
+        recorded request.  Thread-safe; raises :class:`ConfigurationError`
+        for bad values now.
         """
         given = [response is not _NOT_SET, responses is not None,
                  bool(fields)]
@@ -475,7 +478,7 @@ class Server(object):
         else:
             responses = [None if response is _NOT_SET else response]
         return self._state.add_route(make_route(path, responses, method,
-                                                query, times))
+                                                query, times, match))
 
     @property
     def routes(self):

@@ -334,9 +334,11 @@ class State(object):
         return bool(ok), [snapshot(entry) for entry in entries]
 
 
-def make_route(path, responses, method=None, query=None, times=None):
+def make_route(path, responses, method=None, query=None, times=None,
+               match=None):
     """Build a :class:`Route`, checking every non-callable response now."""
     for index, spec in enumerate(responses):
         validate_spec(spec, 'responses[%d]' % index if len(responses) > 1
                       else 'response')
-    return Route(path, responses, method=method, query=query, times=times)
+    return Route(path, responses, method=method, query=query, times=times,
+                 match=match)
