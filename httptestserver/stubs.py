@@ -256,7 +256,7 @@ class Matcher(object):
                   % ', '.join(MATCH_KEYS))
         unknown = sorted(set(spec) - set(MATCH_KEYS))
         if unknown:
-            _fail('%s[%r]' % (field, unknown[0]), spec[unknown[0]],
+            _fail("%s['%s']" % (field, unknown[0]), spec[unknown[0]],
                   'the keys a match may hold are %s' % ', '.join(MATCH_KEYS))
         self.spec = dict(spec)
         self._field = field
@@ -314,7 +314,7 @@ class Matcher(object):
                   'give a dict of name -> condition')
         result = []
         for name, cond in sorted(spec.items()):
-            field = '%s.%s[%r]' % (self._field, key, name)
+            field = "%s.%s['%s']" % (self._field, key, name)
             if lists and isinstance(cond, list):
                 if not all(isinstance(v, _TEXT) for v in cond):
                     _fail(field, cond, 'give a list of strings')
@@ -426,7 +426,7 @@ def normalise_stub(stub, field='stub'):
               '"response": {"status": 200}}')
     unknown = sorted(set(stub) - set(STUB_KEYS))
     if unknown:
-        _fail('%s[%r]' % (field, unknown[0]), stub[unknown[0]],
+        _fail("%s['%s']" % (field, unknown[0]), stub[unknown[0]],
               'the keys a stub may hold are %s' % ', '.join(STUB_KEYS))
     result = dict(stub)
     result['id'] = str(stub.get('id') or uuid.uuid4())
@@ -450,7 +450,7 @@ def _check_response(response, field):
               % ', '.join(RESPONSE_KEYS))
     unknown = sorted(set(response) - set(RESPONSE_KEYS))
     if unknown:
-        _fail('%s[%r]' % (field, unknown[0]), response[unknown[0]],
+        _fail("%s['%s']" % (field, unknown[0]), response[unknown[0]],
               'the keys a response may hold are %s' % ', '.join(RESPONSE_KEYS))
     bodies = [k for k in ('body', 'body_base64', 'json') if
               response.get(k) is not None]
@@ -497,7 +497,7 @@ def _header_pairs(headers, field):
     for name, value in pairs:
         if not isinstance(name, _TEXT) or not isinstance(
                 value, _TEXT + six.integer_types + (float,)):
-            _fail('%s[%r]' % (field, name), value, 'give text')
+            _fail("%s['%s']" % (field, name), value, 'give text')
     return [(str(n), str(v)) for n, v in pairs]
 
 
@@ -624,7 +624,7 @@ def from_wiremock(mapping, field='mapping'):
                      ('cookies', 'cookies')):
         if request.get(wm):
             match[ours] = dict(
-                (name, _wm_value('%s.request.%s[%r]' % (field, wm, name),
+                (name, _wm_value("%s.request.%s['%s']" % (field, wm, name),
                                  spec))
                 for name, spec in request[wm].items())
     patterns = request.get('bodyPatterns')
