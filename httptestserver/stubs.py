@@ -538,6 +538,10 @@ _WM_TOP = ('id', 'uuid', 'name', 'request', 'response', 'priority',
 def _wm_value(field, spec):
     if not isinstance(spec, dict):
         _fail(field, spec, 'give a WireMock matcher such as {"equalTo": "x"}')
+    if list(spec) == ['hasExactly'] and isinstance(spec['hasExactly'], list) \
+            and all(isinstance(v, dict) and list(v) == ['equalTo']
+                    for v in spec['hasExactly']):
+        return [v['equalTo'] for v in spec['hasExactly']]
     ops = {'equalTo': 'equal', 'contains': 'contains', 'matches': 'matches'}
     known = set(ops) | set(['absent', 'caseInsensitive'])
     unknown = sorted(set(spec) - known)
@@ -611,8 +615,11 @@ def from_wiremock(mapping, field='mapping'):
         _fail('%s.request.%s' % (field, unknown[0]), request[unknown[0]],
               'not supported; supported keys are %s' % ', '.join(_WM_REQUEST))
     match = {}
+    extra = (mapping.get('metadata') or {}).get('httptestserver') or {}
     if request.get('method') not in (None, 'ANY'):
         match['method'] = request['method']
+    elif extra.get('methods'):
+        match['method'] = extra['methods']
     urls = [k for k, _ in _WM_URLS if k in request]
     if len(urls) > 1:
         _fail(field + '.request', urls, 'give one of url, urlPath, '
@@ -645,7 +652,6 @@ def from_wiremock(mapping, field='mapping'):
             ours[key] = response[wm]
     if response.get('fixedDelayMilliseconds') is not None:
         ours['delay'] = response['fixedDelayMilliseconds'] / 1000.0
-    extra = (mapping.get('metadata') or {}).get('httptestserver') or {}
     if extra.get('cookies'):
         ours['cookies'] = extra['cookies']
     stub = {'match': match, 'response': ours}
@@ -717,13 +723,8 @@ def to_wiremock(stub):
     if isinstance(request['method'], list):
         if len(request['method']) == 1:
             request['method'] = request['method'][0]
-        else:
+        else:  # WireMock has no method list: ANY, and ours in metadata
             request['method'] = 'ANY'
-            if match.get('url_pattern') is None:
-                raise ConfigurationError(
-                    'stub %s: several methods %r cannot be written as one '
-                    'WireMock mapping; use one stub per method'
-                    % (stub['id'], match['method']))
     if match.get('path') is not None:
         request['url' if '?' in match['path'] else 'urlPath'] = match['path']
     elif match.get('path_prefix') is not None:
@@ -772,6 +773,8 @@ def to_wiremock(stub):
     extra = {}
     if stub.get('times') is not None:
         extra['times'] = stub['times']
+    if isinstance(match.get('method'), list) and len(match['method']) > 1:
+        extra['methods'] = match['method']
     if ours.get('cookies'):
         extra['cookies'] = ours['cookies']
     if extra:
@@ -828,7 +831,7 @@ def parse_mappings(document, source='document'):
             _fail(source + ': mappings', items, 'give a list of mappings')
         return [to_stub(m, '%s: mappings[%d]' % (source, i))
                 for i, m in enumerate(items)]
-    return [to_stub(document, source)]
+    return [to_stub(document, source + ': mapping')]
 
 
 def sort_stubs(stubs):
