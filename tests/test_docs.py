@@ -50,7 +50,8 @@ DIRECTIVE = re.compile(r'^(?P<indent>[ \t]*)\.\. code-block::[ \t]*'
 # User-guide pages: each must keep at least one runnable example, so that a
 # wrong directive or marker cannot silently turn a page's examples off.
 GUIDE_PAGES = ['functions.rst', 'mixins.rst', 'server.rst', 'requests.rst',
-               'responses.rst', 'verification.rst', 'https.rst']
+               'responses.rst', 'verification.rst', 'https.rst',
+               'stubs.rst', 'control.rst', 'process.rst']
 
 
 class Block(object):
