@@ -89,6 +89,7 @@ class ChildServer(object):
         self._lock = threading.Lock()
         self._stopped = False
         self._proc = None  # type: Any
+        self._owner = os.getpid()  # a forked copy must not stop our child
         self.control_token = control_token
         args = ['--quiet', '--exit-with-stdin']
         if host is not None:
@@ -120,8 +121,11 @@ class ChildServer(object):
                 stub_dicts.append(item)
         env = dict(os.environ)
         env['PYTHONUNBUFFERED'] = '1'
-        env['PYTHONPATH'] = os.pathsep.join(
-            [_PACKAGE_PARENT] + [p for p in [env.get('PYTHONPATH')] if p])
+        if os.path.basename(_PACKAGE_PARENT) not in ('site-packages',
+                                                      'dist-packages'):
+            # A source checkout: let the child import this very package.
+            env['PYTHONPATH'] = os.pathsep.join(
+                [_PACKAGE_PARENT] + [p for p in [env.get('PYTHONPATH')] if p])
         if control_token is not None:
             env['HTTPTESTSERVER_CONTROL_TOKEN'] = control_token
         else:
@@ -814,6 +818,8 @@ def start_child_server(*args, **kws):
 @atexit.register
 def _stop_children():
     for child in list(_CHILDREN):
+        if child._owner != os.getpid():
+            continue
         try:
             child.stop(timeout=2.0)
         except Exception:

@@ -215,6 +215,37 @@ def test_a_failed_start_raises_the_childs_error_and_leaves_nothing():
             ChildServer(port=busy.port)
     assert 'already in use' in str(info.value)
     assert 'exited with status 2' in str(info.value)
+    if os.path.isdir('/proc/self'):
+        assert not children_serving(busy.port)
+
+
+def children_serving(port):
+    """PIDs of httptestserver processes started with --port *port*."""
+    found = []
+    for name in os.listdir('/proc'):
+        try:
+            with open('/proc/%s/cmdline' % name, 'rb') as handle:
+                args = handle.read().split(b'\0')
+        except (IOError, OSError, ValueError):
+            continue
+        if b'httptestserver' in args and b'--port' in args and \
+                str(port).encode('ascii') in args and not gone(int(name)):
+            found.append(int(name))
+    return found
+
+
+def test_stop_kills_by_pid_a_child_that_does_not_answer():
+    child = ChildServer()
+    pid = child.pid
+    try:
+        os.kill(pid, signal.SIGSTOP)  # frozen: it can neither answer nor exit
+        started = time.time()
+        child.stop(timeout=0.5)
+        assert time.time() - started < 5
+        assert gone(pid) and not child.running
+    finally:
+        if not gone(pid):
+            os.kill(pid, signal.SIGKILL)
 
 
 PARENT = textwrap.dedent('''
