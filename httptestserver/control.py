@@ -190,6 +190,7 @@ class ControlAPI(object):
         self._stubs = []  # [stub, route] pairs, in the order added
         self._initial = [normalise_stub(s) for s in stubs]
         self._closed = False
+        self._unmatched_response = None  # as given, for GET
         self._on_shutdown = on_shutdown or (lambda: server.stop())
         for stub in sort_stubs(self._initial):
             self.add_stub(stub)
@@ -252,6 +253,7 @@ class ControlAPI(object):
         with self._lock:
             self.server.reset()
             self._stubs = []
+            self._unmatched_response = None
         for stub in sort_stubs(self._initial):
             self.add_stub(stub)
 
@@ -336,6 +338,9 @@ class ControlAPI(object):
             (['data'], {'GET': self._get_data, 'POST': self._set_data,
                         'DELETE': self._clear_data}),
             (['data', '*'], {'DELETE': self._del_data}),
+            (['unmatched'], {'GET': self._get_unmatched,
+                             'POST': self._set_unmatched,
+                             'DELETE': self._clear_unmatched}),
             (['reset'], {'POST': self._reset}),
             (['shutdown'], {'POST': self._shutdown}),
         ]
@@ -362,7 +367,8 @@ class ControlAPI(object):
                           'GET requests/unmatched', 'POST requests/count',
                           'POST requests/find', 'POST requests/wait',
                           'GET errors', 'POST check', 'GET|POST|DELETE data',
-                          'DELETE data/{key}', 'POST reset',
+                          'DELETE data/{key}', 'GET|POST|DELETE unmatched',
+                          'POST reset',
                           'POST shutdown']}
 
     def _list_mappings(self, request):
@@ -403,9 +409,8 @@ class ControlAPI(object):
         return 200, {'requests': entries, 'meta': {'total': len(entries)}}
 
     def _matching(self, request):
-        body = _body(request, {})
-        return [e for e in self.server.history
-                if request_matcher(body).matches(e)]
+        matcher = request_matcher(_body(request, {}))
+        return [e for e in self.server.history if matcher.matches(e)]
 
     def _count(self, request):
         return 200, {'count': len(self._matching(request))}
@@ -490,6 +495,22 @@ class ControlAPI(object):
     def _del_data(self, request, key):
         self.server.data.pop(key, None)
         return 200, to_json(self.server.data.copy())
+
+    def _get_unmatched(self, request):
+        return 200, {'response': self._unmatched_response}
+
+    def _set_unmatched(self, request):
+        body = _body(request)
+        spec = response_spec({'response': body})
+        spec.pop('fault', None)
+        self.server.unmatched_response = spec
+        self._unmatched_response = body
+        return 200, {'response': body}
+
+    def _clear_unmatched(self, request):
+        self.server.unmatched_response = None
+        self._unmatched_response = None
+        return 200, {'response': None}
 
     def _reset(self, request):
         self.reset()

@@ -409,6 +409,21 @@ class ChildServer(object):
         come back)."""
         self._call('POST', 'reset')
 
+    @property
+    def unmatched_response(self):
+        """The answer to a request no route matches (None: an explaining
+        500), as a stub response dict.  Set it with any response form
+        :meth:`route` takes."""
+        return self._call('GET', 'unmatched')[1]['response']
+
+    @unmatched_response.setter
+    def unmatched_response(self, value):
+        if value is None:
+            self._call('DELETE', 'unmatched')
+        else:
+            self._call('POST', 'unmatched',
+                       _stub_response(value, 'unmatched_response'))
+
     # -- routes --------------------------------------------------------------
     def route(self, path, response=_NOT_SET, method=None, query=None,
               times=None, responses=None, match=None, **fields):

@@ -351,3 +351,21 @@ def test_node_fetch_drives_the_control_api(server):
     assert process.returncode == 0, err
     assert json.loads(out.decode('utf-8')) == {'status': 204, 'ok': True,
                                                'body': '{"a": 1}'}
+
+
+def test_the_unmatched_response_is_set_read_and_cleared(server):
+    server.route('/known', 200)
+    assert call('POST', admin(server, 'unmatched'), {
+        'status': 404, 'body': 'nope'}) == (200, {'response': {
+            'status': 404, 'body': 'nope'}})
+    answer = requests.get(server.url('/other'), timeout=TIMEOUT)
+    assert (answer.status_code, answer.text) == (404, 'nope')
+    assert call('GET', admin(server, 'unmatched'))[1]['response'][
+        'status'] == 404
+    assert call('DELETE', admin(server, 'unmatched'))[0] == 200
+    assert server.unmatched_response is None
+    status, document = call('POST', admin(server, 'unmatched'),
+                            {'status': 'x'})
+    assert status == 422 and 'status' in document['error']
+    with pytest.raises(httptestserver.VerificationError):
+        server.check()  # /other was still unexpected

@@ -173,6 +173,19 @@ def test_check_raises_the_childs_failures_then_forgets_them(child):
     child.check()  # forgotten
 
 
+def test_the_unmatched_response_crosses_as_data(child):
+    child.route('/known', 200)
+    child.unmatched_response = (404, {'X-Why': 'unknown'}, 'nope')
+    answer = requests.get(child.url('/other'), timeout=TIMEOUT)
+    assert (answer.status_code, answer.text) == (404, 'nope')
+    assert answer.headers['X-Why'] == 'unknown'
+    assert child.unmatched_response['status'] == 404
+    child.unmatched_response = None
+    assert child.unmatched_response is None
+    with pytest.raises(VerificationError):
+        child.check()
+
+
 def test_routes_can_be_listed_and_removed(child):
     route = child.route('/gone', 200)
     assert [r.id for r in child.routes] == [route.id]
