@@ -347,3 +347,34 @@ def test_the_cli_names_the_bad_field_of_a_stub_file(tmpdir):
     out, err = process.communicate()
     assert process.returncode == 2
     assert 'bad.json: mapping.request.bodyPatterns[0]' in err.decode('utf-8')
+
+
+def test_the_helpers_and_mixins_take_process_true():
+    import unittest
+
+    class Case(httptestserver.HttpsServerTest, unittest.TestCase):
+        server_options = {'process': True}
+        options = {'verify': httptestserver.CA_FILE, 'timeout': TIMEOUT}
+
+        def test_one(self):
+            self.server.route('/', 'child')
+            assert isinstance(self.server, ChildServer)
+            assert requests.get(self.default_url, **self.options).text == \
+                'child'
+
+        def test_two_starts_from_a_reset_server(self):
+            assert self.server.routes == []
+
+    result = unittest.TestResult()
+    unittest.defaultTestLoader.loadTestsFromTestCase(Case).run(result)
+    assert result.wasSuccessful(), result.errors + result.failures
+    assert result.testsRun == 2
+    assert gone(Case.server.pid)
+    with httptestserver.http_server(process=True) as server:
+        assert isinstance(server, ChildServer)
+        assert requests.get(server.url('/'), timeout=TIMEOUT).ok
+    assert gone(server.pid)
+    with pytest.raises(ConfigurationError) as info:
+        httptestserver.start_server(process=True,
+                                    handler=httptestserver.Handler)
+    assert 'cannot cross into a child process' in str(info.value)
