@@ -271,6 +271,12 @@ class Matcher(object):
         else:
             _fail(field + '.method', method, 'give "GET" or a list of '
                   'methods like ["GET", "HEAD"]')
+        paths = [k for k in ('path', 'path_prefix', 'path_pattern',
+                             'url_pattern') if spec.get(k) is not None]
+        if len(paths) > 1:
+            _fail(field, dict((k, spec[k]) for k in paths),
+                  'give one of path, path_prefix, path_pattern and '
+                  'url_pattern (as WireMock takes one URL matcher)')
         self.path = self._text('path', spec.get('path'))
         if self.path is not None and not self.path.startswith('/'):
             _fail(field + '.path', self.path, 'a path starts with "/"')
@@ -670,8 +676,8 @@ def _to_wm_value(cond):
         return {'equalTo': cond}
     if isinstance(cond, list):  # exact query values: WireMock 3 hasExactly
         return {'hasExactly': [{'equalTo': v} for v in cond]}
-    if 'present' in cond:
-        return {'absent': not cond['present']}
+    if 'present' in cond:  # any value matches .*, even an empty one
+        return {'matches': '.*'} if cond['present'] else {'absent': True}
     for ours, wm in (('equal', 'equalTo'), ('contains', 'contains'),
                      ('matches', 'matches')):
         if ours in cond:
@@ -731,7 +737,7 @@ def to_wiremock(stub):
         request['urlPathPattern'] = re.escape(match['path_prefix']) + '.*'
     elif match.get('path_pattern') is not None:
         request['urlPathPattern'] = match['path_pattern']
-    if match.get('url_pattern') is not None:
+    elif match.get('url_pattern') is not None:
         request['urlPattern'] = match['url_pattern']
     for ours, wm in (('query', 'queryParameters'), ('headers', 'headers'),
                      ('cookies', 'cookies')):
