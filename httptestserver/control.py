@@ -550,6 +550,7 @@ def _json_response(status, document, headers=()):
 
 def enable_control(server, token=None, prefix=PREFIX, stubs=(),
                    on_shutdown=None):
+    # type: (Any, Optional[str], str, Any, Any) -> ControlAPI
     """Turn the control API on for *server*; return the :class:`ControlAPI`.
 
     Sets ``server.control``, which the handler consults before recording a

@@ -15,8 +15,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from typing import Any, Iterator, Optional  # noqa: F401
 
 
-def start_server(host=None, port=None, process=False, **kws):
-    # type: (Optional[str], Optional[int], bool, **Any) -> Server
+def start_server(host=None, port=None, **kws):
+    # type: (Optional[str], Optional[int], **Any) -> Server
     """Create a started HTTP server listening in *host:port*.
 
     :param host: (default: 127.0.0.1) Host for the server to listen.
@@ -27,7 +27,7 @@ def start_server(host=None, port=None, process=False, **kws):
     :returns: A created and started :class:`~httptestserver.Server`; stop it
         with ``stop()``.
     """
-    if process:
+    if kws.pop('process', False):
         return _child(host, port, 'http', kws)
     return Server(host, port, scheme='http', **kws).start()
 
@@ -43,8 +43,8 @@ def _child(host, port, scheme, kws):
 
 
 def start_ssl_server(host=None, port=None, certfile=None, keyfile=None,
-                     process=False, **kws):
-    # type: (Optional[str], Optional[int], Optional[str], Optional[str], bool, **Any) -> Server
+                     **kws):
+    # type: (Optional[str], Optional[int], Optional[str], Optional[str], **Any) -> Server
     """Create a started HTTPS server listening in *host:port*.
 
     It configures server certificate using *certfile* and *keyfile*.
@@ -62,7 +62,7 @@ def start_ssl_server(host=None, port=None, certfile=None, keyfile=None,
     :returns: A created and started :class:`~httptestserver.Server`.
     :raises CertificateError: when the files cannot serve HTTPS.
     """
-    if process:
+    if kws.pop('process', False):
         kws.update(certfile=certfile, keyfile=keyfile)
         return _child(host, port, 'https', kws)
     return Server(host, port, scheme='https', certfile=certfile,

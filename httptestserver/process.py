@@ -83,6 +83,7 @@ class ChildServer(object):
                  keyfile=None, client_cert=None, cafile=None, stubs=None,
                  control_token=None, start_timeout=30.0, python=None,
                  control_cert=None):
+        # type: (Optional[str], Optional[int], str, Optional[str], Optional[str], Optional[str], Optional[str], Any, Optional[str], float, Optional[str], Any) -> None
         if scheme not in ('http', 'https'):
             raise ConfigurationError('scheme must be "http" or "https", got '
                                      '%r' % (scheme,))
@@ -290,6 +291,7 @@ class ChildServer(object):
 
     # -- lifecycle -------------------------------------------------------------
     def start(self):
+        # type: () -> ChildServer
         """Return self: the child serves from creation.  Raises
         :class:`ServerStateError` once stopped."""
         if self._stopped:
@@ -405,6 +407,7 @@ class ChildServer(object):
                 for e in self._call('GET', 'errors')[1]['errors']]
 
     def reset(self):
+        # type: () -> None
         """Forget data, history, routes and errors (stubs given at start
         come back)."""
         self._call('POST', 'reset')
@@ -427,6 +430,7 @@ class ChildServer(object):
     # -- routes --------------------------------------------------------------
     def route(self, path, response=_NOT_SET, method=None, query=None,
               times=None, responses=None, match=None, **fields):
+        # type: (Any, Any, Any, Any, Optional[int], Optional[List[Any]], Optional[Dict[str, Any]], **Any) -> RemoteRoute
         """Answer requests for *path* with a response; return the route.
 
         Takes what :meth:`httptestserver.Server.route` takes, as data: a
@@ -492,6 +496,7 @@ class ChildServer(object):
 
     # -- verification ----------------------------------------------------------
     def wait(self, count=1, method=None, path=None, timeout=5.0, match=None):
+        # type: (int, Any, Any, Optional[float], Optional[Dict[str, Any]]) -> List[Dict[str, Any]]
         """Block until *count* requests (matching *method*/*path*/*match*)
         arrived; return them.  A long-poll: one call, answered as soon as
         they are there.  Raises :class:`WaitTimeout` after *timeout*."""
@@ -515,6 +520,7 @@ class ChildServer(object):
 
     def assert_requested(self, path=None, method=None, times=None,
                          query=None, match=None):
+        # type: (Any, Any, Optional[int], Any, Optional[Dict[str, Any]]) -> List[Dict[str, Any]]
         """Assert requests matching were received (``times=None``: at
         least once, else exactly); return them.  Raises
         :class:`VerificationError` listing what was seen."""
@@ -536,6 +542,7 @@ class ChildServer(object):
                 len(unexpected), ', '.join(_line(e) for e in unexpected)))
 
     def check(self):
+        # type: () -> None
         """Raise what went wrong in the child, then forget it: a
         :class:`HandlerError` with the child's tracebacks, else a
         :class:`VerificationError` for unmatched requests."""
@@ -826,6 +833,7 @@ def _cloexec(stream):
 
 
 def start_child_server(*args, **kws):
+    # type: (*Any, **Any) -> ChildServer
     """Start and return a :class:`ChildServer` (the same arguments)."""
     return ChildServer(*args, **kws)
 

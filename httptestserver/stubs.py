@@ -366,7 +366,7 @@ class Matcher(object):
                     else not cond.test(values):
                 return 'query %s=%r does not satisfy %r' % (name, values,
                                                             cond)
-        headers = request.get('headers')
+        headers = request.get('headers')  # type: Any
         for name, cond in self.headers:
             values = (headers.get_all(name) if hasattr(headers, 'get_all')
                       else _get_all(headers or {}, name)) or []
@@ -630,13 +630,13 @@ def from_wiremock(mapping, field='mapping'):
     if len(urls) > 1:
         _fail(field + '.request', urls, 'give one of url, urlPath, '
               'urlPattern, urlPathPattern')
-    for wm, ours in _WM_URLS:
+    for wm, key in _WM_URLS:
         if wm in request:
-            match[ours] = request[wm]
-    for wm, ours in (('queryParameters', 'query'), ('headers', 'headers'),
-                     ('cookies', 'cookies')):
+            match[key] = request[wm]
+    for wm, key in (('queryParameters', 'query'), ('headers', 'headers'),
+                    ('cookies', 'cookies')):
         if request.get(wm):
-            match[ours] = dict(
+            match[key] = dict(
                 (name, _wm_value("%s.request.%s['%s']" % (field, wm, name),
                                  spec))
                 for name, spec in request[wm].items())
@@ -660,7 +660,7 @@ def from_wiremock(mapping, field='mapping'):
         ours['delay'] = response['fixedDelayMilliseconds'] / 1000.0
     if extra.get('cookies'):
         ours['cookies'] = extra['cookies']
-    stub = {'match': match, 'response': ours}
+    stub = {'match': match, 'response': ours}  # type: Dict[str, Any]
     for key in ('name', 'priority'):
         if mapping.get(key) is not None:
             stub[key] = mapping[key]
@@ -757,7 +757,7 @@ def to_wiremock(stub):
     ours = stub['response']
     response = {'status': ours.get('status', 200)}
     if ours.get('headers'):
-        headers = {}
+        headers = {}  # type: Dict[str, Any]
         for name, value in _header_pairs(ours['headers'], 'headers'):
             if name in headers:
                 previous = headers[name]
