@@ -5,8 +5,8 @@ Options: ``--https``, ``--host``, ``--port``, ``--client-cert``, ``--cafile``,
 ``--control-token``, ``--no-control``, ``--quiet``.  Each request is logged
 to stderr.  As soon as the port is bound it prints on stdout the URL, (for
 HTTPS) the CA file a client should trust, the control API base, and
-``Press Ctrl-C to stop.``, having written the port file first.  Exits with status 0 on
-``SIGTERM``, Ctrl-C, ``POST /__admin/shutdown`` or, with
+``Press Ctrl-C to stop.``, having written the port file first.  Exits with
+status 0 on ``SIGTERM``, Ctrl-C, ``POST /__admin/shutdown`` or, with
 ``--exit-with-stdin``, when its standard input reaches end of file (the
 parent process is gone); with status 2 on a bad argument.
 """

@@ -51,7 +51,7 @@ def is_loopback(host):
     return bool(_LOOPBACK.match(host or ''))
 
 
-# -- JSON shapes ---------------------------------------------------------------
+# -- JSON shapes --------------------------------------------------------------
 def to_json(value):
     """Return *value* as JSON-able data: bytes become ``{"$base64": ...}``,
     headers a list of ``[name, value]`` pairs, tuples lists, anything else
@@ -155,7 +155,7 @@ class _ClientError(Exception):
         self.headers = list(headers)
 
 
-# -- the API -------------------------------------------------------------------
+# -- the API ------------------------------------------------------------------
 class ControlAPI(object):
     """The control API of one *server*; see the module docstring.
 

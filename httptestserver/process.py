@@ -289,7 +289,7 @@ class ChildServer(object):
                 method, path, status, message))
         return status, decoded
 
-    # -- lifecycle -------------------------------------------------------------
+    # -- lifecycle ------------------------------------------------------------
     def start(self):
         # type: () -> ChildServer
         """Return self: the child serves from creation.  Raises
@@ -494,7 +494,7 @@ class ChildServer(object):
             except ServerStateError:
                 pass
 
-    # -- verification ----------------------------------------------------------
+    # -- verification ---------------------------------------------------------
     def wait(self, count=1, method=None, path=None, timeout=5.0, match=None):
         # type: (int, Any, Any, Optional[float], Optional[Dict[str, Any]]) -> List[Dict[str, Any]]
         """Block until *count* requests (matching *method*/*path*/*match*)
@@ -562,7 +562,7 @@ class ChildServer(object):
                 self.url('')
         return '; seen: %s' % ', '.join(_line(e) for e in history[-10:])
 
-    # -- TLS for clients -------------------------------------------------------
+    # -- TLS for clients ------------------------------------------------------
     def client_context(self, client_cert=False):
         """Return a new client ``ssl.SSLContext`` that trusts this server."""
         if self.scheme != 'https':

@@ -211,7 +211,7 @@ def json_matches(expected, actual, subset=False, ignore_order=False):
     return expected == actual
 
 
-# -- the matcher ---------------------------------------------------------------
+# -- the matcher --------------------------------------------------------------
 class Matcher(object):
     """A request matcher built from a match *spec* dict (JSON-able).
 
@@ -415,7 +415,7 @@ def _compact(value):
         return repr(value)
 
 
-# -- stubs ---------------------------------------------------------------------
+# -- stubs --------------------------------------------------------------------
 def normalise_stub(stub, field='stub'):
     # type: (Dict[str, Any], str) -> Dict[str, Any]
     """Check a stub dict and return a normalised copy with an ``id``.
@@ -530,7 +530,7 @@ def response_spec(stub):
     return spec
 
 
-# -- WireMock ------------------------------------------------------------------
+# -- WireMock -----------------------------------------------------------------
 _WM_URLS = (('url', 'path'), ('urlPath', 'path'),
             ('urlPattern', 'url_pattern'), ('urlPathPattern', 'path_pattern'))
 _WM_REQUEST = ('method', 'url', 'urlPath', 'urlPattern', 'urlPathPattern',

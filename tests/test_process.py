@@ -18,8 +18,8 @@ import pytest
 import requests
 
 import httptestserver
-from httptestserver.errors import ConfigurationError, HandlerError, \
-    VerificationError, WaitTimeout
+from httptestserver.errors import ConfigurationError, VerificationError, \
+    WaitTimeout
 from httptestserver.headers import Headers
 from httptestserver.process import ChildServer, start_child_server
 
@@ -341,8 +341,9 @@ def test_the_cli_serves_stub_files_and_exits_cleanly_on_signals(sig, tmpdir):
 
 def test_the_cli_names_the_bad_field_of_a_stub_file(tmpdir):
     stub = tmpdir.join('bad.json')
-    stub.write(json.dumps({'request': {'urlPath': '/', 'method': 'GET',
-                                       'bodyPatterns': [{'equalToXml': 'x'}]}}))
+    stub.write(json.dumps({'request': {
+        'urlPath': '/', 'method': 'GET',
+        'bodyPatterns': [{'equalToXml': 'x'}]}}))
     process = run_cli('--stubs', str(stub))
     out, err = process.communicate()
     assert process.returncode == 2
