@@ -379,3 +379,19 @@ def test_the_helpers_and_mixins_take_process_true():
         httptestserver.start_server(process=True,
                                     handler=httptestserver.Handler)
     assert 'cannot cross into a child process' in str(info.value)
+
+
+def test_own_certificate_and_a_control_token():
+    from httptestserver import tls
+    with ChildServer(scheme='https', certfile=tls.SERVER_CERT_FILE,
+                     keyfile=tls.SERVER_KEY_FILE,
+                     control_token='s3cret') as server:
+        assert server.ca_file is None  # our own certificate: no CA printed
+        server.route('/own', 'mine')
+        assert requests.get(server.url('/own'), verify=tls.CA_FILE,
+                            timeout=TIMEOUT).text == 'mine'
+        outsider = requests.get(server.url('/__admin/mappings'),
+                                verify=tls.CA_FILE, timeout=TIMEOUT)
+        assert outsider.status_code == 401
+        assert [e['path'] for e in server.history] == ['/own']
+    assert gone(server.pid)
