@@ -41,6 +41,10 @@ if PY2:  # Python 2: long
     _PLAIN += (long,)  # noqa: F821
 
 
+def _nothing():
+    pass
+
+
 class Exchange(BaseHTTPServer.BaseHTTPRequestHandler, object):
     """Reads, records and answers the requests of one connection.
 
@@ -163,9 +167,16 @@ class Exchange(BaseHTTPServer.BaseHTTPRequestHandler, object):
             self.close_connection = True
         handler = getattr(self, 'do_' + self.command, None) or \
             self.handle_request
+        update_state = self.update_state
+        control = server.control
+        if control is not None and control.owns(self.state):
+            # The control API is answered, never recorded as traffic.
+            self._recorded = self._history_hooked = True
+            update_state = _nothing
+            handler = self._answer_control
         self.rfile = io.BytesIO(self.body)
         try:
-            self.update_state()
+            update_state()
             handler()
         except socket.error as exc:
             if not self._response_started:
@@ -190,6 +201,9 @@ class Exchange(BaseHTTPServer.BaseHTTPRequestHandler, object):
         self._save_history_once()
         self._record()  # an override of save_history() may skip super()
         self._end_exchange()
+
+    def _answer_control(self):
+        self.send(self.server.control.handle(self.state))
 
     def _take_request(self, request):
         """Set the standard library's attributes from a request head."""

@@ -5,6 +5,7 @@ socket or a thread.
 """
 import contextlib
 
+from .errors import ConfigurationError
 from .server import Server
 
 __all__ = ['start_server', 'start_ssl_server', 'http_server', 'https_server']
@@ -21,10 +22,24 @@ def start_server(host=None, port=None, **kws):
     :param host: (default: 127.0.0.1) Host for the server to listen.
     :param port: (default: random) Port of the server to listen (should not
         be in use).
+    :param process: (default: False) True runs the server in a child
+        process: a :class:`~httptestserver.process.ChildServer`.
     :returns: A created and started :class:`~httptestserver.Server`; stop it
         with ``stop()``.
     """
+    if kws.pop('process', False):
+        return _child(host, port, 'http', kws)
     return Server(host, port, scheme='http', **kws).start()
+
+
+def _child(host, port, scheme, kws):
+    from .process import ChildServer  # only when asked: it starts processes
+    if kws.get('handler') is not None:
+        raise ConfigurationError(
+            'handler=%r cannot cross into a child process; describe '
+            'responses as data with route() instead' % (kws['handler'],))
+    kws.pop('handler', None)
+    return ChildServer(host, port, scheme=scheme, **kws)
 
 
 def start_ssl_server(host=None, port=None, certfile=None, keyfile=None,
@@ -40,11 +55,16 @@ def start_ssl_server(host=None, port=None, certfile=None, keyfile=None,
     :param certfile: (default: packaged .pem) Path to certificate file.
     :param keyfile: (default: None) Path to private key file. Default comes
         bundled with *certfile*.
+    :param process: (default: False) True runs the server in a child
+        process: a :class:`~httptestserver.process.ChildServer`.
     :param kws: ``client_cert`` (``'optional'``/``'required'``), ``cafile``,
         ``handler``: see :class:`~httptestserver.Server`.
     :returns: A created and started :class:`~httptestserver.Server`.
     :raises CertificateError: when the files cannot serve HTTPS.
     """
+    if kws.pop('process', False):
+        kws.update(certfile=certfile, keyfile=keyfile)
+        return _child(host, port, 'https', kws)
     return Server(host, port, scheme='https', certfile=certfile,
                   keyfile=keyfile, **kws).start()
 

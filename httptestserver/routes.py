@@ -13,6 +13,7 @@ import six
 from . import faults as faultlib
 from .errors import ConfigurationError
 from .responses import snapshot, validate_spec
+from .stubs import Matcher
 
 __all__ = ['Route', 'make_route', 'choose', 'unmatched_text',
            'RESPONSE_SETTINGS']
@@ -44,7 +45,8 @@ class Route(object):
     Matches on the request path (a string compared exactly -- against the
     path with its query when it contains ``?`` -- or a compiled regular
     expression that must match the whole path, query left out), optionally
-    on method(s) and query parameters.  Each request it answers takes the
+    on method(s), query parameters, and *match*: headers, cookies and body
+    (:class:`~httptestserver.stubs.Matcher`) or any predicate.  Each request it answers takes the
     next response in ``responses``; the last one repeats.  After ``times``
     answers (default: unlimited -- ``times`` is None -- for a single
     response, one each for a sequence) the route is *exhausted* and requests
@@ -56,7 +58,8 @@ class Route(object):
     answered.
     """
 
-    def __init__(self, path, responses, method=None, query=None, times=None):
+    def __init__(self, path, responses, method=None, query=None, times=None,
+                 match=None):
         if path is None:
             self._match_path = _any_path
         elif isinstance(path, six.string_types):
@@ -76,6 +79,11 @@ class Route(object):
         self.path = path
         self.methods = _methods(method)
         self.query = _normalise_query(query)
+        # A request-matching dict (headers, cookies, body, JSON...; see
+        # httptestserver.stubs.Matcher) or a predicate on the request.
+        if match is not None and not callable(match):
+            match = Matcher(match)
+        self.match = match
         self.responses = list(responses)
         if not self.responses:
             raise ConfigurationError('a route needs at least one response')
@@ -122,6 +130,8 @@ class Route(object):
             for key, values in self.query.items():
                 if got.get(key) != values:
                     return False
+        if self.match is not None and not self.match(request):
+            return False
         return True
 
     def take(self):
@@ -143,6 +153,9 @@ class Route(object):
         text = '%s %s' % (methods, path)
         if self.query is not None:
             text += ' query=%r' % (self.query,)
+        if self.match is not None:
+            text += ' match=%s' % getattr(self.match, 'describe',
+                                          lambda: repr(self.match))()
         if usage and self.times is not None:
             text += ' (%d of %d used)' % (self.used, self.times)
         return text
@@ -151,12 +164,14 @@ class Route(object):
         return '<Route %s>' % self.describe()
 
 
-def make_route(path, responses, method=None, query=None, times=None):
+def make_route(path, responses, method=None, query=None, times=None,
+               match=None):
     """Build a :class:`Route`, checking every non-callable response now."""
     responses = [validate_spec(spec, 'responses[%d]' % index
                                if len(responses) > 1 else 'response')
                  for index, spec in enumerate(responses)]
-    route = Route(path, responses, method=method, query=query, times=times)
+    route = Route(path, responses, method=method, query=query, times=times,
+                  match=match)
     # One random generator per route, seeded by its chaos: a run replays.
     seeds = [spec['chaos'].get('seed') for spec in responses
              if isinstance(spec, dict) and isinstance(spec.get('chaos'), dict)]

@@ -78,6 +78,9 @@ class Server(object):
         # Set by stop() and by reset(), which then replaces it: what waits
         # on it (delays, streams) is cut short by either.
         self._era = threading.Event()
+        #: The control API (:func:`httptestserver.control.enable_control`),
+        #: or None: off unless asked for.
+        self.control = None  # type: Any
         self._stop_event = threading.Event()  # set when stop() begins
         self._stopped_event = threading.Event()  # set when stop() is done
         self.ssl_context = None  # type: Optional[Any]
@@ -219,6 +222,8 @@ class Server(object):
         try:
             self._stop_event.set()
             self._era.set()
+            if self.control is not None:
+                self.control.close()  # ends its long-polls at once
             self._listener.stop(timeout, current)
         finally:
             self._stopped_event.set()
@@ -349,21 +354,26 @@ class Server(object):
 
     # -- routes -------------------------------------------------------------
     def route(self, path, response=_NOT_SET, method=None, query=None,
-              times=None, responses=None, **fields):
-        # type: (Any, Any, Any, Any, Optional[int], Optional[List[Any]], **Any) -> Route
+              times=None, responses=None, match=None, **fields):
+        # type: (Any, Any, Any, Any, Optional[int], Optional[List[Any]], Any, **Any) -> Route
         """Answer requests for *path* with a response; return the route.
 
         *path* is matched exactly (with the query when it holds ``?``) or is a
         compiled regular expression matching the whole path.  Give the
         response as *response* (an int, bytes, text, dict, tuple or a
         callable taking the recorded request), as keywords (``status``,
-        ``headers``, ``body``, ``json``, ``cookies``, ``delay``), or as a
-        sequence *responses* answered in order.  ``times`` limits how many
-        requests the route answers (default: unlimited for one response, one
-        each for a sequence); then requests fall through to later routes and
-        to the ``response_*`` settings.  Routes are tried in the order they
-        were added, like a web framework's: put specific ones first.
-        Thread-safe; raises :class:`ConfigurationError` for bad values now.
+        ``headers``, ``body``, ``json``, ``cookies``, ``delay``, and the
+        faults of :doc:`faults`), or as a sequence *responses* answered in
+        order.  ``times`` limits how many requests the route answers
+        (default: unlimited for one response, one each for a sequence); then
+        requests fall through to later routes and to the ``response_*``
+        settings.  Routes are tried in the order they were added, like a web
+        framework's: put specific ones first.  ``match`` narrows the route
+        on headers, cookies, body or JSON -- ``match={'headers': {'X-Token':
+        'abc'}, 'json_subset': {'name': 'Ada'}}`` (see
+        :class:`~httptestserver.stubs.Matcher`) -- or is any predicate
+        taking the recorded request.  Thread-safe; raises
+        :class:`ConfigurationError` for bad values now.
         """
         given = [response is not _NOT_SET, responses is not None,
                  bool(fields)]
@@ -380,7 +390,7 @@ class Server(object):
             responses = [fields]
         else:
             responses = [None if response is _NOT_SET else response]
-        route = make_route(path, responses, method, query, times)
+        route = make_route(path, responses, method, query, times, match)
         for spec in route.responses:
             bind = getattr(spec, 'bind_server', None)
             if bind is not None:  # EventStream, WebSocket: stop with us

@@ -52,7 +52,8 @@ DIRECTIVE = re.compile(r'^(?P<indent>[ \t]*)\.\. code-block::[ \t]*'
 GUIDE_PAGES = ['functions.rst', 'mixins.rst', 'server.rst', 'requests.rst',
                'responses.rst', 'verification.rst', 'https.rst', 'clients.rst',
                'migrating.rst', 'static.rst', 'sse.rst', 'websocket.rst',
-               'faults.rst', 'pytest.rst']
+               'faults.rst', 'pytest.rst', 'stubs.rst', 'control.rst',
+               'process.rst']
 
 
 class Block(object):

@@ -10,7 +10,7 @@ PACKAGE = os.path.dirname(httptestserver.__file__)
 LAYERS = [
     {'errors', '_compat'},
     {'headers', 'http11_events', 'http11_writer', 'parsing', 'tls',
-     'faults', 'aio'},
+     'faults', 'aio', 'stubs'},
     {'http11_reader'},
     {'http11'},
     {'responses'},
@@ -19,6 +19,8 @@ LAYERS = [
     {'exchange', 'listener'},
     {'handler'},
     {'server'},
+    {'control'},
+    {'process'},
     {'helpers'},
     {'mixins', 'cli', 'pytest_plugin'},
     {'__init__', '__main__'},
