@@ -18,10 +18,9 @@ import threading
 
 import six
 
-from ._compat import wait_for
 from .errors import ConfigurationError, HandlerError, VerificationError
 from .headers import Headers
-from .responses import RESPONSE_KEYS, Response, snapshot
+from .responses import RESPONSE_KEYS, Response
 from .stubs import MATCH_KEYS, Matcher, from_wiremock, normalise_stub, \
     parse_mappings, response_spec, sort_stubs, to_stub, to_wiremock
 
@@ -264,10 +263,7 @@ class ControlAPI(object):
         Idempotent.
         """
         self._closed = True
-        state = getattr(self.server, '_state', None)
-        if state is not None:
-            with state.lock:
-                state.changed.notify_all()
+        self.server._state.wake()
 
     # -- dispatch -----------------------------------------------------------
     def owns(self, request):
@@ -442,25 +438,9 @@ class ControlAPI(object):
         return (200 if ok else 408), document
 
     def _wait_for(self, count, predicate, timeout):
-        # Like State.wait, and woken by close() so a stop is not held up.
-        state = self.server._state
-        found = []
-        seen = [0]
-
-        def enough():
-            history = state._history
-            if len(history) < seen[0]:  # reset() meanwhile
-                found[:], seen[0] = [], 0
-            for entry in history[seen[0]:]:
-                if predicate(entry):
-                    found.append(entry)
-            seen[0] = len(history)
-            return len(found) >= count or self._closed
-
-        with state.lock:
-            wait_for(state.changed, enough, timeout)
-            entries = list(found)
-        return len(entries) >= count, [snapshot(e) for e in entries]
+        # Like Server.wait, and ended by close() so a stop is not held up.
+        return self.server._state.wait(count, predicate, timeout,
+                                       cancelled=lambda: self._closed)
 
     def _errors(self, request):
         return 200, {'errors': [_error_json(e) for e in self.server.errors]}

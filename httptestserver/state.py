@@ -20,6 +20,10 @@ __all__ = ['State', 'StateDict', 'RESPONSE_SETTINGS', 'HANDLER_KEYS']
 
 log = logging.getLogger('httptestserver')
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Optional  # noqa: F401
+
 #: Handler attributes copied into ``data`` after each request, as 0.1.0's
 #: ``data.update(handler.__dict__)`` did; never kept in history entries.
 HANDLER_KEYS = frozenset(['rfile', 'wfile', 'server', 'request',
@@ -187,6 +191,9 @@ class State(object):
         #: Bumped by reset(): what a request begun before it does is dropped.
         self.generation = 0
         self._request_keys = frozenset()  # type: frozenset
+        #: Most history entries kept (the oldest go first); None: no limit.
+        self.history_limit = None  # type: Optional[int]
+        self._dropped = 0  # entries let go by history_limit since reset()
 
     # -- per request (called by the handler) --------------------------------
     def update_data(self, fields, generation=None):
@@ -244,6 +251,11 @@ class State(object):
                         key not in self._request_keys:
                     entry[key] = snapshot(value)
             self._history.append(entry)
+            limit = self.history_limit
+            if limit is not None and len(self._history) > limit:
+                drop = len(self._history) - limit
+                del self._history[:drop]
+                self._dropped += drop
             if route is not None:
                 route._calls.append(entry)
             if unexpected:
@@ -339,6 +351,7 @@ class State(object):
         """Forget settings, request fields, routes, history and failures."""
         with self.lock:
             self.generation += 1
+            self._dropped = 0
             dict.clear(self.data)
             self.data.fault_rng = faultlib.make_rng()
             self._request_keys = frozenset()
@@ -350,26 +363,34 @@ class State(object):
             del self._unexpected[:]
             self.changed.notify_all()
 
-    def wait(self, count, predicate, timeout):
+    def wait(self, count, predicate, timeout, cancelled=None):
         """Block until *count* history entries satisfy *predicate*.
 
-        Returns ``(ok, matching_entries)``; ``ok`` is False on timeout.  Each
-        wake-up looks only at the entries recorded since the last one.
+        Returns ``(ok, matching_entries)``; ``ok`` is False on timeout, or
+        when *cancelled()* turns true (checked at each wake-up, e.g. after
+        :meth:`wake`).  Each wake-up looks only at the entries recorded
+        since the last one.  A :meth:`reset` meanwhile starts the count over.
         """
         found = []
         seen = [0]
+        generation = [self.generation]
 
         def enough():
-            if len(self._history) < seen[0]:  # reset() meanwhile
-                found[:], seen[0] = [], 0
-            for entry in self._history[seen[0]:]:
+            if generation[0] != self.generation:  # reset() meanwhile
+                found[:], seen[0], generation[0] = [], 0, self.generation
+            start = max(seen[0], self._dropped) - self._dropped
+            for entry in self._history[start:]:
                 if predicate(entry):
                     found.append(entry)
-            seen[0] = len(self._history)
-            return len(found) >= count
+            seen[0] = self._dropped + len(self._history)
+            return len(found) >= count or bool(cancelled and cancelled())
 
         with self.lock:
-            ok = wait_for(self.changed, enough, timeout)
+            wait_for(self.changed, enough, timeout)
             entries = list(found)
-        return bool(ok), [snapshot(entry) for entry in entries]
+        return len(entries) >= count, [snapshot(entry) for entry in entries]
 
+    def wake(self):
+        """Wake every :meth:`wait` so it checks its *cancelled* again."""
+        with self.lock:
+            self.changed.notify_all()

@@ -63,13 +63,15 @@ def test_cli_prints_exactly_these_lines_over_http():
     try:
         first = process.stdout.readline().decode('utf-8')
         second = process.stdout.readline().decode('utf-8')
+        third = process.stdout.readline().decode('utf-8')
         process.send_signal(signal.SIGTERM)
         rest, _ = process.communicate()
     finally:
         timer.cancel()
     assert first.startswith('Serving on http://127.0.0.1:')
     assert first.endswith('/\n')
-    assert second == 'Press Ctrl-C to stop.\n'
+    assert second == 'Control API: %s__admin/\n' % first.split()[-1]
+    assert third == 'Press Ctrl-C to stop.\n'
     assert rest.decode('utf-8') == 'Stopped.\n'
     assert process.returncode == 0
 

@@ -5,6 +5,7 @@ import pytest
 import requests
 
 from httptestserver import ConfigurationError
+from httptestserver.state import State
 
 from conftest import TIMEOUT
 
@@ -294,3 +295,15 @@ def test_nested_values_of_history_entries_are_copies_too(server,
 def test_memoryview_content_is_sent_as_its_bytes(server, with_timeout):
     server.data['response_content'] = memoryview(b'view')
     assert requests.get(server.url('/'), **with_timeout).content == b'view'
+
+
+def test_a_history_limit_keeps_the_newest_entries_and_waits_still_count():
+    state = State()
+    state.history_limit = 2
+    for number in range(5):
+        state.record({'path': '/%d' % number})
+    assert [e['path'] for e in state.history()] == ['/3', '/4']
+    ok, found = state.wait(1, lambda e: e['path'] == '/4', timeout=0)
+    assert ok and found[0]['path'] == '/4'
+    ok, _ = state.wait(1, lambda e: e['path'] == '/0', timeout=0)
+    assert not ok  # let go by the limit

@@ -83,3 +83,39 @@ def wait_exit(process):
     finally:
         timer.cancel()
     return process.returncode, out.decode('utf-8'), err.decode('utf-8')
+
+
+def test_the_history_is_capped_and_help_says_so():
+    help_text = subprocess.check_output(
+        [sys.executable, '-m', 'httptestserver', '--help']).decode('utf-8')
+    assert '--history-limit' in help_text and 'last N requests' in help_text
+    process = run_cli('--history-limit', '3', '--quiet')
+    try:
+        url = read_line(process.stdout).split()[-1]
+        with requests.Session() as session:
+            for number in range(5):
+                session.get(url + 'r%d' % number, timeout=TIMEOUT)
+            kept = session.get(url + '__admin/requests',
+                               timeout=TIMEOUT).json()['requests']
+        assert [r['path'] for r in kept] == ['/r2', '/r3', '/r4']
+    finally:
+        code, _, _ = finish(process)
+    assert code == 0
+
+
+def test_a_directory_is_served_from_the_command_line(tmp_path):
+    (tmp_path / 'page.html').write_bytes(b'<p>hi</p>')
+    process = run_cli('--directory', str(tmp_path), '--quiet')
+    try:
+        url = read_line(process.stdout).split()[-1]
+        response = requests.get(url + 'page.html', timeout=TIMEOUT)
+        assert response.content == b'<p>hi</p>'
+        assert response.headers['Content-Type'].startswith('text/html')
+    finally:
+        finish(process)
+
+
+def test_a_bad_history_limit_exits_2_naming_the_option():
+    process = run_cli('--history-limit', '-1')
+    code, _, err = wait_exit(process)
+    assert code == 2 and '--history-limit' in err
