@@ -271,6 +271,9 @@ class Exchange(BaseHTTPServer.BaseHTTPRequestHandler, object):
         if not self._history_hooked and self.state is not None:
             self._history_hooked = True
             self.save_history()
+            # An override that skips super() still gets its request
+            # recorded, and before the answer goes out, as always.
+            self._record()
 
     def _record(self):
         if self._recorded or self.state is None:

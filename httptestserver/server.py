@@ -315,8 +315,10 @@ class Server(object):
     def history(self):
         """Gives access to all the server states in a *list* (read-only).
 
-        One entry per request, in arrival order: a snapshot list, so it does
-        not change under you.
+        One entry per request, in arrival order: a snapshot that does not
+        change under you, a read-only sequence (:class:`~httptestserver.state.History`) that compares equal to the list of its entries.
+        Taking it, ``len()`` and ``history[-1]`` cost the same however many
+        requests were recorded; each entry read is a copy.
         """
         return self._state.history()
 

@@ -9,6 +9,7 @@ import logging
 import threading
 
 import six
+from six.moves import collections_abc
 
 from . import faults as faultlib
 from ._compat import wait_for
@@ -16,7 +17,8 @@ from .responses import OneShot, check_status, header_items, snapshot, \
     validate_spec
 from .routes import RESPONSE_SETTINGS, choose
 
-__all__ = ['State', 'StateDict', 'RESPONSE_SETTINGS', 'HANDLER_KEYS']
+__all__ = ['State', 'StateDict', 'History', 'RESPONSE_SETTINGS',
+           'HANDLER_KEYS']
 
 log = logging.getLogger('httptestserver')
 
@@ -169,6 +171,74 @@ class StateDict(dict):
             return iter(self.items())
 
 
+class History(collections_abc.Sequence):
+    """``Server.history``: the requests recorded so far, oldest first.
+
+    A read-only snapshot: what was recorded when it was taken, however many
+    requests come later.  ``len()``, indexing (``history[-1]``) and slicing
+    cost nothing per entry not read; each entry read is a copy that shares
+    nothing with the server (so changing it changes nothing).  It compares
+    equal to a list of the same entries and prints like one; ``list(history)``
+    makes a plain list.  Thread-safe.
+    """
+
+    __slots__ = ('_entries', '_length')
+
+    def __init__(self, entries, length):
+        # The store never changes a list in place but by appending, so the
+        # first *length* entries of *entries* stay as they are.
+        self._entries = entries
+        self._length = length
+
+    def __len__(self):
+        return self._length
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [snapshot(entry) for entry in
+                    self._entries[:self._length][index]]
+        length = self._length
+        if isinstance(index, bool) or not isinstance(
+                index, six.integer_types):
+            raise TypeError('history indices must be integers or slices, '
+                            'not %s' % type(index).__name__)
+        if index < 0:
+            index += length
+        if not 0 <= index < length:
+            raise IndexError('history index out of range (%d entries)'
+                             % length)
+        return snapshot(self._entries[index])
+
+    def __iter__(self):
+        entries = self._entries
+        for index in six.moves.range(self._length):
+            yield snapshot(entries[index])
+
+    def __eq__(self, other):
+        if isinstance(other, (list, tuple, History)):
+            return len(self) == len(other) and list(self) == list(other)
+        return NotImplemented
+
+    def __ne__(self, other):
+        result = self.__eq__(other)
+        return result if result is NotImplemented else not result
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __add__(self, other):
+        return list(self) + list(other)
+
+    def __radd__(self, other):
+        return list(other) + list(self)
+
+    def __repr__(self):
+        return repr(list(self))
+
+    def copy(self):
+        """Return the entries as a plain list."""
+        return list(self)
+
+
 class State(object):
     """Everything a server knows, behind one lock.  Thread-safe throughout.
 
@@ -254,7 +324,8 @@ class State(object):
             limit = self.history_limit
             if limit is not None and len(self._history) > limit:
                 drop = len(self._history) - limit
-                del self._history[:drop]
+                # A new list: History views handed out keep theirs.
+                self._history = self._history[drop:]
                 self._dropped += drop
             if route is not None:
                 route._calls.append(entry)
@@ -317,14 +388,14 @@ class State(object):
             return self._routes + self._mounts
 
     def history(self):
-        """Return copies of the history entries, oldest first.
+        """Return a :class:`History` view of the entries, oldest first.
 
-        Entries are never changed once recorded, so they are copied after
-        the lock is released: readers do not hold up requests.
+        Taking it costs the same however long the history is; entries are
+        copied only when read, outside the lock, so readers do not hold up
+        requests.
         """
         with self.lock:
-            entries = list(self._history)
-        return [snapshot(entry) for entry in entries]
+            return History(self._history, len(self._history))
 
     def unexpected(self):
         with self.lock:
@@ -356,7 +427,7 @@ class State(object):
             self.data.fault_rng = faultlib.make_rng()
             self._request_keys = frozenset()
             self.unmatched_response = None
-            del self._history[:]
+            self._history = []  # views handed out keep the old list
             del self._routes[:]
             self._mounts = list(self._kept_mounts)
             del self._errors[:]

@@ -403,17 +403,34 @@ def _read_certificates(argument, path, fix):
         % (argument, path, path, fix))
 
 
+# (path, size, mtime, inode) -> (notBefore, notAfter): immutable facts about
+# one version of a file, so servers share nothing mutable through it; it
+# saves parsing the same certificate for every HTTPS server a suite makes.
+_VALIDITY_CACHE = {}  # type: Dict[Tuple[Any, ...], Tuple[int, int]]
+
+
 def _validity(argument, path, fix):
     # type: (str, str, str) -> Tuple[int, int]
     """Return (notBefore, notAfter) of the first certificate, in epoch seconds."""
     _read_certificates(argument, path, fix)
+    try:
+        stat = os.stat(path)
+        key = (os.path.abspath(path), stat.st_size, stat.st_mtime,
+               stat.st_ino)  # type: Tuple[Any, ...]
+    except OSError:
+        key = ()
+    if key in _VALIDITY_CACHE:
+        return _VALIDITY_CACHE[key]
     # ssl._ssl._test_decode_cert is private, but every Python this package
     # supports (2.7.9+, 3.6-3.13) has it: OpenSSL parses the dates, so no
     # ASN.1 reader of our own is needed.
     try:
         decoded = ssl._ssl._test_decode_cert(path)  # type: ignore[attr-defined]
-        return (ssl.cert_time_to_seconds(decoded['notBefore']),
-                ssl.cert_time_to_seconds(decoded['notAfter']))
+        dates = (ssl.cert_time_to_seconds(decoded['notBefore']),
+                 ssl.cert_time_to_seconds(decoded['notAfter']))
+        if key:
+            _VALIDITY_CACHE[key] = dates
+        return dates
     except (ssl.SSLError, ValueError, KeyError, IndexError) as error:
         raise CertificateError(
             "%s '%s' holds a certificate that cannot be parsed (%s); pass a "

@@ -139,10 +139,24 @@ def test_history_entries_hold_request_and_response(server, with_timeout):
 def test_history_is_a_read_only_snapshot(server, with_timeout):
     requests.get(server.url('/'), **with_timeout)
     snapshot = server.history
-    snapshot.append('junk')
-    requests.get(server.url('/'), **with_timeout)
-    assert len(server.history) == 2
-    assert len(snapshot) == 2 and snapshot[-1] == 'junk'
+    with pytest.raises(AttributeError):
+        snapshot.append('junk')  # read-only, as 0.1.0 documented it
+    snapshot[-1]['path'] = 'changed'  # a copy: the server's stays
+    requests.get(server.url('/b'), **with_timeout)
+    assert len(server.history) == 2 and len(snapshot) == 1
+    assert server.history[0]['path'] == '/'
+    assert snapshot == [server.history[0]] and snapshot != server.history
+    assert isinstance(list(snapshot), list) and repr(snapshot).startswith('[')
+    assert [e['path'] for e in server.history[-2:]] == ['/', '/b']
+
+
+def test_a_history_taken_before_reset_keeps_what_it_saw(server,
+                                                        with_timeout):
+    requests.get(server.url('/old'), **with_timeout)
+    before = server.history
+    server.reset()
+    assert server.history == [] and len(before) == 1
+    assert before[0]['path'] == '/old'
 
 
 def test_reset_clears_data_and_history(server, with_timeout):
