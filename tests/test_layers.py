@@ -15,7 +15,7 @@ LAYERS = [
     {'http11'},
     {'responses'},
     {'routes', 'sse', 'websocket'},
-    {'state', 'verification', 'static'},
+    {'state', 'verification', 'static', 'websocket_sessions'},
     {'exchange', 'listener'},
     {'handler'},
     {'server'},
