@@ -5,6 +5,7 @@ classes collected by pytest (``setup_class``) and under nose-style
 ``setupClass``.  Each test starts from a reset server and is checked at its
 end, so a failure in the server thread fails the test that caused it.
 """
+from .errors import ServerStateError
 from .helpers import start_server, start_ssl_server
 
 __all__ = ['HttpServerTest', 'HttpsServerTest']
@@ -45,7 +46,12 @@ class HttpServerTest(object):
     def url(cls, path):
         # type: (str) -> str
         """Return the full URL of *path* on the class's server."""
-        return cls.server.url(path)
+        server = cls.server
+        if server is None:
+            raise ServerStateError(
+                '%s has no server yet: setUpClass (or setup_class) starts it'
+                % cls.__name__)
+        return server.url(path)
 
     class _DefaultURL(object):
         def __get__(self, instance, owner):

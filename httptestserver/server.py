@@ -27,6 +27,7 @@ __all__ = ['Server', 'Handler']
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
+    import ssl  # noqa: F401
     from typing import Any, Dict, List, Optional  # noqa: F401
     from .aio import AsyncWait  # noqa: F401
 
