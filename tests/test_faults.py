@@ -39,9 +39,46 @@ else:  # Python 2, 3.6, 3.7
     _async_clients = asyncio = None
 #: urllib3 1.26 (Python 2.7, 3.6) does not enforce Content-Length by default.
 URLLIB3_1 = urllib3.__version__.startswith('1.')
-#: Python 3.10+ knows OpenSSL 3's "unexpected EOF" as a ragged EOF
-#: (suppressed); older ones raise a plain SSLError.
-RAGGED_EOF_OK = sys.version_info >= (3, 10)
+
+
+def _ragged_eof_is_suppressed():
+    """Whether this Python reads OpenSSL 3's "unexpected EOF" as a ragged
+    EOF (SSLEOFError, which sockets suppress) or raises a plain SSLError.
+
+    It is not a matter of version alone: 3.8.18 and 3.9.18 have the fix,
+    3.7 and older do not.  So ask OpenSSL, through memory BIOs."""
+    if not hasattr(ssl, 'MemoryBIO'):  # Python 2: raises
+        return False
+    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER) if hasattr(
+        ssl, 'PROTOCOL_TLS_SERVER') else None
+    if server_ctx is None:
+        return False
+    server_ctx.load_cert_chain(httptestserver.SERVER_CERT_FILE)
+    client_ctx = httptestserver.client_context()
+    c_in, c_out, s_in, s_out = (ssl.MemoryBIO() for _ in range(4))
+    client = client_ctx.wrap_bio(c_in, c_out, server_hostname='localhost')
+    server = server_ctx.wrap_bio(s_in, s_out, server_side=True)
+    for _ in range(10):
+        for side in (client, server):
+            try:
+                side.do_handshake()
+            except ssl.SSLWantReadError:
+                pass
+        s_in.write(c_out.read())
+        c_in.write(s_out.read())
+    c_in.write_eof()  # the server goes away without close_notify
+    try:
+        client.read(1)
+    except ssl.SSLEOFError:
+        return True
+    except ssl.SSLError:
+        return False
+    return True
+
+
+#: Newer Pythons (3.8.18, 3.9.18, 3.10+) read OpenSSL 3's "unexpected EOF"
+#: as a ragged EOF and suppress it; older ones raise a plain SSLError.
+RAGGED_EOF_OK = _ragged_eof_is_suppressed()
 
 CURL = which('curl')
 #: Seconds a client waits for a ``never`` response before giving up.
