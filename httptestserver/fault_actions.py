@@ -23,7 +23,7 @@ __all__ = ['send', 'handshake', 'garbage', 'split', 'reset', 'hold',
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import Any, Callable, Iterable, List  # noqa: F401
+    from typing import Any, Callable, Iterable  # noqa: F401
 
 #: Bytes of garbage sent by ``garbage`` and ``malformed_chunk``.
 GARBAGE_SIZE = 64
