@@ -249,7 +249,8 @@ def read_sidecar(path):
     if len(raw) > 64 * 1024:
         raise ConfigurationError('sidecar %s is over 64 KiB; it should hold '
                                  'a few header lines' % path)
-    status, items, seen_status = 200, [], False
+    status, seen_status = 200, False
+    items = []  # type: List[Tuple[str, str]]
     for number, line in enumerate(raw.decode('latin-1').splitlines(), 1):
         line = line.strip()
         if not line or line.startswith('#'):
