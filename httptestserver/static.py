@@ -10,12 +10,13 @@ exactly once, split on ``/`` only, any ``..``, backslash or NUL refused, and
 the real path (symlinks resolved) checked to be inside the root.
 
 What a file says of itself without a request (its type, validators,
-streamed body, sidecar) is :mod:`httptestserver.static_files`', which this
-module imports.  Pure apart from reading the file system: no sockets,
-threads or locks.  :func:`serve_directory` registers a mount on a server
-through its public ``route()``.
+streamed body, sidecar) is :mod:`httptestserver.static_files`', and how
+request headers compare with its validators (preconditions, ranges, gzip)
+is :mod:`httptestserver.conditional`'s; this module imports both.  Pure
+apart from reading the file system: no sockets, threads or locks.
+:func:`serve_directory` registers a mount on a server through its public
+``route()``.
 """
-import email.utils
 import os
 import re
 import sys
@@ -23,7 +24,7 @@ import sys
 import six
 from six.moves.urllib.parse import quote, unquote_to_bytes
 
-from . import static_files
+from . import conditional, static_files
 from .errors import ConfigurationError
 from .headers import Headers
 from .responses import Response
@@ -36,7 +37,6 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
     from typing import Any, Dict  # noqa: F401
 
-_RANGE = re.compile(r'^bytes=\s*(\d*)\s*-\s*(\d*)\s*$', re.IGNORECASE)
 _NOT_ON_ERRORS = ('Content-Type', 'Content-Encoding')
 _NOT_IN_304 = ('content-type', 'content-encoding', 'accept-ranges',
                'content-length')
@@ -211,18 +211,7 @@ class Mount(object):
             if not self.follow_symlinks and not self._inside(full):
                 continue
             names.append(name + '/' if os.path.isdir(full) else name)
-        title = _escape(_display(url_path))
-        lines = ['<!DOCTYPE html>', '<html><head><meta charset="utf-8">',
-                 '<title>Index of %s</title></head>' % title,
-                 '<body><h1>Index of %s</h1><ul>' % title]
-        if parts:
-            lines.append('<li><a href="../">../</a></li>')
-        for name in names:
-            href = quote(name.encode('utf-8') if six.PY2 else name)
-            lines.append('<li><a href="%s">%s</a></li>'
-                         % (_escape(href), _escape(name)))
-        lines.append('</ul></body></html>\n')
-        return u'\n'.join(_text_type(line) for line in lines)
+        return _listing_page(url_path, names, bool(parts))
 
     def _file(self, path, headers, method):
         """Answer with the file at *path* (its gzip sibling when fit)."""
@@ -234,7 +223,7 @@ class Mount(object):
         has_gz = self.gzip and not path.endswith('.gz') and \
             static_files.is_file(gz) and \
             (self.follow_symlinks or self._inside(gz))
-        if has_gz and _accepts_gzip(headers.get('Accept-Encoding')):
+        if has_gz and conditional.accepts_gzip(headers.get('Accept-Encoding')):
             variant = gz
         fileobj, info = static_files.open_file(variant)
         closing = [fileobj]
@@ -255,7 +244,8 @@ class Mount(object):
             record = {'file': os.path.abspath(variant)}
             offset, length = 0, size
             if status == 200:
-                answer = _conditional(headers, etag, int(info.st_mtime))
+                answer = conditional.precondition(headers, etag,
+                                                  int(info.st_mtime))
                 if answer == 412:
                     response = _text(412, 'Precondition failed: the file '
                                           'is now %s.' % etag)
@@ -274,7 +264,8 @@ class Mount(object):
                     response.record = record
                     return response
                 if method == 'GET':
-                    span = _range(headers, etag, int(info.st_mtime), size)
+                    span = conditional.byte_range(
+                        headers, etag, int(info.st_mtime), size)
                     if span == 416:
                         out['Content-Range'] = 'bytes */%d' % size
                         response = _text(416, 'Range not satisfiable: the '
@@ -369,104 +360,21 @@ def _apply(headers, extra):
     return out
 
 
-def _etags(value):
-    """Return the entity tags listed in an If-None-Match/If-Match value."""
-    return re.findall(r'(?:W/)?"[^"]*"|\*', value or '')
-
-
-def _http_date(value):
-    """Return a header date as a Unix timestamp, or None if unreadable."""
-    if not value:
-        return None
-    parsed = email.utils.parsedate_tz(value.strip())
-    if parsed is None:
-        return None
-    try:
-        return email.utils.mktime_tz(parsed)
-    except (OverflowError, ValueError, TypeError):
-        return None
-
-
-def _conditional(headers, etag, mtime):
-    """Return 304 or 412 as RFC 9110 section 13.2.2 orders them, or None."""
-    if_match = headers.get('If-Match')
-    if if_match is not None:
-        tags = _etags(if_match)
-        if '*' not in tags and etag not in tags:
-            return 412
-    else:
-        since = _http_date(headers.get('If-Unmodified-Since'))
-        if since is not None and mtime > since:
-            return 412
-    if_none = headers.get('If-None-Match')
-    if if_none is not None:
-        tags = [tag[2:] if tag.startswith('W/') else tag
-                for tag in _etags(if_none)]  # weak comparison
-        return 304 if '*' in tags or etag in tags else None
-    since = _http_date(headers.get('If-Modified-Since'))
-    if since is not None and mtime <= since:
-        return 304
-    return None
-
-
-def _range(headers, etag, mtime, size):
-    """Return (offset, length) for a satisfiable single Range, 416 for an
-    unsatisfiable one, or None to send the whole file.
-
-    Several ranges and malformed values are ignored (RFC 9110 section 14.2
-    lets a server do so); so is a Range whose If-Range does not match.
-    """
-    value = headers.get('Range')
-    if value is None:
-        return None
-    match = _RANGE.match(value.strip())
-    if not match or match.group(1) == match.group(2) == '':
-        return None
-    if_range = headers.get('If-Range')
-    if if_range is not None:
-        if_range = if_range.strip()
-        if if_range.startswith('"'):
-            if if_range != etag:  # strong comparison; weak tags never match
-                return None
-        elif if_range.startswith('W/') or _http_date(if_range) != mtime:
-            return None
-    first, last = match.group(1), match.group(2)
-    if first == '':  # suffix: the last N bytes
-        count = int(last)
-        if count == 0 or size == 0:
-            return 416
-        count = min(count, size)
-        return size - count, count
-    first = int(first)
-    if last != '' and int(last) < first:
-        return None  # invalid: ignored
-    if first >= size:
-        return 416
-    end = size - 1 if last == '' else min(int(last), size - 1)
-    return first, end - first + 1
-
-
-def _accepts_gzip(value):
-    """Return True if an Accept-Encoding value accepts gzip (q > 0)."""
-    if not value:
-        return False
-    star = None
-    for item in value.split(','):
-        coding, _, params = item.strip().partition(';')
-        coding = coding.strip().lower()
-        q = 1.0
-        for param in params.split(';'):
-            key, _, number = param.strip().partition('=')
-            if key.strip().lower() == 'q':
-                try:
-                    q = float(number)
-                except ValueError:
-                    q = 0.0
-        if coding in ('gzip', 'x-gzip'):
-            return q > 0
-        if coding == '*':
-            star = q > 0
-    return bool(star)
+def _listing_page(url_path, names, has_parent):
+    """Return the HTML listing of *names* for the directory at *url_path*,
+    with a ``../`` link first when *has_parent*."""
+    title = _escape(_display(url_path))
+    lines = ['<!DOCTYPE html>', '<html><head><meta charset="utf-8">',
+             '<title>Index of %s</title></head>' % title,
+             '<body><h1>Index of %s</h1><ul>' % title]
+    if has_parent:
+        lines.append('<li><a href="../">../</a></li>')
+    for name in names:
+        href = quote(name.encode('utf-8') if six.PY2 else name)
+        lines.append('<li><a href="%s">%s</a></li>'
+                     % (_escape(href), _escape(name)))
+    lines.append('</ul></body></html>\n')
+    return u'\n'.join(_text_type(line) for line in lines)
 
 
 def _text(status, message):
