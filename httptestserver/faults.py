@@ -10,21 +10,16 @@ and :func:`handshake_fault` hand over to (imports go down: that module
 never imports this one).  Pure apart from those two: no sockets, threads,
 locks or server.
 
-Delays are given as a number of seconds or as one of these one-line forms::
-
-    0.2                                    # fixed
-    {'fixed': 0.2}
-    {'uniform': [0.1, 0.3]}                # lower..upper, inclusive
-    {'lognormal': {'median': 0.1, 'sigma': 0.5}}
-    {'lognormal': {'median': 0.1, 'sigma': 0.5, 'cap': 1.0}}
-    {'lognormal': [0.1, 0.5]}              # median, sigma[, cap]
+Delays (``delay``, ``body_delay``, ``chunk_delay``, chaos delays) take
+the one-line forms of :mod:`httptestserver.delays`: ``0.2``,
+``{'uniform': [0.1, 0.3]}``, ``{'lognormal': {'median': 0.1, 'sigma': 0.5}}``.
 """
-import math
 import random
 
 import six
 
 from . import fault_actions
+from .delays import Delay, check_delay, is_number
 from .errors import ConfigurationError
 
 __all__ = ['FAULTS', 'HANDSHAKE_FAULTS', 'FAULT_KEYS', 'Delay', 'Plan',
@@ -70,13 +65,6 @@ HANDSHAKE_FAULTS = {
 FAULT_KEYS = ('fault', 'delay', 'body_delay', 'chunk_delay', 'dribble',
               'bandwidth', 'chaos')
 
-_NUMBER = six.integer_types + (float,)
-
-
-def _is_number(value):
-    return isinstance(value, _NUMBER) and not isinstance(value, bool) \
-        and not (isinstance(value, float) and math.isnan(value))
-
 
 def _choices(names):
     return ', '.join(repr(name) for name in sorted(names))
@@ -108,126 +96,6 @@ def check_fault(value, name='fault', handshake=False):
                              % (name, _choices(allowed), value, hint))
 
 
-class Delay(object):
-    """A delay distribution: ``fixed``, ``uniform``, ``lognormal``.
-
-    Made by :func:`check_delay`; :meth:`sample` draws seconds from a
-    ``random.Random``; :meth:`describe` gives the one-line form back.
-    Immutable, so one can be shared between threads.
-    """
-
-    __slots__ = ('kind', 'args')
-
-    def __init__(self, kind, args):
-        self.kind = kind
-        self.args = tuple(args)
-
-    def sample(self, rng):
-        # type: (random.Random) -> float
-        """Return a number of seconds >= 0 drawn with *rng*."""
-        if self.kind == 'fixed':
-            return self.args[0]
-        if self.kind == 'uniform':
-            return rng.uniform(*self.args)
-        median, sigma, cap = self.args
-        # WireMock's LogNormal: median * exp(N(0, 1) * sigma).
-        value = rng.lognormvariate(math.log(median), sigma)
-        return value if cap is None else min(cap, value)
-
-    @property
-    def maximum(self):
-        """The longest delay this can give, or None if unbounded."""
-        if self.kind == 'lognormal':
-            return self.args[2]
-        return self.args[-1]
-
-    def describe(self):
-        """Return the plain one-line form, e.g. ``{'uniform': [0.1, 0.3]}``."""
-        if self.kind == 'fixed':
-            return self.args[0]
-        if self.kind == 'uniform':
-            return {'uniform': list(self.args)}
-        median, sigma, cap = self.args
-        form = {'median': median, 'sigma': sigma}
-        if cap is not None:
-            form['cap'] = cap
-        return {'lognormal': form}
-
-    def __eq__(self, other):
-        return isinstance(other, Delay) and \
-            (self.kind, self.args) == (other.kind, other.args)
-
-    def __ne__(self, other):
-        return not self == other
-
-    def __hash__(self):
-        return hash((self.kind, self.args))
-
-    def __repr__(self):
-        return '<Delay %r>' % (self.describe(),)
-
-
-_DELAY_FORMS = ("a number of seconds (0.2), {'fixed': 0.2}, "
-                "{'uniform': [0.1, 0.3]} or {'lognormal': {'median': 0.1, "
-                "'sigma': 0.5, 'cap': 1.0}} (cap optional)")
-
-
-def check_delay(value, name='delay'):
-    # type: (Any, str) -> Optional[Delay]
-    """Return *value* as a :class:`Delay` (or None), else raise.
-
-    *value* is a number of seconds, a :class:`Delay`, or a one-line form
-    (see the module docstring).  Negative numbers, an upper bound below the
-    lower one, a median <= 0 and unknown forms raise
-    :class:`ConfigurationError` naming *name*, the value and the forms.
-    Pure.
-    """
-    if value is None or isinstance(value, Delay):
-        return value
-
-    def bad(why=''):
-        return ConfigurationError('%s must be %s%s, got %r'
-                                  % (name, _DELAY_FORMS, why, value))
-
-    def seconds(number, what):
-        if not _is_number(number) or number < 0 or number == float('inf'):
-            raise bad('; %s must be a number of seconds >= 0' % what)
-        return float(number)
-
-    if not isinstance(value, dict):
-        return Delay('fixed', [seconds(value, 'a delay')])
-    if len(value) != 1:
-        raise bad('; give one form')
-    (kind, args), = value.items()
-    if kind == 'fixed':
-        return Delay('fixed', [seconds(args, 'fixed')])
-    if kind == 'uniform':
-        if not isinstance(args, (list, tuple)) or len(args) != 2:
-            raise bad('; uniform takes [lower, upper]')
-        lower, upper = seconds(args[0], 'lower'), seconds(args[1], 'upper')
-        if upper < lower:
-            raise bad('; upper is below lower')
-        return Delay('uniform', [lower, upper])
-    if kind == 'lognormal':
-        if isinstance(args, dict):
-            unknown = set(args) - set(['median', 'sigma', 'cap'])
-            if unknown or 'median' not in args or 'sigma' not in args:
-                raise bad('; lognormal takes median, sigma and optionally '
-                          'cap')
-            args = [args['median'], args['sigma'], args.get('cap')]
-        elif not isinstance(args, (list, tuple)) or len(args) not in (2, 3):
-            raise bad('; lognormal takes [median, sigma] or [median, sigma, '
-                      'cap]')
-        median = seconds(args[0], 'median')
-        sigma = seconds(args[1], 'sigma')
-        cap = None if len(args) < 3 or args[2] is None \
-            else seconds(args[2], 'cap')
-        if median <= 0:
-            raise bad('; median must be > 0')
-        return Delay('lognormal', [median, sigma, cap])
-    raise bad('; unknown form %r' % (kind,))
-
-
 def check_dribble(value, name='dribble'):
     # type: (Any, str) -> Optional[Dict[str, Any]]
     """Return *value* as ``{'chunks': int, 'duration': float}``, else raise.
@@ -242,7 +110,7 @@ def check_dribble(value, name='dribble'):
         chunks, duration = value['chunks'], value['duration']
         ok = isinstance(chunks, six.integer_types) and \
             not isinstance(chunks, bool) and chunks >= 1 and \
-            _is_number(duration) and 0 <= duration < float('inf')
+            is_number(duration) and 0 <= duration < float('inf')
     if not ok:
         raise ConfigurationError(
             "%s must be {'chunks': N, 'duration': seconds} with N >= 1 and "
@@ -256,7 +124,7 @@ def check_bandwidth(value, name='bandwidth'):
     """Return *value*, a bandwidth in bytes per second > 0, else raise."""
     if value is None:
         return None
-    if not _is_number(value) or value <= 0 or value == float('inf'):
+    if not is_number(value) or value <= 0 or value == float('inf'):
         raise ConfigurationError('%s must be a number of bytes per second > 0'
                                  ' (e.g. 10000), got %r' % (name, value))
     return float(value)
@@ -287,7 +155,7 @@ def check_chaos(value, name='chaos', handshake=False):
         raise ConfigurationError('%s has unknown key(s) %s; it must be %s'
                                  % (name, _choices(unknown), form))
     probability = value.get('probability')  # type: Any
-    if not _is_number(probability) or not 0 <= probability <= 1:
+    if not is_number(probability) or not 0 <= probability <= 1:
         raise ConfigurationError('%s probability must be a number from 0 to '
                                  '1, got %r' % (name, probability))
     faults = value.get('fault')
