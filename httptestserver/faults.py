@@ -1,32 +1,25 @@
-"""Faults and delays: how a response fails or crawls, decided then performed.
+"""Fault and delay settings: what a response does, checked, then decided.
 
-This module owns the fault and delay settings of a response (their
-validation, their random sampling, and their execution on a socket).  A
+This module owns the fault and delay settings of a response: their names,
+their validation (the ``check_*`` functions) and their random sampling.  A
 :class:`Plan` is decided by :func:`make_plan` *before* the request is
 recorded -- which fault, which delays, whether chaos struck -- so the history
-entry says what happened (:meth:`Plan.summary`); :meth:`Plan.send` then
-writes the response, or performs the fault, on the connection's blocking
-socket.  Every wait goes through the ``pause`` the server supplies, so
-``stop()`` and ``reset()`` cut it short.  Pure apart from :meth:`Plan.send`
-and :func:`handshake_fault`: no threads, no locks, no server.
+entry says what happened (:meth:`Plan.summary`).  Performing a plan on a
+socket is :mod:`httptestserver.fault_actions`' job, which :meth:`Plan.send`
+and :func:`handshake_fault` hand over to (imports go down: that module
+never imports this one).  Pure apart from those two: no sockets, threads,
+locks or server.
 
-Delays are given as a number of seconds or as one of these one-line forms::
-
-    0.2                                    # fixed
-    {'fixed': 0.2}
-    {'uniform': [0.1, 0.3]}                # lower..upper, inclusive
-    {'lognormal': {'median': 0.1, 'sigma': 0.5}}
-    {'lognormal': {'median': 0.1, 'sigma': 0.5, 'cap': 1.0}}
-    {'lognormal': [0.1, 0.5]}              # median, sigma[, cap]
+Delays (``delay``, ``body_delay``, ``chunk_delay``, chaos delays) take
+the one-line forms of :mod:`httptestserver.delays`: ``0.2``,
+``{'uniform': [0.1, 0.3]}``, ``{'lognormal': {'median': 0.1, 'sigma': 0.5}}``.
 """
-import math
 import random
-import select
-import socket
-import struct
 
 import six
 
+from . import fault_actions
+from .delays import Delay, check_delay, is_number
 from .errors import ConfigurationError
 
 __all__ = ['FAULTS', 'HANDSHAKE_FAULTS', 'FAULT_KEYS', 'Delay', 'Plan',
@@ -72,18 +65,6 @@ HANDSHAKE_FAULTS = {
 FAULT_KEYS = ('fault', 'delay', 'body_delay', 'chunk_delay', 'dribble',
               'bandwidth', 'chaos')
 
-#: Bytes of garbage sent by ``garbage`` and ``malformed_chunk``.
-GARBAGE_SIZE = 64
-#: How often a ``never`` fault looks whether the client gave up, seconds.
-HOLD_INTERVAL = 0.05
-
-_NUMBER = six.integer_types + (float,)
-
-
-def _is_number(value):
-    return isinstance(value, _NUMBER) and not isinstance(value, bool) \
-        and not (isinstance(value, float) and math.isnan(value))
-
 
 def _choices(names):
     return ', '.join(repr(name) for name in sorted(names))
@@ -115,126 +96,6 @@ def check_fault(value, name='fault', handshake=False):
                              % (name, _choices(allowed), value, hint))
 
 
-class Delay(object):
-    """A delay distribution: ``fixed``, ``uniform``, ``lognormal``.
-
-    Made by :func:`check_delay`; :meth:`sample` draws seconds from a
-    ``random.Random``; :meth:`describe` gives the one-line form back.
-    Immutable, so one can be shared between threads.
-    """
-
-    __slots__ = ('kind', 'args')
-
-    def __init__(self, kind, args):
-        self.kind = kind
-        self.args = tuple(args)
-
-    def sample(self, rng):
-        # type: (random.Random) -> float
-        """Return a number of seconds >= 0 drawn with *rng*."""
-        if self.kind == 'fixed':
-            return self.args[0]
-        if self.kind == 'uniform':
-            return rng.uniform(*self.args)
-        median, sigma, cap = self.args
-        # WireMock's LogNormal: median * exp(N(0, 1) * sigma).
-        value = rng.lognormvariate(math.log(median), sigma)
-        return value if cap is None else min(cap, value)
-
-    @property
-    def maximum(self):
-        """The longest delay this can give, or None if unbounded."""
-        if self.kind == 'lognormal':
-            return self.args[2]
-        return self.args[-1]
-
-    def describe(self):
-        """Return the plain one-line form, e.g. ``{'uniform': [0.1, 0.3]}``."""
-        if self.kind == 'fixed':
-            return self.args[0]
-        if self.kind == 'uniform':
-            return {'uniform': list(self.args)}
-        median, sigma, cap = self.args
-        form = {'median': median, 'sigma': sigma}
-        if cap is not None:
-            form['cap'] = cap
-        return {'lognormal': form}
-
-    def __eq__(self, other):
-        return isinstance(other, Delay) and \
-            (self.kind, self.args) == (other.kind, other.args)
-
-    def __ne__(self, other):
-        return not self == other
-
-    def __hash__(self):
-        return hash((self.kind, self.args))
-
-    def __repr__(self):
-        return '<Delay %r>' % (self.describe(),)
-
-
-_DELAY_FORMS = ("a number of seconds (0.2), {'fixed': 0.2}, "
-                "{'uniform': [0.1, 0.3]} or {'lognormal': {'median': 0.1, "
-                "'sigma': 0.5, 'cap': 1.0}} (cap optional)")
-
-
-def check_delay(value, name='delay'):
-    # type: (Any, str) -> Optional[Delay]
-    """Return *value* as a :class:`Delay` (or None), else raise.
-
-    *value* is a number of seconds, a :class:`Delay`, or a one-line form
-    (see the module docstring).  Negative numbers, an upper bound below the
-    lower one, a median <= 0 and unknown forms raise
-    :class:`ConfigurationError` naming *name*, the value and the forms.
-    Pure.
-    """
-    if value is None or isinstance(value, Delay):
-        return value
-
-    def bad(why=''):
-        return ConfigurationError('%s must be %s%s, got %r'
-                                  % (name, _DELAY_FORMS, why, value))
-
-    def seconds(number, what):
-        if not _is_number(number) or number < 0 or number == float('inf'):
-            raise bad('; %s must be a number of seconds >= 0' % what)
-        return float(number)
-
-    if not isinstance(value, dict):
-        return Delay('fixed', [seconds(value, 'a delay')])
-    if len(value) != 1:
-        raise bad('; give one form')
-    (kind, args), = value.items()
-    if kind == 'fixed':
-        return Delay('fixed', [seconds(args, 'fixed')])
-    if kind == 'uniform':
-        if not isinstance(args, (list, tuple)) or len(args) != 2:
-            raise bad('; uniform takes [lower, upper]')
-        lower, upper = seconds(args[0], 'lower'), seconds(args[1], 'upper')
-        if upper < lower:
-            raise bad('; upper is below lower')
-        return Delay('uniform', [lower, upper])
-    if kind == 'lognormal':
-        if isinstance(args, dict):
-            unknown = set(args) - set(['median', 'sigma', 'cap'])
-            if unknown or 'median' not in args or 'sigma' not in args:
-                raise bad('; lognormal takes median, sigma and optionally '
-                          'cap')
-            args = [args['median'], args['sigma'], args.get('cap')]
-        elif not isinstance(args, (list, tuple)) or len(args) not in (2, 3):
-            raise bad('; lognormal takes [median, sigma] or [median, sigma, '
-                      'cap]')
-        median = seconds(args[0], 'median')
-        sigma = seconds(args[1], 'sigma')
-        cap = None if len(args) < 3 or args[2] is None \
-            else seconds(args[2], 'cap')
-        if median <= 0:
-            raise bad('; median must be > 0')
-        return Delay('lognormal', [median, sigma, cap])
-    raise bad('; unknown form %r' % (kind,))
-
-
 def check_dribble(value, name='dribble'):
     # type: (Any, str) -> Optional[Dict[str, Any]]
     """Return *value* as ``{'chunks': int, 'duration': float}``, else raise.
@@ -249,7 +110,7 @@ def check_dribble(value, name='dribble'):
         chunks, duration = value['chunks'], value['duration']
         ok = isinstance(chunks, six.integer_types) and \
             not isinstance(chunks, bool) and chunks >= 1 and \
-            _is_number(duration) and 0 <= duration < float('inf')
+            is_number(duration) and 0 <= duration < float('inf')
     if not ok:
         raise ConfigurationError(
             "%s must be {'chunks': N, 'duration': seconds} with N >= 1 and "
@@ -263,7 +124,7 @@ def check_bandwidth(value, name='bandwidth'):
     """Return *value*, a bandwidth in bytes per second > 0, else raise."""
     if value is None:
         return None
-    if not _is_number(value) or value <= 0 or value == float('inf'):
+    if not is_number(value) or value <= 0 or value == float('inf'):
         raise ConfigurationError('%s must be a number of bytes per second > 0'
                                  ' (e.g. 10000), got %r' % (name, value))
     return float(value)
@@ -294,7 +155,7 @@ def check_chaos(value, name='chaos', handshake=False):
         raise ConfigurationError('%s has unknown key(s) %s; it must be %s'
                                  % (name, _choices(unknown), form))
     probability = value.get('probability')  # type: Any
-    if not _is_number(probability) or not 0 <= probability <= 1:
+    if not is_number(probability) or not 0 <= probability <= 1:
         raise ConfigurationError('%s probability must be a number from 0 to '
                                  '1, got %r' % (name, probability))
     faults = value.get('fault')
@@ -423,14 +284,8 @@ def make_plan(spec, rng, chaos=None, chaos_rng=None):
     # A generator of its own, so per-chunk delays and garbage replay too.
     plan.rng = random.Random(rng.getrandbits(32))
     if plan.fault in ('garbage', 'malformed_chunk'):
-        plan.garbage = _garbage(plan.rng)
+        plan.garbage = fault_actions.garbage(plan.rng)
     return plan
-
-
-def _garbage(rng):
-    data = bytearray(rng.getrandbits(8) for _ in range(GARBAGE_SIZE))
-    data[0:1] = b'\x00'  # never a plausible status line or chunk size
-    return bytes(data)
 
 
 class Plan(object):
@@ -482,6 +337,7 @@ class Plan(object):
         """True if the connection cannot be used after this response."""
         return self.fault is not None
 
+
     def send(self, sock, head, chunks, pause):
         # type: (Any, bytes, Iterable[bytes], Callable[[float], bool]) -> bool
         """Write the response on *sock*, or perform the fault; blocks.
@@ -494,195 +350,17 @@ class Plan(object):
         server stops or resets); every wait goes through it.  Returns True
         if the response was sent whole and the connection may be reused;
         False if the server must close it (a fault, or a wait cut short).
-        Socket errors (the client went away) propagate.
+        Socket errors (the client went away) propagate.  The writing is
+        :func:`httptestserver.fault_actions.send`'s.
         """
-        writer = _Writer(sock, self.bandwidth, pause)
-        if self.delay and not pause(self.delay):
-            return False
-        fault = self.fault
-        if fault == 'empty':
-            return False
-        if fault == 'reset':
-            reset(sock)
-            return False
-        if fault == 'never':
-            hold(sock, pause)
-            return False
-        if fault == 'garbage':
-            writer.write(self.garbage)
-            return False
-        body = chunks
-        if fault in ('truncated', 'headers_only'):
-            payload = b''.join(chunks)
-            promised = max(len(payload), 1)
-            head = _reframe(head, [('Content-Length', str(promised)),
-                                   ('Connection', 'close')])
-            body = [payload[:len(payload) // 2]] \
-                if fault == 'truncated' else []
-        elif fault == 'malformed_chunk':
-            head = _reframe(head, [('Transfer-Encoding', 'chunked')],
-                            status=b'HTTP/1.1 200 OK')
-            body = []
-        elif fault == 'bad_status':
-            head = b'HTTP/1.1 2xx Invalid' + head[head.index(b'\r\n'):]
-        elif fault == 'no_close_notify':
-            head = _reframe(head, [('Connection', 'close')])
-        chunked = _is_chunked(head)
-        if fault == 'malformed_chunk' and not self.body_delay:
-            # One write: aiohttp 3.14's C parser misses a bad chunk that
-            # arrives in a later read and waits for its timeout instead.
-            writer.write(head + b'zz\r\n' + self.garbage)
-            return False
-        if not writer.write(head):
-            return False
-        if self.body_delay and not pause(self.body_delay):
-            return False
-        if fault == 'malformed_chunk':
-            writer.write(b'zz\r\n' + self.garbage)
-            return False
-        if not self._write_body(writer, body, chunked):
-            return False
-        if fault == 'no_close_notify':
-            close_now(sock)
-            return False
-        return fault is None
-
-    def _write_body(self, writer, chunks, chunked):
-        pieces, interval = chunks, 0.0
-        if self.dribble is not None:
-            payload = b''.join(chunks)
-            pieces = split(payload, self.dribble['chunks'])
-            interval = self.dribble['duration'] / max(1, len(pieces))
-            if not pieces and not writer.pause(self.dribble['duration']):
-                return False
-        for piece in pieces:
-            wait = interval
-            if self.chunk_delay is not None:
-                wait += self.chunk_delay.sample(self.rng)
-            if wait and not writer.pause(wait):
-                return False
-            if not piece:
-                continue
-            if chunked:
-                piece = b''.join((('%x\r\n' % len(piece)).encode('ascii'),
-                                  piece, b'\r\n'))
-            if not writer.write(piece):
-                return False
-        if chunked:
-            return writer.write(b'0\r\n\r\n')
-        return True
+        return fault_actions.send(self, sock, head, chunks, pause)
 
     def __repr__(self):
         return '<Plan %r>' % (self.summary(),)
 
 
-def split(payload, count):
-    """Cut *payload* into *count* pieces of ``len // count`` bytes, the
-    remainder in the last; *count* is capped at the length (WireMock's
-    ``BodyChunker``).  Pure."""
-    count = min(count, len(payload))
-    if count <= 0:
-        return []
-    size = len(payload) // count
-    pieces = [payload[i * size:(i + 1) * size] for i in range(count - 1)]
-    pieces.append(payload[(count - 1) * size:])
-    return pieces
-
-
-def _is_chunked(head):
-    for line in head.split(b'\r\n')[1:]:
-        name, _, value = line.partition(b':')
-        if name.strip().lower() == b'transfer-encoding' and \
-                b'chunked' in value.lower():
-            return True
-    return False
-
-
-def _reframe(head, headers, status=None):
-    """Return *head* with its framing headers replaced by *headers*."""
-    lines = head.split(b'\r\n')
-    first = status or lines[0]
-    drop = (b'content-length', b'transfer-encoding', b'connection')
-    kept = [line for line in lines[1:] if line and
-            line.partition(b':')[0].strip().lower() not in drop]
-    kept.extend(('%s: %s' % pair).encode('latin-1') for pair in headers)
-    return b'\r\n'.join([first] + kept) + b'\r\n\r\n'
-
-
-class _Writer(object):
-    """Writes to a socket, at most *bandwidth* bytes per second."""
-
-    def __init__(self, sock, bandwidth, pause):
-        self.sock = sock
-        self.bandwidth = bandwidth
-        self.pause = pause
-        self.sent = 0
-        self.owed = 0.0  # seconds the bandwidth limit still asks to wait
-
-    def write(self, data):
-        """Send *data*; return False if a bandwidth wait was cut short."""
-        if not self.bandwidth:
-            self.sock.sendall(data)
-            return True
-        # Slices of a twentieth of a second each, so the rate is smooth.
-        step = max(1, int(self.bandwidth / 20))
-        for start in range(0, len(data), step):
-            piece = data[start:start + step]
-            # Wait first: the last byte leaves at size / bandwidth.
-            if not self.pause(len(piece) / self.bandwidth):
-                return False
-            self.sock.sendall(piece)
-        return True
-
-
-# -- socket-level actions -----------------------------------------------------
-def _raw(sock):
-    """Return the socket object whose C methods bypass TLS."""
-    return getattr(sock, '_sock', None) or sock  # Python 2: the C socket
-
-
-def close_now(sock):
-    """Close *sock*'s descriptor at once, with no TLS close_notify, even if
-    file objects still refer to it (they then fail with EBADF).  Later
-    ``close()`` calls are harmless."""
-    if six.PY2:  # Python 2: the C socket inside closes the descriptor
-        _raw(sock).close()
-    else:
-        import _socket
-        _socket.socket.close(sock)
-
-
-def reset(sock):
-    """Reset the connection: ``SO_LINGER`` 0, then close (the kernel sends
-    RST).  Closes *sock* at once, no TLS close_notify."""
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                        struct.pack('ii', 1, 0))
-    finally:
-        close_now(sock)
-
-
-def _raw_recv(sock, size):
-    if six.PY2:  # Python 2: socket objects wrap a C socket
-        return _raw(sock).recv(size)
-    import _socket
-    return _socket.socket.recv(sock, size)
-
-
-def hold(sock, pause, interval=HOLD_INTERVAL):
-    """Answer nothing until the client closes *sock* or *pause* says stop.
-
-    Reads and drops what the client sends, below TLS.  Returns True if the
-    client gave up, False if cut short by *pause*.  Blocks.
-    """
-    while pause(interval):
-        try:
-            ready = select.select([sock], [], [], 0)[0]
-            if ready and not _raw_recv(sock, 65536):
-                return True
-        except (socket.error, ValueError):
-            return True
-    return False
+#: Cutting a dribbled body into pieces is an action; kept importable here.
+split = fault_actions.split
 
 
 def handshake_fault(name, conn, pause):
@@ -693,20 +371,12 @@ def handshake_fault(name, conn, pause):
     For the server, instead of the TLS handshake, when
     ``data['response_fault']`` is one of :data:`HANDSHAKE_FAULTS`.  The
     caller closes *conn* afterwards (already closed after
-    ``handshake_reset``).  ``pause`` as in :meth:`Plan.send`.
+    ``handshake_reset``).  ``pause`` as in :meth:`Plan.send`.  Raises
+    :class:`ConfigurationError`, doing nothing, if *name* is not a
+    handshake fault.
     """
     check_fault(name, 'handshake fault', handshake=True)
-    if name in ('handshake_reset', 'handshake_garbage'):
-        try:
-            conn.recv(65536)  # the ClientHello, so the client is waiting
-        except socket.error:
-            return
-        if name == 'handshake_reset':
-            reset(conn)
-        else:
-            conn.sendall(_garbage(random.Random()))
-    elif name == 'handshake_never':
-        hold(conn, pause)
-    else:
+    if name not in HANDSHAKE_FAULTS:
         raise ConfigurationError('%r is not a handshake fault; use one of %s'
                                  % (name, _choices(HANDSHAKE_FAULTS)))
+    fault_actions.handshake(name, conn, pause)

@@ -9,26 +9,27 @@ outside the mount's directory is ever served.  The path is percent-decoded
 exactly once, split on ``/`` only, any ``..``, backslash or NUL refused, and
 the real path (symlinks resolved) checked to be inside the root.
 
-Pure apart from reading the file system: no sockets, threads or locks.
+What a file says of itself without a request (its type, validators,
+streamed body, sidecar) is :mod:`httptestserver.static_files`', and how
+request headers compare with its validators (preconditions, ranges, gzip)
+is :mod:`httptestserver.conditional`'s; this module imports both.  Pure
+apart from reading the file system: no sockets, threads or locks.
 :func:`serve_directory` registers a mount on a server through its public
 ``route()``.
 """
-import email.utils
-import errno
-import io
-import mimetypes
 import os
 import re
-import stat
 import sys
 
 import six
 from six.moves.urllib.parse import quote, unquote_to_bytes
 
+from . import conditional, static_files
 from .errors import ConfigurationError
 from .headers import Headers
 from .responses import Response
 from .routes import make_route
+from .static_files import CHUNK_SIZE, FileBody, Refused as _Refused
 
 __all__ = ['Mount', 'FileBody', 'serve_directory']
 
@@ -36,103 +37,9 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
     from typing import Any, Dict  # noqa: F401
 
-#: Files up to this size are read whole (and kept in history as
-#: ``response_content``); larger ones stream in chunks of this size.
-CHUNK_SIZE = 256 * 1024
-
-#: Content types by extension, so a test answers the same on every machine
-#: (:mod:`mimetypes` reads the host's ``/etc/mime.types``); the rest fall
-#: back to :mod:`mimetypes`, then ``application/octet-stream``.
-CONTENT_TYPES = {
-    '.html': 'text/html', '.htm': 'text/html', '.css': 'text/css',
-    '.js': 'text/javascript', '.mjs': 'text/javascript',
-    '.json': 'application/json', '.map': 'application/json',
-    '.txt': 'text/plain', '.csv': 'text/csv', '.md': 'text/markdown',
-    '.xml': 'application/xml', '.rss': 'application/rss+xml',
-    '.atom': 'application/atom+xml', '.svg': 'image/svg+xml',
-    '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg',
-    '.gif': 'image/gif', '.webp': 'image/webp', '.ico': 'image/x-icon',
-    '.avif': 'image/avif', '.woff': 'font/woff', '.woff2': 'font/woff2',
-    '.ttf': 'font/ttf', '.otf': 'font/otf', '.pdf': 'application/pdf',
-    '.zip': 'application/zip', '.gz': 'application/gzip',
-    '.tar': 'application/x-tar', '.wasm': 'application/wasm',
-    '.webmanifest': 'application/manifest+json', '.mp4': 'video/mp4',
-    '.webm': 'video/webm', '.mp3': 'audio/mpeg', '.ogg': 'audio/ogg',
-    '.wav': 'audio/wav', '.bin': 'application/octet-stream',
-    '.py': 'text/x-python', '.sqlite': 'application/vnd.sqlite3',
-    '.db': 'application/vnd.sqlite3',
-}
-
-_TEXTUAL = re.compile(r'^(text/.*|application/(json|xml|javascript|'
-                      r'ecmascript|[\w.+-]*\+(xml|json))|image/svg\+xml)$')
-_STATUS_LINE = re.compile(r'^(?:HTTP/\d(?:\.\d)?\s+|Status:\s*)(\d{3})'
-                          r'(?:\s+(.*))?$', re.IGNORECASE)
-_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
-_RANGE = re.compile(r'^bytes=\s*(\d*)\s*-\s*(\d*)\s*$', re.IGNORECASE)
-#: Headers a sidecar may not set: the server frames the body itself.
-_FRAMING = ('content-length', 'transfer-encoding', 'connection')
 _NOT_ON_ERRORS = ('Content-Type', 'Content-Encoding')
 _NOT_IN_304 = ('content-type', 'content-encoding', 'accept-ranges',
                'content-length')
-
-
-class FileBody(object):
-    """An iterator of ``bytes`` chunks of one open file, closed at the end.
-
-    Reads *length* bytes from *offset* of the binary file object *fileobj*,
-    at most *chunk_size* at a time, so memory stays flat whatever the size.
-    The file is closed when the last chunk has been read, when
-    :meth:`close` is called (idempotent; the server calls it for ``HEAD``
-    and should call it when the client goes away), and at the latest when
-    the body is garbage collected.  Not thread-safe: one connection reads it.
-    """
-
-    def __init__(self, fileobj, offset, length, chunk_size=CHUNK_SIZE):
-        self.file = fileobj
-        self.remaining = length
-        self.chunk_size = chunk_size
-        if offset:
-            fileobj.seek(offset)
-
-    def __iter__(self):
-        return self
-
-    def __next__(self):
-        if self.file is None:
-            raise StopIteration
-        if self.remaining <= 0:
-            self.close()
-            raise StopIteration
-        chunk = self.file.read(min(self.chunk_size, self.remaining))
-        if not chunk:  # the file shrank under us: end early, never hang
-            self.close()
-            raise StopIteration
-        self.remaining -= len(chunk)
-        return chunk
-
-    next = __next__  # Python 2
-
-    @property
-    def closed(self):
-        return self.file is None
-
-    def close(self):
-        """Close the file; harmless when already closed."""
-        fileobj, self.file = self.file, None
-        if fileobj is not None:
-            fileobj.close()
-
-    def __del__(self):
-        self.close()
-
-
-class _Refused(Exception):
-    """The request cannot be answered from the file system: status, why."""
-
-    def __init__(self, status, message):
-        super(_Refused, self).__init__(message)
-        self.status = status
-        self.message = message
 
 
 class Mount(object):
@@ -185,7 +92,7 @@ class Mount(object):
         self.real_root = os.path.realpath(self.root)
         self.listing = bool(listing)
         self.follow_symlinks = bool(follow_symlinks)
-        self.content_types = _check_content_types(content_types)
+        self.content_types = static_files.check_content_types(content_types)
         if charset is not None and not isinstance(charset, six.string_types):
             raise ConfigurationError('charset must be a string such as '
                                      '"utf-8", or None, got %r' % (charset,))
@@ -281,8 +188,8 @@ class Mount(object):
             return response
         if self.index:
             index = os.path.join(path, self.index)
-            if _is_file(index) and (self.follow_symlinks or
-                                          self._inside(index)):
+            if static_files.is_file(index) and (self.follow_symlinks or
+                                                self._inside(index)):
                 return self._file(index, headers, method)
         if not self.listing:
             raise _Refused(404, u'Not found: %s is a directory without %s '
@@ -304,40 +211,29 @@ class Mount(object):
             if not self.follow_symlinks and not self._inside(full):
                 continue
             names.append(name + '/' if os.path.isdir(full) else name)
-        title = _escape(_display(url_path))
-        lines = ['<!DOCTYPE html>', '<html><head><meta charset="utf-8">',
-                 '<title>Index of %s</title></head>' % title,
-                 '<body><h1>Index of %s</h1><ul>' % title]
-        if parts:
-            lines.append('<li><a href="../">../</a></li>')
-        for name in names:
-            href = quote(name.encode('utf-8') if six.PY2 else name)
-            lines.append('<li><a href="%s">%s</a></li>'
-                         % (_escape(href), _escape(name)))
-        lines.append('</ul></body></html>\n')
-        return u'\n'.join(_text_type(line) for line in lines)
+        return _listing_page(url_path, names, bool(parts))
 
     def _file(self, path, headers, method):
         """Answer with the file at *path* (its gzip sibling when fit)."""
         status, extra = 200, []
         if self.sidecar:
-            status, extra = _read_sidecar(path + self.sidecar)
+            status, extra = static_files.read_sidecar(path + self.sidecar)
         gz = path + '.gz'
         variant = path
         has_gz = self.gzip and not path.endswith('.gz') and \
-            _is_file(gz) and (self.follow_symlinks or self._inside(gz))
-        if has_gz and _accepts_gzip(headers.get('Accept-Encoding')):
+            static_files.is_file(gz) and \
+            (self.follow_symlinks or self._inside(gz))
+        if has_gz and conditional.accepts_gzip(headers.get('Accept-Encoding')):
             variant = gz
-        fileobj, info = _open(variant)
+        fileobj, info = static_files.open_file(variant)
         closing = [fileobj]
         try:
             size = info.st_size
-            etag = '"%x-%x-%x%s"' % (info.st_ino, _mtime_ns(info), size,
-                                  '-gz' if variant != path else '')
+            etag = static_files.etag(info, '-gz' if variant != path else '')
             out = Headers([
-                ('Content-Type', self._content_type(path)),
-                ('Last-Modified', email.utils.formatdate(
-                    int(info.st_mtime), usegmt=True)),
+                ('Content-Type', static_files.content_type(
+                    path, self.content_types, self.charset)),
+                ('Last-Modified', static_files.last_modified(info)),
                 ('ETag', etag),
                 ('Accept-Ranges', 'bytes'),
             ])
@@ -348,7 +244,8 @@ class Mount(object):
             record = {'file': os.path.abspath(variant)}
             offset, length = 0, size
             if status == 200:
-                answer = _conditional(headers, etag, int(info.st_mtime))
+                answer = conditional.precondition(headers, etag,
+                                                  int(info.st_mtime))
                 if answer == 412:
                     response = _text(412, 'Precondition failed: the file '
                                           'is now %s.' % etag)
@@ -367,7 +264,8 @@ class Mount(object):
                     response.record = record
                     return response
                 if method == 'GET':
-                    span = _range(headers, etag, int(info.st_mtime), size)
+                    span = conditional.byte_range(
+                        headers, etag, int(info.st_mtime), size)
                     if span == 416:
                         out['Content-Range'] = 'bytes */%d' % size
                         response = _text(416, 'Range not satisfiable: the '
@@ -398,17 +296,6 @@ class Mount(object):
         finally:
             for each in closing:
                 each.close()
-
-    def _content_type(self, path):
-        name = os.path.basename(path).lower()
-        ext = os.path.splitext(name)[1]
-        if ext in self.content_types:
-            return self.content_types[ext]
-        kind = CONTENT_TYPES.get(ext) or mimetypes.guess_type(name)[0] \
-            or 'application/octet-stream'
-        if self.charset and _TEXTUAL.match(kind):
-            kind += '; charset=%s' % self.charset
-        return kind
 
 
 def serve_directory(server, prefix, path, **options):
@@ -461,101 +348,6 @@ def _check_root(root):
     return os.path.abspath(root)
 
 
-def _check_content_types(content_types):
-    if content_types is None:
-        return {}
-    if not hasattr(content_types, 'items'):
-        raise ConfigurationError(
-            "content_types must be a dict like {'.xml': 'text/xml'}, got %r"
-            % (content_types,))
-    checked = {}
-    for ext, kind in content_types.items():
-        if not isinstance(ext, six.string_types) or not ext.startswith('.') \
-                or not isinstance(kind, six.string_types) or '/' not in kind:
-            raise ConfigurationError(
-                "content_types maps '.ext' to 'type/subtype' (e.g. {'.xml': "
-                "'text/xml; charset=latin-1'}), got %r: %r" % (ext, kind))
-        checked[ext.lower()] = str(kind)
-    return checked
-
-
-def _is_file(path):
-    """Return True if *path* is a regular file (a FIFO is not: opening one
-    would block the connection until some writer comes)."""
-    try:
-        return stat.S_ISREG(os.stat(path).st_mode)
-    except (OSError, ValueError):
-        return False
-
-
-def _open(path):
-    """Open *path* for reading, or refuse; return (file, stat result)."""
-    if not _is_file(path):
-        raise _Refused(404, 'Not found: %s is not a regular file.'
-                       % os.path.basename(path))
-    try:
-        fileobj = io.open(path, 'rb')
-    except (IOError, OSError) as exc:
-        if exc.errno in (errno.EACCES, errno.EPERM):
-            raise _Refused(403, 'Forbidden: the server cannot read %s.'
-                           % os.path.basename(path))
-        raise _Refused(404, 'Not found: %s' % os.path.basename(path))
-    try:
-        info = os.fstat(fileobj.fileno())
-    except OSError:
-        fileobj.close()
-        raise
-    if not stat.S_ISREG(info.st_mode):
-        fileobj.close()
-        raise _Refused(404, 'Not found: %s is not a regular file.'
-                       % os.path.basename(path))
-    return fileobj, info
-
-
-def _mtime_ns(info):
-    ns = getattr(info, 'st_mtime_ns', None)
-    if ns is None:  # Python 2
-        ns = int(info.st_mtime * 1e9)
-    return ns
-
-
-def _read_sidecar(path):
-    """Return (status, [(name, value)]) from a sidecar file, if any."""
-    if not _is_file(path):
-        return 200, []
-    with io.open(path, 'rb') as sidecar:
-        raw = sidecar.read(64 * 1024 + 1)
-    if len(raw) > 64 * 1024:
-        raise ConfigurationError('sidecar %s is over 64 KiB; it should hold '
-                                 'a few header lines' % path)
-    status, items, seen_status = 200, [], False
-    for number, line in enumerate(raw.decode('latin-1').splitlines(), 1):
-        line = line.strip()
-        if not line or line.startswith('#'):
-            continue
-        match = _STATUS_LINE.match(line)
-        if match and not items and not seen_status:
-            seen_status = True
-            status = int(match.group(1))
-            if status < 200:
-                raise ConfigurationError(
-                    'sidecar %s line %d: status %d cannot answer a file; '
-                    'use 200 to 999' % (path, number, status))
-            continue
-        name, sep, value = line.partition(':')
-        name = name.strip()
-        if not sep or not _HEADER_NAME.match(name):
-            raise ConfigurationError(
-                'sidecar %s line %d is not "Name: value" nor a status line '
-                '("HTTP/1.1 404 Not Found" or "Status: 404"): %r'
-                % (path, number, line[:80]))
-        if name.lower() in _FRAMING:
-            raise ConfigurationError(
-                'sidecar %s line %d sets %s; the server frames the body '
-                'itself, remove that line' % (path, number, name))
-        items.append((str(name), str(value.strip())))
-    return status, items
-
 
 def _apply(headers, extra):
     """Return *headers* with the sidecar's *extra* replacing same names."""
@@ -568,104 +360,21 @@ def _apply(headers, extra):
     return out
 
 
-def _etags(value):
-    """Return the entity tags listed in an If-None-Match/If-Match value."""
-    return re.findall(r'(?:W/)?"[^"]*"|\*', value or '')
-
-
-def _http_date(value):
-    """Return a header date as a Unix timestamp, or None if unreadable."""
-    if not value:
-        return None
-    parsed = email.utils.parsedate_tz(value.strip())
-    if parsed is None:
-        return None
-    try:
-        return email.utils.mktime_tz(parsed)
-    except (OverflowError, ValueError, TypeError):
-        return None
-
-
-def _conditional(headers, etag, mtime):
-    """Return 304 or 412 as RFC 9110 section 13.2.2 orders them, or None."""
-    if_match = headers.get('If-Match')
-    if if_match is not None:
-        tags = _etags(if_match)
-        if '*' not in tags and etag not in tags:
-            return 412
-    else:
-        since = _http_date(headers.get('If-Unmodified-Since'))
-        if since is not None and mtime > since:
-            return 412
-    if_none = headers.get('If-None-Match')
-    if if_none is not None:
-        tags = [tag[2:] if tag.startswith('W/') else tag
-                for tag in _etags(if_none)]  # weak comparison
-        return 304 if '*' in tags or etag in tags else None
-    since = _http_date(headers.get('If-Modified-Since'))
-    if since is not None and mtime <= since:
-        return 304
-    return None
-
-
-def _range(headers, etag, mtime, size):
-    """Return (offset, length) for a satisfiable single Range, 416 for an
-    unsatisfiable one, or None to send the whole file.
-
-    Several ranges and malformed values are ignored (RFC 9110 section 14.2
-    lets a server do so); so is a Range whose If-Range does not match.
-    """
-    value = headers.get('Range')
-    if value is None:
-        return None
-    match = _RANGE.match(value.strip())
-    if not match or match.group(1) == match.group(2) == '':
-        return None
-    if_range = headers.get('If-Range')
-    if if_range is not None:
-        if_range = if_range.strip()
-        if if_range.startswith('"'):
-            if if_range != etag:  # strong comparison; weak tags never match
-                return None
-        elif if_range.startswith('W/') or _http_date(if_range) != mtime:
-            return None
-    first, last = match.group(1), match.group(2)
-    if first == '':  # suffix: the last N bytes
-        count = int(last)
-        if count == 0 or size == 0:
-            return 416
-        count = min(count, size)
-        return size - count, count
-    first = int(first)
-    if last != '' and int(last) < first:
-        return None  # invalid: ignored
-    if first >= size:
-        return 416
-    end = size - 1 if last == '' else min(int(last), size - 1)
-    return first, end - first + 1
-
-
-def _accepts_gzip(value):
-    """Return True if an Accept-Encoding value accepts gzip (q > 0)."""
-    if not value:
-        return False
-    star = None
-    for item in value.split(','):
-        coding, _, params = item.strip().partition(';')
-        coding = coding.strip().lower()
-        q = 1.0
-        for param in params.split(';'):
-            key, _, number = param.strip().partition('=')
-            if key.strip().lower() == 'q':
-                try:
-                    q = float(number)
-                except ValueError:
-                    q = 0.0
-        if coding in ('gzip', 'x-gzip'):
-            return q > 0
-        if coding == '*':
-            star = q > 0
-    return bool(star)
+def _listing_page(url_path, names, has_parent):
+    """Return the HTML listing of *names* for the directory at *url_path*,
+    with a ``../`` link first when *has_parent*."""
+    title = _escape(_display(url_path))
+    lines = ['<!DOCTYPE html>', '<html><head><meta charset="utf-8">',
+             '<title>Index of %s</title></head>' % title,
+             '<body><h1>Index of %s</h1><ul>' % title]
+    if has_parent:
+        lines.append('<li><a href="../">../</a></li>')
+    for name in names:
+        href = quote(name.encode('utf-8') if six.PY2 else name)
+        lines.append('<li><a href="%s">%s</a></li>'
+                     % (_escape(href), _escape(name)))
+    lines.append('</ul></body></html>\n')
+    return u'\n'.join(_text_type(line) for line in lines)
 
 
 def _text(status, message):
