@@ -10,8 +10,9 @@ PACKAGE = os.path.dirname(httptestserver.__file__)
 LAYERS = [
     {'errors', '_compat'},
     {'headers', 'http11_events', 'http11_writer', 'parsing', 'tls',
-     'faults', 'aio', 'stubs'},
-    {'http11_reader'},
+     'aio', 'stubs', 'fault_actions', 'delays', 'static_files',
+     'conditional'},
+    {'http11_reader', 'faults'},
     {'http11'},
     {'responses'},
     {'routes', 'sse', 'websocket'},
