@@ -23,7 +23,8 @@ from .headers import Headers
 from .http11 import NEED_DATA, Data, EndOfMessage, Limits, Rejected, \
     Request, ServerConnection
 from .parsing import parse_fields
-from .responses import Response, snapshot
+from .records import STANDARD_KEYS
+from .responses import Response
 
 __all__ = ['Exchange']
 
@@ -149,6 +150,7 @@ class Exchange(BaseHTTPServer.BaseHTTPRequestHandler, object):
         self._real_wfile = None
         self._recorded = self._history_hooked = False
         self._response_started = False
+        self._raw_head = b''
         got = self._read_request()
         if got is None:
             self.close_connection = True
@@ -207,6 +209,7 @@ class Exchange(BaseHTTPServer.BaseHTTPRequestHandler, object):
 
     def _take_request(self, request):
         """Set the standard library's attributes from a request head."""
+        self._raw_head = request.raw
         self.command = request.method
         self.path = request.target
         self.request_version = request.version
@@ -279,25 +282,23 @@ class Exchange(BaseHTTPServer.BaseHTTPRequestHandler, object):
         if self._recorded or self.state is None:
             return
         self._recorded = True
-        entry = snapshot(self.state)  # data keeps its own nested values
+        fields = self.state
+        head = self._raw_head
+        if head:
+            extras = dict((key, value) for key, value in fields.items()
+                          if key not in STANDARD_KEYS)
+        else:  # rejected: nothing to read back, keep what was read
+            extras = dict(fields)
         response = self.response
         if response is not None:
-            entry['response_status'] = response.status
-            entry['response_headers'] = Headers(response.headers)
-            entry['response_content'] = None if response.streamed \
-                else response.body
-            entry['response_timeout'] = response.delay
             if response.record:
-                entry.update(snapshot(response.record))
+                extras.update(response.record)
             if response.plan is not None:  # what the fault plan drew
                 summary = response.plan.summary()
-                entry['response_timeout'] = summary['delays'].get('delay')
-                entry.update(summary)
-        route = self.route
-        entry['route'] = route.describe(usage=False) if route is not None \
-            else None
-        entry['unexpected'] = self.unexpected
-        self.server._state.record(entry, route, self.unexpected,
+                extras['response_timeout'] = summary['delays'].get('delay')
+                extras.update(summary)
+        self.server._state.record(fields, head, response, self.route,
+                                  self.unexpected, extras or None,
                                   self._generation)
 
     # -- answering -----------------------------------------------------------

@@ -95,7 +95,8 @@ class Route(object):
                 'times must be a whole number >= 1 (or None for unlimited), '
                 'got %r' % (times,))
         self.times = times
-        self._calls = []  # type: List[Dict[str, Any]]
+        self._calls = []  # type: List[Any]
+        self._entry_of = None  # type: Any  # set by the store that holds it
         self.used = 0
         #: Random generator for this route's faults and chaos.
         self.fault_rng = None  # type: Any
@@ -103,7 +104,8 @@ class Route(object):
     @property
     def calls(self):
         """History entries of the requests this route answered (copies)."""
-        return [snapshot(entry) for entry in list(self._calls)]
+        entry_of = self._entry_of or snapshot
+        return [entry_of(record) for record in list(self._calls)]
 
     @property
     def exhausted(self):

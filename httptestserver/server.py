@@ -19,6 +19,7 @@ from . import aio, faults, static, tls, verification
 from .errors import ConfigurationError, ServerStateError
 from .handler import Handler
 from .listener import Listener
+from .records import Records
 from .responses import validate_spec
 from .routes import Route, make_route
 from .state import State
@@ -109,6 +110,7 @@ class Server(object):
             before_handshake=self._handshake_fault)
         self.host = host
         self.port = self._listener.port
+        self._state.records = Records(self.url('/')[:-1])
         if directory is not None:
             try:
                 static.serve_directory(self, '/', directory, keep=True)

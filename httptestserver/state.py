@@ -15,6 +15,7 @@ from . import faults as faultlib
 from ._compat import wait_for
 from .responses import OneShot, check_status, header_items, snapshot, \
     validate_spec
+from .records import Records
 from .routes import RESPONSE_SETTINGS, choose
 
 __all__ = ['State', 'StateDict', 'History', 'RESPONSE_SETTINGS',
@@ -182,20 +183,22 @@ class History(collections_abc.Sequence):
     makes a plain list.  Thread-safe.
     """
 
-    __slots__ = ('_entries', '_length')
+    __slots__ = ('_entries', '_length', '_entry')
 
-    def __init__(self, entries, length):
+    def __init__(self, entries, length, entry=snapshot):
         # The store never changes a list in place but by appending, so the
-        # first *length* entries of *entries* stay as they are.
+        # first *length* records of *entries* stay as they are; *entry*
+        # turns one into the dict the test reads.
         self._entries = entries
         self._length = length
+        self._entry = entry
 
     def __len__(self):
         return self._length
 
     def __getitem__(self, index):
         if isinstance(index, slice):
-            return [snapshot(entry) for entry in
+            return [self._entry(entry) for entry in
                     self._entries[:self._length][index]]
         length = self._length
         if isinstance(index, bool) or not isinstance(
@@ -207,12 +210,12 @@ class History(collections_abc.Sequence):
         if not 0 <= index < length:
             raise IndexError('history index out of range (%d entries)'
                              % length)
-        return snapshot(self._entries[index])
+        return self._entry(self._entries[index])
 
     def __iter__(self):
-        entries = self._entries
+        entries, entry = self._entries, self._entry
         for index in six.moves.range(self._length):
-            yield snapshot(entries[index])
+            yield entry(entries[index])
 
     def __eq__(self, other):
         if isinstance(other, (list, tuple, History)):
@@ -264,6 +267,9 @@ class State(object):
         #: Most history entries kept (the oldest go first); None: no limit.
         self.history_limit = None  # type: Optional[int]
         self._dropped = 0  # entries let go by history_limit since reset()
+        #: Makes the compact records and rebuilds entries; the server gives
+        #: it its URL once bound.
+        self.records = Records('')
 
     # -- per request (called by the handler) --------------------------------
     def update_data(self, fields, generation=None):
@@ -302,25 +308,34 @@ class State(object):
             return choose(self._routes + self._mounts, request, settings,
                           self.unmatched_response)
 
-    def record(self, entry, route=None, unexpected=False, generation=None):
-        """Append *entry* to the history (and its route's calls); wake waiters.
+    def record(self, fields, head=b'', response=None, route=None,
+               unexpected=False, extras=None, generation=None):
+        """Append one answered request to the history; wake waiters.
 
-        The keys the test put in ``data`` (its own, and settings such as
-        ``response_clear``) are copied into the entry, as 0.1.0's
-        ``dict(data)`` did, unless the entry has them.  An entry of a
-        request begun before the last :meth:`reset` (*generation*) is
-        dropped: it belongs to a test that is over.
+        *fields* are its recorded fields, *head* its raw head (``b''`` when
+        it was rejected), *response* what it was answered, *route* the route
+        that answered, *extras* fields beyond the standard ones.  It is kept
+        as a compact record (:mod:`~httptestserver.records`) and rebuilt as
+        a dict when read.  The keys the test put in ``data`` (its own, and
+        settings such as ``response_clear``) join the entry, as 0.1.0's
+        ``dict(data)`` did, unless the entry has them.  A request begun
+        before the last :meth:`reset` (*generation*) is dropped: it belongs
+        to a test that is over.
         """
         with self.lock:
             if generation not in (None, self.generation):
                 log.info('dropped the record of %r: the server was reset '
-                         'while it was being answered', entry.get('requestline'))
+                         'while it was being answered',
+                         fields.get('requestline'))
                 return
-            for key, value in dict.items(self.data):
-                if key not in entry and key not in HANDLER_KEYS and \
-                        key not in self._request_keys:
-                    entry[key] = snapshot(value)
-            self._history.append(entry)
+            user = dict((key, value) for key, value in dict.items(self.data)
+                        if key not in fields and key not in HANDLER_KEYS and
+                        key not in self._request_keys)
+            record = self.records.make(
+                fields, head, response,
+                route.describe(usage=False) if route is not None else None,
+                unexpected, user, extras)
+            self._history.append(record)
             limit = self.history_limit
             if limit is not None and len(self._history) > limit:
                 drop = len(self._history) - limit
@@ -328,9 +343,9 @@ class State(object):
                 self._history = self._history[drop:]
                 self._dropped += drop
             if route is not None:
-                route._calls.append(entry)
+                route._calls.append(record)
             if unexpected:
-                self._unexpected.append(entry)
+                self._unexpected.append(record)
             self.changed.notify_all()
 
     def finish(self, settings, generation=None):
@@ -363,6 +378,7 @@ class State(object):
 
     # -- for the test thread -------------------------------------------------
     def add_route(self, route):
+        route._entry_of = self.records.entry
         with self.lock:
             self._routes.append(route)
         return route
@@ -370,6 +386,7 @@ class State(object):
     def add_mount(self, route, keep=False):
         """Add a route tried after every route (a directory served); *keep*
         makes it part of the server's setup, which :meth:`reset` keeps."""
+        route._entry_of = self.records.entry
         with self.lock:
             if keep:
                 self._kept_mounts.append(route)
@@ -391,16 +408,17 @@ class State(object):
         """Return a :class:`History` view of the entries, oldest first.
 
         Taking it costs the same however long the history is; entries are
-        copied only when read, outside the lock, so readers do not hold up
+        rebuilt only when read, outside the lock, so readers do not hold up
         requests.
         """
         with self.lock:
-            return History(self._history, len(self._history))
+            return History(self._history, len(self._history),
+                           self.records.entry)
 
     def unexpected(self):
         with self.lock:
-            entries = list(self._unexpected)
-        return [snapshot(entry) for entry in entries]
+            records = list(self._unexpected)
+        return [self.records.entry(record) for record in records]
 
     def errors(self):
         with self.lock:
@@ -413,10 +431,10 @@ class State(object):
             return errors
 
     def take_unexpected(self):
-        """Return and forget the requests no route matched."""
+        """Return and forget the requests no route matched (entries)."""
         with self.lock:
             unexpected, self._unexpected = self._unexpected, []
-            return unexpected
+        return [self.records.entry(record) for record in unexpected]
 
     def reset(self):
         """Forget settings, request fields, routes, history and failures."""
@@ -450,7 +468,8 @@ class State(object):
             if generation[0] != self.generation:  # reset() meanwhile
                 found[:], seen[0], generation[0] = [], 0, self.generation
             start = max(seen[0], self._dropped) - self._dropped
-            for entry in self._history[start:]:
+            for record in self._history[start:]:
+                entry = self.records.entry(record)
                 if predicate(entry):
                     found.append(entry)
             seen[0] = self._dropped + len(self._history)
@@ -459,7 +478,7 @@ class State(object):
         with self.lock:
             wait_for(self.changed, enough, timeout)
             entries = list(found)
-        return len(entries) >= count, [snapshot(entry) for entry in entries]
+        return len(entries) >= count, entries
 
     def wake(self):
         """Wake every :meth:`wait` so it checks its *cancelled* again."""

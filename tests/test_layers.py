@@ -15,7 +15,7 @@ LAYERS = [
     {'http11_reader', 'faults'},
     {'http11'},
     {'responses'},
-    {'routes', 'sse', 'websocket'},
+    {'routes', 'sse', 'websocket', 'records'},
     {'state', 'verification', 'static', 'websocket_sessions'},
     {'exchange', 'listener'},
     {'handler'},

@@ -311,11 +311,17 @@ def test_memoryview_content_is_sent_as_its_bytes(server, with_timeout):
     assert requests.get(server.url('/'), **with_timeout).content == b'view'
 
 
+def record_get(state, path):
+    head = ('GET %s HTTP/1.1\r\nHost: h\r\n\r\n' % path).encode('ascii')
+    state.record({'client_address': ('127.0.0.1', 5000), 'time': 1.0,
+                  'scheme': 'http', 'tls': None, 'body': b''}, head)
+
+
 def test_a_history_limit_keeps_the_newest_entries_and_waits_still_count():
     state = State()
     state.history_limit = 2
     for number in range(5):
-        state.record({'path': '/%d' % number})
+        record_get(state, '/%d' % number)
     assert [e['path'] for e in state.history()] == ['/3', '/4']
     ok, found = state.wait(1, lambda e: e['path'] == '/4', timeout=0)
     assert ok and found[0]['path'] == '/4'
