@@ -35,7 +35,8 @@ from .control import PREFIX, TOKEN_HEADER, entry_from_json, from_json, to_json
 from .errors import ConfigurationError, HandlerError, HttpTestServerError, \
     ServerStateError, VerificationError, WaitTimeout
 from .headers import Headers
-from .responses import RESPONSE_KEYS
+from .responses import spec_dict
+from .routes import NOT_SET, response_list
 from .stubs import Matcher, from_wiremock, normalise_stub
 
 __all__ = ['ChildServer', 'start_child_server', 'RemoteError']
@@ -53,12 +54,6 @@ class RemoteError(HttpTestServerError):
     """An exception raised in the child process, as text (its ``repr``)."""
 
 
-class _NotSet(object):
-    def __repr__(self):
-        return '<not set>'
-
-
-_NOT_SET = _NotSet()
 
 
 class ChildServer(object):
@@ -428,7 +423,7 @@ class ChildServer(object):
                        _stub_response(value, 'unmatched_response'))
 
     # -- routes --------------------------------------------------------------
-    def route(self, path, response=_NOT_SET, method=None, query=None,
+    def route(self, path, response=NOT_SET, method=None, query=None,
               times=None, responses=None, match=None, **fields):
         # type: (Any, Any, Any, Any, Optional[int], Optional[List[Any]], Optional[Dict[str, Any]], **Any) -> RemoteRoute
         """Answer requests for *path* with a response; return the route.
@@ -439,24 +434,11 @@ class ChildServer(object):
         dict.  Raises :class:`ConfigurationError` for a callable or a bad
         value.
         """
-        given = [response is not _NOT_SET, responses is not None,
-                 bool(fields)]
-        if sum(given) > 1:
+        specs = response_list(response, responses, fields)
+        if responses is not None and times is not None:
             raise ConfigurationError(
-                'give the response one way: response=..., responses=[...] '
-                'or keywords like status=..., body=...')
-        if responses is not None:
-            if isinstance(responses, (six.string_types, bytes, dict)):
-                raise ConfigurationError('responses must be a list of '
-                                         'responses, got %r' % (responses,))
-            specs = list(responses)
-            if times is not None:
-                raise ConfigurationError(
-                    'times with a sequence of responses is not supported in '
-                    'a child process; give times with one response')
-        else:
-            specs = [fields if fields else
-                     None if response is _NOT_SET else response]
+                'times with a sequence of responses is not supported in a '
+                'child process; give times with one response')
         spec_match = _route_match(path, method, query, match)
         stubs = []
         for index, spec in enumerate(specs):
@@ -746,32 +728,7 @@ def _stub_response(spec, name):
             ' process; describe the response as data, e.g. route("/users", '
             'status=201, json={...}, headers={...}) or '
             'match={"json": {...}} to choose it by request' % (name, spec))
-    if spec is None:
-        return {}
-    if isinstance(spec, bool):
-        raise ConfigurationError('%s cannot be a bool: %r' % (name, spec))
-    if isinstance(spec, six.integer_types):
-        return {'status': spec}
-    if isinstance(spec, (bytes, six.text_type)):
-        spec = {'body': spec}
-    elif isinstance(spec, tuple):
-        if len(spec) == 2:
-            spec = {'status': spec[0], 'body': spec[1]}
-        elif len(spec) == 3:
-            spec = {'status': spec[0], 'headers': spec[1], 'body': spec[2]}
-        else:
-            raise ConfigurationError(
-                '%s as a tuple must be (status, body) or (status, headers, '
-                'body), got %r' % (name, spec))
-    if not isinstance(spec, dict):
-        raise ConfigurationError(
-            '%s must be an int, bytes, text, a dict or a (status, headers, '
-            'body) tuple, got %r' % (name, spec))
-    unknown = set(spec) - set(RESPONSE_KEYS)
-    if unknown:
-        raise ConfigurationError('%s has unknown key(s) %s; use %s' % (
-            name, ', '.join(sorted(map(repr, unknown))),
-            ', '.join(RESPONSE_KEYS)))
+    spec = spec_dict(spec, name)
     result = {}
     for key in ('status', 'json', 'cookies', 'delay'):
         if spec.get(key) is not None:

@@ -15,7 +15,12 @@ from .errors import ConfigurationError
 from .headers import Headers
 from .http11 import check_header
 
-__all__ = ['Response', 'make_response', 'validate_spec', 'snapshot']
+__all__ = ['Response', 'make_response', 'validate_spec', 'spec_dict',
+           'snapshot']
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any, Dict  # noqa: F401
 
 #: Keys a response ``dict`` may hold.
 RESPONSE_KEYS = ('status', 'headers', 'body', 'content', 'json', 'cookies',
@@ -273,35 +278,53 @@ def make_response(spec, request=None, name='response', consume=True):
         return spec
     if spec is None:
         return Response()
-    if isinstance(spec, bool):
-        raise ConfigurationError('%s cannot be a bool: %r' % (name, spec))
-    if isinstance(spec, six.integer_types):
+    if isinstance(spec, six.integer_types) and not isinstance(spec, bool):
         return Response(check_status(spec, name))
     if isinstance(spec, (bytes, six.text_type)):
         return Response(200, [], body_bytes(spec, name))
+    return _from_dict(spec_dict(spec, name), name, consume)
+
+
+def spec_dict(spec, name='response'):
+    # type: (Any, str) -> Dict[str, Any]
+    """Return a response *spec* in its dict form, its keys checked.
+
+    ``None`` is ``{}``, an int ``{'status': ...}``, bytes or text
+    ``{'body': ...}``, a tuple ``(status, body)`` or ``(status, headers,
+    body)`` the dict of those; a dict is returned as it is.  Raises
+    :class:`ConfigurationError` naming *name* for anything else (callables
+    included: call them first) and for unknown keys.
+    """
+    if spec is None:
+        return {}
+    if isinstance(spec, bool):
+        raise ConfigurationError('%s cannot be a bool: %r' % (name, spec))
+    if isinstance(spec, six.integer_types):
+        return {'status': spec}
+    if isinstance(spec, (bytes, six.text_type)):
+        return {'body': spec}
     if isinstance(spec, tuple):
         if len(spec) == 2:
-            spec = {'status': spec[0], 'body': spec[1]}
-        elif len(spec) == 3:
-            spec = {'status': spec[0], 'headers': spec[1], 'body': spec[2]}
-        else:
-            raise ConfigurationError(
-                '%s as a tuple must be (status, body) or (status, headers, '
-                'body), got %r' % (name, spec))
+            return {'status': spec[0], 'body': spec[1]}
+        if len(spec) == 3:
+            return {'status': spec[0], 'headers': spec[1], 'body': spec[2]}
+        raise ConfigurationError(
+            '%s as a tuple must be (status, body) or (status, headers, '
+            'body), got %r' % (name, spec))
     if not isinstance(spec, dict):
         raise ConfigurationError(
             '%s must be an int, bytes, text, a dict, a (status, headers, '
             'body) tuple or a callable, got %r' % (name, spec))
-    return _from_dict(spec, name, consume)
-
-
-def _from_dict(spec, name, consume=True):
     unknown = set(spec) - set(RESPONSE_KEYS)
     if unknown:
         raise ConfigurationError(
             '%s has unknown key(s) %s; use %s' % (
                 name, ', '.join(sorted(map(repr, unknown))),
                 ', '.join(RESPONSE_KEYS)))
+    return spec
+
+
+def _from_dict(spec, name, consume=True):
     status = check_status(spec.get('status', 200), '%s status' % name)
     headers = header_items(spec.get('headers'), '%s headers' % name)
     if 'body' in spec and 'content' in spec:

@@ -21,7 +21,7 @@ from .handler import Handler
 from .listener import Listener
 from .records import Records
 from .responses import validate_spec
-from .routes import Route, make_route
+from .routes import NOT_SET, Route, make_route, response_list
 from .state import State
 
 __all__ = ['Server', 'Handler']
@@ -35,12 +35,6 @@ if TYPE_CHECKING:  # pragma: no cover
 _WILDCARDS = {'': '127.0.0.1', '0.0.0.0': '127.0.0.1', '::': '::1'}
 
 
-class _NotSet(object):
-    def __repr__(self):
-        return '<not set>'
-
-
-_NOT_SET = _NotSet()
 
 
 def _is_handler_class(handler):
@@ -358,7 +352,7 @@ class Server(object):
                    keyfile=keyfile, **kws).start()
 
     # -- routes -------------------------------------------------------------
-    def route(self, path, response=_NOT_SET, method=None, query=None,
+    def route(self, path, response=NOT_SET, method=None, query=None,
               times=None, responses=None, match=None, **fields):
         # type: (Any, Any, Any, Any, Optional[int], Optional[List[Any]], Any, **Any) -> Route
         """Answer requests for *path* with a response; return the route.
@@ -380,21 +374,7 @@ class Server(object):
         taking the recorded request.  Thread-safe; raises
         :class:`ConfigurationError` for bad values now.
         """
-        given = [response is not _NOT_SET, responses is not None,
-                 bool(fields)]
-        if sum(given) > 1:
-            raise ConfigurationError(
-                'give the response one way: response=..., responses=[...] '
-                'or keywords like status=..., body=...')
-        if responses is not None:
-            if isinstance(responses, (six.string_types, bytes, dict)):
-                raise ConfigurationError('responses must be a list of '
-                                         'responses, got %r' % (responses,))
-            responses = list(responses)
-        elif fields:
-            responses = [fields]
-        else:
-            responses = [None if response is _NOT_SET else response]
+        responses = response_list(response, responses, fields)
         route = make_route(path, responses, method, query, times, match)
         for spec in route.responses:
             bind = getattr(spec, 'bind_server', None)

@@ -16,12 +16,12 @@ import six
 import httptestserver
 from httptestserver.errors import (ConfigurationError, HandlerError,
                                    WaitTimeout)
-from httptestserver.headers import Headers
 from httptestserver.websocket import BINARY, CLOSE, PING, TEXT, Close, \
     encode_frame
 from httptestserver.websocket_sessions import WebSocket
 
 from conftest import TIMEOUT, raw_connect
+from test_websocket import upgrade_request
 
 PY3 = sys.version_info[0] >= 3
 if PY3:
@@ -37,16 +37,6 @@ def client(opcode, payload=b'', fin=True, rsv=0, masked=True):
     """A client frame, masked unless *masked* is false."""
     return encode_frame(opcode, payload, fin, rsv,
                         MASK if masked else None)
-
-
-def upgrade_request(**headers):
-    base = {'Host': 'x', 'Upgrade': 'websocket', 'Connection': 'Upgrade',
-            'Sec-WebSocket-Key': KEY, 'Sec-WebSocket-Version': '13'}
-    base.update(headers)
-    items = [(k.replace('_', '-'), v) for k, v in base.items()
-             if v is not None]
-    return {'method': 'GET', 'request_version': 'HTTP/1.1',
-            'headers': Headers(items)}
 
 
 def test_bad_arguments_are_configuration_errors():
