@@ -46,6 +46,10 @@ STUB_KEYS = ('id', 'name', 'match', 'response', 'times', 'priority')
 #: WireMock's fault names (``response.fault``).
 FAULTS = ('CONNECTION_RESET_BY_PEER', 'EMPTY_RESPONSE',
           'MALFORMED_RESPONSE_CHUNK', 'RANDOM_DATA_THEN_CLOSE')
+#: The server's name (:mod:`httptestserver.faults`) for each.
+FAULT_NAMES = {'CONNECTION_RESET_BY_PEER': 'reset', 'EMPTY_RESPONSE': 'empty',
+               'MALFORMED_RESPONSE_CHUNK': 'malformed_chunk',
+               'RANDOM_DATA_THEN_CLOSE': 'garbage'}
 _TEXT = six.string_types
 
 
@@ -512,7 +516,8 @@ def response_spec(stub):
     """Return a stub's response as the keywords ``Server.route`` takes.
 
     ``status``, ``headers`` (pairs), ``body`` (bytes) or ``json``,
-    ``cookies`` and ``delay``; ``fault`` is passed through when given.
+    ``cookies`` and ``delay``; a WireMock ``fault`` becomes the server's
+    fault of the same effect (``CONNECTION_RESET_BY_PEER``: ``'reset'``...).
     """
     response = _check_response(stub.get('response') or {}, 'stub.response')
     spec = {'status': response.get('status', 200),
@@ -524,9 +529,11 @@ def response_spec(stub):
         spec['body'] = _b64decode('body_base64', response['body_base64'])
     else:
         spec['body'] = (response.get('body') or u'').encode('utf-8')
-    for key in ('cookies', 'delay', 'fault'):
+    for key in ('cookies', 'delay'):
         if response.get(key) is not None:
             spec[key] = response[key]
+    if response.get('fault') is not None:
+        spec['fault'] = FAULT_NAMES[response['fault']]
     return spec
 
 

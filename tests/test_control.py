@@ -369,3 +369,28 @@ def test_the_unmatched_response_is_set_read_and_cleared(server):
     assert status == 422 and 'status' in document['error']
     with pytest.raises(httptestserver.VerificationError):
         server.check()  # /other was still unexpected
+
+
+@pytest.mark.parametrize('fault, error', [
+    ('CONNECTION_RESET_BY_PEER', requests.ConnectionError),
+    ('EMPTY_RESPONSE', requests.ConnectionError),
+    ('MALFORMED_RESPONSE_CHUNK', requests.RequestException),
+])
+def test_a_wiremock_fault_in_a_mapping_is_produced(server, fault, error):
+    mapping = {'request': {'urlPath': '/flaky'},
+               'response': {'fault': fault}}
+    status, _ = call('POST', admin(server, 'mappings'), mapping)
+    assert status == 201
+    with pytest.raises(error):
+        response = requests.get(server.url('/flaky'), timeout=TIMEOUT)
+        response.content  # a malformed chunk shows when the body is read
+    assert server.history[0]['fault'] is not None
+
+
+def test_every_wiremock_fault_names_a_fault_of_the_server():
+    from httptestserver import faults, stubs
+    for name in stubs.FAULTS:
+        spec = stubs.response_spec({'response': {'fault': name}})
+        assert faults.check_fault(spec['fault'], 'fault') == spec['fault']
+    assert stubs.response_spec({'response': {
+        'fault': 'RANDOM_DATA_THEN_CLOSE'}})['fault'] == 'garbage'
