@@ -24,7 +24,7 @@ from .control import TOKEN_HEADER, ControlAPI, enable_control, \
     is_loopback
 from .errors import ConfigurationError
 from .server import Server
-from .stubs import load_stubs
+from .wiremock import load_stubs
 
 __all__ = ['main']
 

@@ -21,8 +21,9 @@ import six
 from .errors import ConfigurationError, HandlerError, VerificationError
 from .headers import Headers
 from .responses import RESPONSE_KEYS, Response
-from .stubs import MATCH_KEYS, Matcher, from_wiremock, normalise_stub, \
-    parse_mappings, response_spec, sort_stubs, to_stub, to_wiremock
+from .matchers import MATCH_KEYS, Matcher
+from .stubs import normalise_stub, response_spec, sort_stubs
+from .wiremock import from_wiremock, parse_mappings, to_stub, to_wiremock
 
 __all__ = ['ControlAPI', 'enable_control', 'PREFIX', 'TOKEN_HEADER',
            'to_json', 'from_json', 'entry_to_json', 'entry_from_json']

@@ -37,7 +37,9 @@ from .errors import ConfigurationError, HandlerError, HttpTestServerError, \
 from .headers import Headers
 from .responses import spec_dict
 from .routes import NOT_SET, response_list
-from .stubs import Matcher, from_wiremock, normalise_stub
+from .matchers import Matcher
+from .stubs import normalise_stub
+from .wiremock import from_wiremock
 
 __all__ = ['ChildServer', 'start_child_server', 'RemoteError']
 

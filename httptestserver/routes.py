@@ -13,7 +13,7 @@ import six
 from . import faults as faultlib
 from .errors import ConfigurationError
 from .responses import snapshot, validate_spec
-from .stubs import Matcher
+from .matchers import Matcher
 
 __all__ = ['Route', 'make_route', 'choose', 'unmatched_text',
            'response_list', 'NOT_SET', 'RESPONSE_SETTINGS']
@@ -46,7 +46,7 @@ class Route(object):
     path with its query when it contains ``?`` -- or a compiled regular
     expression that must match the whole path, query left out), optionally
     on method(s), query parameters, and *match*: headers, cookies and body
-    (:class:`~httptestserver.stubs.Matcher`) or any predicate.  Each request it answers takes the
+    (:class:`~httptestserver.matchers.Matcher`) or any predicate.  Each request it answers takes the
     next response in ``responses``; the last one repeats.  After ``times``
     answers (default: unlimited -- ``times`` is None -- for a single
     response, one each for a sequence) the route is *exhausted* and requests
@@ -80,7 +80,7 @@ class Route(object):
         self.methods = _methods(method)
         self.query = _normalise_query(query)
         # A request-matching dict (headers, cookies, body, JSON...; see
-        # httptestserver.stubs.Matcher) or a predicate on the request.
+        # httptestserver.matchers.Matcher) or a predicate on the request.
         if match is not None and not callable(match):
             match = Matcher(match)
         self.match = match

@@ -1,4 +1,5 @@
-"""Shared fixtures: a started server over both schemes, and client settings.
+"""Shared fixtures: a started server over both schemes, client settings, and
+recorded request dicts for matcher tests.
 
 Every client call in the suite has a timeout; ``TIMEOUT`` is the one to use.
 """
@@ -8,6 +9,7 @@ import socket
 import pytest
 
 import httptestserver
+from httptestserver.headers import Headers
 
 pytest_plugins = ["pytester"]
 
@@ -136,3 +138,16 @@ def closed_by_peer(sock):
         return sock.recv(10) == b''
     except socket.error as exc:  # ssl.SSLError derives from socket.error
         return 'eof' in str(exc).lower() or 'reset' in str(exc).lower()
+
+
+def recorded_request(method='GET', path='/', headers=(), body=b'',
+                     cookies=None, json_body=None):
+    """Return a request dict as the server records it (for matchers)."""
+    url_path, _, query_string = path.partition('?')
+    query = {}
+    for pair in query_string.split('&') if query_string else []:
+        name, _, value = pair.partition('=')
+        query.setdefault(name, []).append(value)
+    return {'method': method, 'path': path, 'url_path': url_path,
+            'query': query, 'headers': Headers(list(headers)),
+            'cookies': cookies or {}, 'body': body, 'json': json_body}

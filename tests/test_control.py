@@ -101,7 +101,7 @@ def test_exported_mappings_load_into_a_new_server(server, tmpdir):
     path = tmpdir.join('stubs.json')
     path.write(json.dumps(exported))
     with httptestserver.http_server() as other:
-        enable_control(other, stubs=httptestserver.stubs.load_stubs(
+        enable_control(other, stubs=httptestserver.wiremock.load_stubs(
             str(path)))
         assert requests.get(other.url('/files/a'),
                             timeout=TIMEOUT).content == b'\x00\xff'
