@@ -370,7 +370,7 @@ class Server(object):
         framework's: put specific ones first.  ``match`` narrows the route
         on headers, cookies, body or JSON -- ``match={'headers': {'X-Token':
         'abc'}, 'json_subset': {'name': 'Ada'}}`` (see
-        :class:`~httptestserver.stubs.Matcher`) -- or is any predicate
+        :class:`~httptestserver.matchers.Matcher`) -- or is any predicate
         taking the recorded request.  Thread-safe; raises
         :class:`ConfigurationError` for bad values now.
         """

@@ -10,10 +10,10 @@ PACKAGE = os.path.dirname(httptestserver.__file__)
 LAYERS = [
     {'errors', '_compat'},
     {'headers', 'http11_events', 'http11_writer', 'parsing', 'tls',
-     'aio', 'stubs', 'fault_actions', 'delays', 'static_files',
+     'aio', 'matchers', 'fault_actions', 'delays', 'static_files',
      'conditional'},
-    {'http11_reader', 'faults'},
-    {'http11'},
+    {'http11_reader', 'faults', 'stubs'},
+    {'http11', 'wiremock'},
     {'responses'},
     {'routes', 'sse', 'websocket', 'records'},
     {'state', 'verification', 'static', 'websocket_sessions'},
