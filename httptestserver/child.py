@@ -24,7 +24,7 @@ import six
 from ._compat import monotonic
 from .errors import ConfigurationError, ServerStateError
 
-__all__ = ['ChildProcess', 'stop_at_exit', 'forget_at_exit']
+__all__ = ['ChildProcess', 'server_args', 'stop_at_exit', 'forget_at_exit']
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
@@ -37,10 +37,12 @@ _AT_EXIT = weakref.WeakKeyDictionary()  # type: Any
 
 
 class ChildProcess(object):
-    """A running ``python -m httptestserver ARGS --quiet --exit-with-stdin``.
+    """A running ``python -m httptestserver --quiet --exit-with-stdin ARGS``.
 
     Creating one starts the child and blocks until it prints its ready
-    banner (its lines are in :attr:`lines`) or *start_timeout* seconds pass.
+    banner or *start_timeout* seconds pass; the banner's lines are in
+    :attr:`lines`, and what they announce in :attr:`url`, :attr:`ca_file`
+    and :attr:`control_url` (None when not announced).
     *control_token* is handed to the child in its environment (None: none,
     whatever ours holds); *python* picks the interpreter (default: this
     one).  A child that exits first raises :class:`ConfigurationError` (exit
@@ -73,6 +75,7 @@ class ChildProcess(object):
         _cloexec(self._proc.stdin)
         try:
             self.lines = self._read_ready(start_timeout)
+            self._parse_ready(self.lines)
         except BaseException:
             self.kill()
             raise
@@ -102,6 +105,17 @@ class ChildProcess(object):
                                                '(no error output)'))
             data += chunk
         return data.decode('utf-8').splitlines()
+
+    def _parse_ready(self, lines):
+        self.ca_file = None  # type: Optional[str]
+        self.control_url = None  # type: Optional[str]
+        for line in lines:
+            if line.startswith('Serving on '):
+                self.url = line.split(' ', 2)[2].strip()
+            elif line.startswith('Trust the test CA: '):
+                self.ca_file = line.split(': ', 1)[1].strip()
+            elif line.startswith('Control API: '):
+                self.control_url = line.split(': ', 1)[1].strip()
 
     @property
     def pid(self):
@@ -165,6 +179,40 @@ class ChildProcess(object):
             except subprocess.TimeoutExpired:
                 return False
         return True
+
+
+def server_args(host=None, port=None, scheme='http', certfile=None,
+                keyfile=None, client_cert=None, cafile=None):
+    # type: (Optional[str], Optional[int], str, Optional[str], Optional[str], Optional[str], Optional[str]) -> List[str]
+    """The command-line arguments that make the child serve so (the
+    arguments mean what they mean for :class:`~httptestserver.Server`).
+    Raises :class:`ConfigurationError` for a scheme other than "http" or
+    "https", or a TLS file given without HTTPS."""
+    if scheme not in ('http', 'https'):
+        raise ConfigurationError('scheme must be "http" or "https", got '
+                                 '%r' % (scheme,))
+    args = []  # type: List[str]
+    if host is not None:
+        args += ['--host', str(host)]
+    if port is not None:
+        args += ['--port', str(port)]
+    if scheme == 'https':
+        args.append('--https')
+        for flag, value in (('--certfile', certfile),
+                            ('--keyfile', keyfile),
+                            ('--client-cert', client_cert),
+                            ('--cafile', cafile)):
+            if value is not None:
+                args += [flag, str(value)]
+    else:
+        for name, value in (('certfile', certfile), ('keyfile', keyfile),
+                            ('client_cert', client_cert),
+                            ('cafile', cafile)):
+            if value is not None:
+                raise ConfigurationError(
+                    '%s is only used with HTTPS; pass scheme="https"'
+                    % name)
+    return args
 
 
 def stop_at_exit(owner):

@@ -19,7 +19,8 @@ from six.moves import http_client
 from six.moves.urllib.parse import urlsplit
 
 from . import tls
-from .child import ChildProcess, forget_at_exit, stop_at_exit
+from .child import ChildProcess, forget_at_exit, server_args, \
+    stop_at_exit
 from .control import PREFIX, TOKEN_HEADER, entry_from_json, from_json, to_json
 from .errors import ConfigurationError, HandlerError, HttpTestServerError, \
     ServerStateError, VerificationError, WaitTimeout
@@ -63,33 +64,11 @@ class ChildServer(object):
                  control_token=None, start_timeout=30.0, python=None,
                  control_cert=None):
         # type: (Optional[str], Optional[int], str, Optional[str], Optional[str], Optional[str], Optional[str], Any, Optional[str], float, Optional[str], Any) -> None
-        if scheme not in ('http', 'https'):
-            raise ConfigurationError('scheme must be "http" or "https", got '
-                                     '%r' % (scheme,))
+        args = server_args(host, port, scheme, certfile, keyfile,
+                           client_cert, cafile)
         self._lock = threading.Lock()
         self._stopped = False
         self.control_token = control_token
-        args = []  # type: List[str]
-        if host is not None:
-            args += ['--host', str(host)]
-        if port is not None:
-            args += ['--port', str(port)]
-        if scheme == 'https':
-            args.append('--https')
-            for flag, value in (('--certfile', certfile),
-                                ('--keyfile', keyfile),
-                                ('--client-cert', client_cert),
-                                ('--cafile', cafile)):
-                if value is not None:
-                    args += [flag, str(value)]
-        else:
-            for name, value in (('certfile', certfile), ('keyfile', keyfile),
-                                ('client_cert', client_cert),
-                                ('cafile', cafile)):
-                if value is not None:
-                    raise ConfigurationError(
-                        '%s is only used with HTTPS; pass scheme="https"'
-                        % name)
         stub_dicts = []
         for item in ([] if stubs is None else [stubs] if isinstance(
                 stubs, six.string_types) else stubs):
@@ -99,7 +78,7 @@ class ChildServer(object):
                 stub_dicts.append(item)
         self._child = ChildProcess(args, control_token, start_timeout, python)
         try:
-            self._parse_ready(self._child.lines)
+            self._parse_ready()
             self._context = self._control_context(client_cert, cafile,
                                                   control_cert)
             if stub_dicts:
@@ -110,16 +89,10 @@ class ChildServer(object):
         stop_at_exit(self)
 
     # -- starting --------------------------------------------------------
-    def _parse_ready(self, lines):
-        self.ca_file = None
-        self.control_url = None
-        for line in lines:
-            if line.startswith('Serving on '):
-                self._url = line.split(' ', 2)[2].strip()
-            elif line.startswith('Trust the test CA: '):
-                self.ca_file = line.split(': ', 1)[1].strip()
-            elif line.startswith('Control API: '):
-                self.control_url = line.split(': ', 1)[1].strip()
+    def _parse_ready(self):
+        self.ca_file = self._child.ca_file
+        self.control_url = self._child.control_url
+        self._url = self._child.url
         parts = urlsplit(self._url)
         self.scheme = parts.scheme
         self.host = parts.hostname
