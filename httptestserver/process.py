@@ -1,41 +1,32 @@
-"""The child process: the server's API, with the server in another process.
+"""The child process's server API: the in-thread API, over the control API.
 
-:class:`ChildServer` starts ``python -m httptestserver`` with the same
-interpreter, reads the bound URL from the child's standard output before it
-returns (no sleeping), and then drives the child through its control API:
-the same ``url()``, ``data``, ``route()``, ``history``, ``wait()``,
-``assert_requested()``, ``check()``, ``reset()`` and ``stop()`` as the
-in-thread :class:`~httptestserver.Server`, with routes given as data.  The
-child never outlives the parent: it exits when its standard input (a pipe
-from the parent) reaches end of file, whatever killed the parent, and on
-``SIGTERM`` or Ctrl-C; :meth:`ChildServer.stop` ends it by PID if it does not
-exit in time.  This module owns the child's life and the client side of the
-control API.
+:class:`ChildServer` runs an httptestserver in a child process (its life is
+:class:`~httptestserver.child.ChildProcess`'s: started with ``python -m
+httptestserver``, ready before it returns, never outliving the parent) and
+drives it through its control API: the same ``url()``, ``data``,
+``route()``, ``history``, ``wait()``, ``assert_requested()``, ``check()``,
+``reset()`` and ``stop()`` as the in-thread :class:`~httptestserver.Server`,
+with routes given as data.  This module owns the client side of the control
+API: each call is one HTTP request to the child.
 """
-import atexit
-import errno
 import json as jsonlib
 import os
-import re
-import select
 import ssl
-import subprocess
-import sys
-import tempfile
 import threading
-import weakref
 
 import six
 from six.moves import http_client
 from six.moves.urllib.parse import urlsplit
 
 from . import tls
-from ._compat import monotonic
+from .child import ChildProcess, forget_at_exit, server_args, \
+    stop_at_exit
 from .control import PREFIX, TOKEN_HEADER, entry_from_json, from_json, to_json
 from .errors import ConfigurationError, HandlerError, HttpTestServerError, \
     ServerStateError, VerificationError, WaitTimeout
 from .headers import Headers
-from .responses import spec_dict
+from .remote_specs import described, request_line, route_match, \
+    stub_response
 from .routes import NOT_SET, response_list
 from .matchers import Matcher
 from .stubs import normalise_stub
@@ -47,15 +38,9 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
     from typing import Any, Dict, List, Optional  # noqa: F401
 
-_PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-_READY = 'Press Ctrl-C to stop.'
-_CHILDREN = weakref.WeakSet()  # type: Any
-
 
 class RemoteError(HttpTestServerError):
     """An exception raised in the child process, as text (its ``repr``)."""
-
-
 
 
 class ChildServer(object):
@@ -81,35 +66,11 @@ class ChildServer(object):
                  control_token=None, start_timeout=30.0, python=None,
                  control_cert=None):
         # type: (Optional[str], Optional[int], str, Optional[str], Optional[str], Optional[str], Optional[str], Any, Optional[str], float, Optional[str], Any) -> None
-        if scheme not in ('http', 'https'):
-            raise ConfigurationError('scheme must be "http" or "https", got '
-                                     '%r' % (scheme,))
+        args = server_args(host, port, scheme, certfile, keyfile,
+                           client_cert, cafile)
         self._lock = threading.Lock()
         self._stopped = False
-        self._proc = None  # type: Any
-        self._owner = os.getpid()  # a forked copy must not stop our child
         self.control_token = control_token
-        args = ['--quiet', '--exit-with-stdin']
-        if host is not None:
-            args += ['--host', str(host)]
-        if port is not None:
-            args += ['--port', str(port)]
-        if scheme == 'https':
-            args.append('--https')
-            for flag, value in (('--certfile', certfile),
-                                ('--keyfile', keyfile),
-                                ('--client-cert', client_cert),
-                                ('--cafile', cafile)):
-                if value is not None:
-                    args += [flag, str(value)]
-        else:
-            for name, value in (('certfile', certfile), ('keyfile', keyfile),
-                                ('client_cert', client_cert),
-                                ('cafile', cafile)):
-                if value is not None:
-                    raise ConfigurationError(
-                        '%s is only used with HTTPS; pass scheme="https"'
-                        % name)
         stub_dicts = []
         for item in ([] if stubs is None else [stubs] if isinstance(
                 stubs, six.string_types) else stubs):
@@ -117,26 +78,9 @@ class ChildServer(object):
                 args += ['--stubs', os.path.abspath(item)]
             else:
                 stub_dicts.append(item)
-        env = dict(os.environ)
-        env['PYTHONUNBUFFERED'] = '1'
-        if os.path.basename(_PACKAGE_PARENT) not in ('site-packages',
-                                                      'dist-packages'):
-            # A source checkout: let the child import this very package.
-            env['PYTHONPATH'] = os.pathsep.join(
-                [_PACKAGE_PARENT] + [p for p in [env.get('PYTHONPATH')] if p])
-        if control_token is not None:
-            env['HTTPTESTSERVER_CONTROL_TOKEN'] = control_token
-        else:
-            env.pop('HTTPTESTSERVER_CONTROL_TOKEN', None)
-        self._stderr = tempfile.TemporaryFile()
-        command = [python or sys.executable, '-m', 'httptestserver'] + args
-        self._proc = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=self._stderr, close_fds=True, env=env)
-        _cloexec(self._proc.stdin)
+        self._child = ChildProcess(args, control_token, start_timeout, python)
         try:
-            lines = self._read_ready(start_timeout)
-            self._parse_ready(lines)
+            self._parse_ready()
             self._context = self._control_context(client_cert, cafile,
                                                   control_cert)
             if stub_dicts:
@@ -144,45 +88,13 @@ class ChildServer(object):
         except BaseException:
             self._kill()
             raise
-        _CHILDREN.add(self)
+        stop_at_exit(self)
 
     # -- starting --------------------------------------------------------
-    def _read_ready(self, timeout):
-        """Read the child's banner lines up to the ready line."""
-        deadline = monotonic() + timeout
-        fd = self._proc.stdout.fileno()
-        data = b''
-        while _READY.encode('ascii') not in data:
-            remaining = deadline - monotonic()
-            if remaining <= 0:
-                raise ServerStateError(
-                    'the child server did not start within %ss; its output '
-                    'was: %s%s' % (timeout, data.decode('utf-8', 'replace'),
-                                   self._error_text()))
-            if not _readable(fd, remaining):
-                continue
-            chunk = os.read(fd, 4096)
-            if not chunk:
-                self._wait_exit(5.0)
-                code = self._proc.poll()
-                text = self._error_text()
-                error = ConfigurationError if code == 2 else ServerStateError
-                raise error('the child server exited with status %s before '
-                            'it served: %s' % (code, text.strip() or
-                                               '(no error output)'))
-            data += chunk
-        return data.decode('utf-8').splitlines()
-
-    def _parse_ready(self, lines):
-        self.ca_file = None
-        self.control_url = None
-        for line in lines:
-            if line.startswith('Serving on '):
-                self._url = line.split(' ', 2)[2].strip()
-            elif line.startswith('Trust the test CA: '):
-                self.ca_file = line.split(': ', 1)[1].strip()
-            elif line.startswith('Control API: '):
-                self.control_url = line.split(': ', 1)[1].strip()
+    def _parse_ready(self):
+        self.ca_file = self._child.ca_file
+        self.control_url = self._child.control_url
+        self._url = self._child.url
         parts = urlsplit(self._url)
         self.scheme = parts.scheme
         self.host = parts.hostname
@@ -209,17 +121,13 @@ class ChildServer(object):
         return context
 
     def _error_text(self):
-        try:
-            self._stderr.seek(0)
-            return self._stderr.read().decode('utf-8', 'replace')
-        except (IOError, OSError, ValueError):
-            return ''
+        return self._child.error_text()
 
     # -- identity ----------------------------------------------------------
     @property
     def pid(self):
         """The child's process id."""
-        return self._proc.pid
+        return self._child.pid
 
     @property
     def address(self):
@@ -236,7 +144,7 @@ class ChildServer(object):
     @property
     def running(self):
         """True until :meth:`stop`, while the child is alive."""
-        return not self._stopped and self._proc.poll() is None
+        return not self._stopped and self._child.poll() is None
 
     def __repr__(self):
         state = 'running' if self.running else 'stopped'
@@ -265,7 +173,7 @@ class ChildServer(object):
             response = conn.getresponse()
             status, data = response.status, response.read()
         except (IOError, OSError, http_client.HTTPException) as exc:
-            code = self._proc.poll()
+            code = self._child.poll()
             raise ServerStateError(
                 'the control API of %r did not answer %s %s: %s%s' % (
                     self, method, path, exc, '' if code is None else
@@ -308,7 +216,7 @@ class ChildServer(object):
             if self._stopped:
                 return
             try:
-                if self._proc.poll() is None:
+                if self._child.poll() is None:
                     try:
                         self._call('POST', 'shutdown', timeout=min(timeout,
                                                                    2.0))
@@ -321,44 +229,9 @@ class ChildServer(object):
     close = stop
 
     def _kill(self, timeout=5.0):
-        proc = self._proc
-        for stream in (proc.stdin,):
-            try:
-                stream.close()  # the child exits on end of file
-            except (IOError, OSError):
-                pass
-        if not self._wait_exit(timeout):
-            proc.kill()
-        proc.wait()
-        proc.stdout.close()
-        self._stderr.close()
+        self._child.kill(timeout)
         self._stopped = True
-        _CHILDREN.discard(self)
-
-    def _wait_exit(self, timeout):
-        """Wait until the child closes its stdout (it is exiting) and reap
-        it; return False if *timeout* passed first."""
-        deadline = monotonic() + timeout
-        fd = self._proc.stdout.fileno()
-        while True:
-            remaining = deadline - monotonic()
-            if remaining <= 0:
-                return self._proc.poll() is not None
-            if _readable(fd, remaining):
-                try:
-                    if not os.read(fd, 4096):
-                        break
-                except OSError:
-                    break
-        # stdout is closed: the child is exiting; reap it.
-        if six.PY2:  # Python 2: no timeout; the exit follows the close
-            self._proc.wait()
-        else:
-            try:
-                self._proc.wait(max(0.1, deadline - monotonic()))
-            except subprocess.TimeoutExpired:
-                return False
-        return True
+        forget_at_exit(self)
 
     def __enter__(self):
         return self.start()
@@ -422,7 +295,7 @@ class ChildServer(object):
             self._call('DELETE', 'unmatched')
         else:
             self._call('POST', 'unmatched',
-                       _stub_response(value, 'unmatched_response'))
+                       stub_response(value, 'unmatched_response'))
 
     # -- routes --------------------------------------------------------------
     def route(self, path, response=NOT_SET, method=None, query=None,
@@ -441,12 +314,12 @@ class ChildServer(object):
             raise ConfigurationError(
                 'times with a sequence of responses is not supported in a '
                 'child process; give times with one response')
-        spec_match = _route_match(path, method, query, match)
+        spec_match = route_match(path, method, query, match)
         stubs = []
         for index, spec in enumerate(specs):
             name = 'responses[%d]' % index if len(specs) > 1 else 'response'
             stubs.append(normalise_stub({
-                'match': spec_match, 'response': _stub_response(spec, name),
+                'match': spec_match, 'response': stub_response(spec, name),
                 'times': 1 if len(specs) > 1 else times}))
         added = self.add_stubs(stubs)
         return RemoteRoute(self, added)
@@ -490,7 +363,7 @@ class ChildServer(object):
                                      '%r' % (count,))
         if timeout is None:
             timeout = 300.0
-        spec = _route_match(path, method, None, match)
+        spec = route_match(path, method, None, match)
         status, document = self._call(
             'POST', 'requests/wait', {'count': count, 'match': spec,
                                       'timeout': timeout},
@@ -498,7 +371,7 @@ class ChildServer(object):
         found = [entry_from_json(e) for e in document['requests']]
         if status == 408:
             raise WaitTimeout('expected %d request(s)%s within %ss, saw %d%s'
-                              % (count, _described(spec), timeout, len(found),
+                              % (count, described(spec), timeout, len(found),
                                  self._seen()))
         return found
 
@@ -508,14 +381,14 @@ class ChildServer(object):
         """Assert requests matching were received (``times=None``: at
         least once, else exactly); return them.  Raises
         :class:`VerificationError` listing what was seen."""
-        spec = _route_match(path, method, query, match)
+        spec = route_match(path, method, query, match)
         found = [entry_from_json(e) for e in self._call(
             'POST', 'requests/find', spec)[1]['requests']]
         if (times is None and found) or len(found) == times:
             return found
         expected = 'at least once' if times is None else '%d time(s)' % times
         raise VerificationError('expected %s%s %s, got %d%s' % (
-            'a request' if times is None else 'requests', _described(spec),
+            'a request' if times is None else 'requests', described(spec),
             expected, len(found), self._seen()))
 
     def assert_no_unexpected(self):
@@ -523,7 +396,8 @@ class ChildServer(object):
         unexpected = self.unexpected
         if unexpected:
             raise VerificationError('%d request(s) matched no route: %s' % (
-                len(unexpected), ', '.join(_line(e) for e in unexpected)))
+                len(unexpected),
+                ', '.join(request_line(e) for e in unexpected)))
 
     def check(self):
         # type: () -> None
@@ -544,7 +418,8 @@ class ChildServer(object):
         if not history:
             return ' (no requests at all; is the client using %s?)' % \
                 self.url('')
-        return '; seen: %s' % ', '.join(_line(e) for e in history[-10:])
+        return '; seen: %s' % ', '.join(request_line(e)
+                                        for e in history[-10:])
 
     # -- TLS for clients ------------------------------------------------------
     def client_context(self, client_cert=False):
@@ -666,143 +541,7 @@ class RemoteData(object):
         return repr(self.copy())
 
 
-def _route_match(path, method, query, match):
-    """Build a match spec from ``Server.route``'s arguments."""
-    spec = {}
-    if path is not None and path != '*':
-        if isinstance(path, six.string_types):
-            if not path.startswith('/'):
-                raise ConfigurationError(
-                    'route path must start with "/" (e.g. "/users"), or be a '
-                    'compiled regular expression, got %r' % (path,))
-            spec['path'] = path
-        elif hasattr(path, 'pattern') and hasattr(path, 'match'):
-            if path.flags & ~(re.UNICODE | re.DOTALL):
-                raise ConfigurationError(
-                    'a path pattern with flags cannot cross into the child '
-                    'process; write them inline, e.g. "(?i)/users"')
-            spec['path_pattern'] = path.pattern
-        else:
-            raise ConfigurationError(
-                'route path must be a string like "/users" or a compiled '
-                'regular expression, got %r' % (path,))
-    if method is not None:
-        spec['method'] = method if isinstance(method, six.string_types) \
-            else list(method)
-    if query is not None:
-        if isinstance(query, six.string_types):
-            if 'path' not in spec:
-                raise ConfigurationError('a raw query string needs a plain '
-                                         'path; give query as a dict')
-            spec['path'] += '?' + query
-        elif hasattr(query, 'items'):
-            spec['query'] = dict(
-                (k, list(v) if isinstance(v, (list, tuple)) else [str(v)])
-                for k, v in query.items())
-        else:
-            raise ConfigurationError('query must be a dict like {"page": '
-                                     '"2"} or a raw query string, got %r'
-                                     % (query,))
-    if match is not None:
-        if callable(match) and not isinstance(match, dict):
-            raise ConfigurationError(
-                'match=%r is a function, and a function cannot cross into '
-                'the child process; describe the request as data, e.g. '
-                'match={"headers": {"X-Token": "abc"}, "json": {...}}'
-                % (match,))
-        if not isinstance(match, dict):
-            raise ConfigurationError('match must be a dict, got %r'
-                                     % (match,))
-        both = sorted(set(match) & set(spec))
-        if both:
-            raise ConfigurationError('%s is given twice, as an argument and '
-                                     'in match; give it once' % both[0])
-        spec.update(match)
-    Matcher(spec)  # checked here, with the caller's names
-    return spec
-
-
-def _stub_response(spec, name):
-    """Turn a ``route()`` response spec into a stub response dict."""
-    if callable(spec):
-        raise ConfigurationError(
-            '%s %r is a function, and a function cannot cross into the child'
-            ' process; describe the response as data, e.g. route("/users", '
-            'status=201, json={...}, headers={...}) or '
-            'match={"json": {...}} to choose it by request' % (name, spec))
-    spec = spec_dict(spec, name)
-    result = {}
-    for key in ('status', 'json', 'cookies', 'delay'):
-        if spec.get(key) is not None:
-            result[key] = spec[key]
-    headers = spec.get('headers')
-    if headers is not None:
-        if isinstance(headers, Headers):
-            headers = headers.items_all()
-        result['headers'] = [list(p) for p in headers.items()] if hasattr(
-            headers, 'items') else [list(p) for p in headers]
-    body = spec.get('body', spec.get('content'))
-    if body is not None:
-        if isinstance(body, (bytearray, memoryview)):
-            body = bytes(body)
-        if isinstance(body, six.text_type):
-            result['body'] = body
-        elif isinstance(body, bytes):
-            try:
-                result['body'] = body.decode('utf-8')
-            except UnicodeDecodeError:
-                import base64
-                result['body_base64'] = base64.b64encode(body).decode('ascii')
-        else:
-            raise ConfigurationError(
-                '%s body must be bytes or text in a child process (a stream '
-                'cannot cross), got %r' % (name, body))
-    return result
-
-
-def _described(spec):
-    return ' matching %s' % Matcher(spec).describe() if spec else ''
-
-
-def _line(entry):
-    return '%s %s' % (entry.get('method') or '?', entry.get('path') or '?')
-
-
-def _readable(fd, timeout):
-    """Wait up to *timeout* seconds for *fd* to be readable."""
-    try:
-        return bool(select.select([fd], [], [], timeout)[0])
-    except (select.error, OSError) as exc:
-        # Python 2: EINTR is not retried for us.
-        if exc.args and exc.args[0] == errno.EINTR:
-            return False
-        raise
-
-
-def _cloexec(stream):
-    """Keep our end of the child's stdin out of processes we start later,
-    so the child sees end of file when we die.  # Python 2 (3 does it)"""
-    try:
-        import fcntl
-        fd = stream.fileno()
-        fcntl.fcntl(fd, fcntl.F_SETFD,
-                    fcntl.fcntl(fd, fcntl.F_GETFD) | fcntl.FD_CLOEXEC)
-    except (ImportError, IOError, OSError):
-        pass
-
-
 def start_child_server(*args, **kws):
     # type: (*Any, **Any) -> ChildServer
     """Start and return a :class:`ChildServer` (the same arguments)."""
     return ChildServer(*args, **kws)
-
-
-@atexit.register
-def _stop_children():
-    for child in list(_CHILDREN):
-        if child._owner != os.getpid():
-            continue
-        try:
-            child.stop(timeout=2.0)
-        except Exception:
-            pass
