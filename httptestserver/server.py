@@ -313,7 +313,9 @@ class Server(object):
         """Gives access to all the server states in a *list* (read-only).
 
         One entry per request, in arrival order: a snapshot that does not
-        change under you, a read-only sequence (:class:`~httptestserver.state.History`) that compares equal to the list of its entries.
+        change under you, a read-only sequence
+        (:class:`~httptestserver.records.History`) that compares equal to
+        the list of its entries.
         Taking it, ``len()`` and ``history[-1]`` cost the same however many
         requests were recorded; each entry read is a copy.
         """

@@ -9,13 +9,11 @@ import logging
 import threading
 
 import six
-from six.moves import collections_abc
 
 from . import faults as faultlib
 from ._compat import wait_for
-from .responses import OneShot, check_status, header_items, snapshot, \
-    validate_spec
-from .records import Records
+from .records import History, Records
+from .responses import OneShot, check_status, header_items, validate_spec
 from .routes import RESPONSE_SETTINGS, choose
 
 __all__ = ['State', 'StateDict', 'History', 'RESPONSE_SETTINGS',
@@ -170,76 +168,6 @@ class StateDict(dict):
 
         def iteritems(self):
             return iter(self.items())
-
-
-class History(collections_abc.Sequence):
-    """``Server.history``: the requests recorded so far, oldest first.
-
-    A read-only snapshot: what was recorded when it was taken, however many
-    requests come later.  ``len()``, indexing (``history[-1]``) and slicing
-    cost nothing per entry not read; each entry read is a copy that shares
-    nothing with the server (so changing it changes nothing).  It compares
-    equal to a list of the same entries and prints like one; ``list(history)``
-    makes a plain list.  Thread-safe.
-    """
-
-    __slots__ = ('_entries', '_length', '_entry')
-
-    def __init__(self, entries, length, entry=snapshot):
-        # The store never changes a list in place but by appending, so the
-        # first *length* records of *entries* stay as they are; *entry*
-        # turns one into the dict the test reads.
-        self._entries = entries
-        self._length = length
-        self._entry = entry
-
-    def __len__(self):
-        return self._length
-
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            return [self._entry(entry) for entry in
-                    self._entries[:self._length][index]]
-        length = self._length
-        if isinstance(index, bool) or not isinstance(
-                index, six.integer_types):
-            raise TypeError('history indices must be integers or slices, '
-                            'not %s' % type(index).__name__)
-        if index < 0:
-            index += length
-        if not 0 <= index < length:
-            raise IndexError('history index out of range (%d entries)'
-                             % length)
-        return self._entry(self._entries[index])
-
-    def __iter__(self):
-        entries, entry = self._entries, self._entry
-        for index in six.moves.range(self._length):
-            yield entry(entries[index])
-
-    def __eq__(self, other):
-        if isinstance(other, (list, tuple, History)):
-            return len(self) == len(other) and list(self) == list(other)
-        return NotImplemented
-
-    def __ne__(self, other):
-        result = self.__eq__(other)
-        return result if result is NotImplemented else not result
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __add__(self, other):
-        return list(self) + list(other)
-
-    def __radd__(self, other):
-        return list(other) + list(self)
-
-    def __repr__(self):
-        return repr(list(self))
-
-    def copy(self):
-        """Return the entries as a plain list."""
-        return list(self)
 
 
 class State(object):
