@@ -21,6 +21,7 @@ import weakref
 
 import six
 
+from . import tls
 from ._compat import monotonic
 from .errors import ConfigurationError, ServerStateError
 
@@ -205,13 +206,8 @@ def server_args(host=None, port=None, scheme='http', certfile=None,
             if value is not None:
                 args += [flag, str(value)]
     else:
-        for name, value in (('certfile', certfile), ('keyfile', keyfile),
-                            ('client_cert', client_cert),
-                            ('cafile', cafile)):
-            if value is not None:
-                raise ConfigurationError(
-                    '%s is only used with HTTPS; pass scheme="https"'
-                    % name)
+        tls.refuse_without_https(certfile=certfile, keyfile=keyfile,
+                                 client_cert=client_cert, cafile=cafile)
     return args
 
 

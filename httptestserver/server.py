@@ -90,13 +90,8 @@ class Server(object):
             self.ca_file = cafile or (tls.CA_FILE if certfile is None
                                       else None)
         else:
-            for name, value in (('certfile', certfile), ('keyfile', keyfile),
-                                ('client_cert', client_cert),
-                                ('cafile', cafile)):
-                if value is not None:
-                    raise ConfigurationError(
-                        '%s is only used with HTTPS; pass scheme="https" or '
-                        'use start_ssl_server()' % name)
+            tls.refuse_without_https(certfile=certfile, keyfile=keyfile,
+                                     client_cert=client_cert, cafile=cafile)
             self.ca_file = None
         self._listener = Listener(
             host, port, self._serve_connection, self._state.add_error,

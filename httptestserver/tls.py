@@ -25,6 +25,7 @@ __all__ = [
     'CLIENT_CERT_FILE',
     'CLIENT_KEY_FILE',
     'server_context',
+    'refuse_without_https',
     'client_context',
     'connection_info',
     'certificate_not_after',
@@ -117,6 +118,17 @@ def server_context(certfile=None, keyfile=None, client_cert=None, cafile=None):
     elif getattr(ssl, 'HAS_SNI', False):  # Python 2, and 3 before 3.7
         context.set_servername_callback(_record_server_name)
     return context
+
+
+def refuse_without_https(**arguments):
+    # type: (**Any) -> None
+    """Raise :class:`ConfigurationError` naming the first TLS argument given
+    (not None) to a plain-HTTP server; they would do nothing there."""
+    for name in ('certfile', 'keyfile', 'client_cert', 'cafile'):
+        if arguments.get(name) is not None:
+            raise ConfigurationError(
+                '%s is only used with HTTPS; pass scheme="https" or use '
+                'start_ssl_server()' % name)
 
 
 def client_context(cafile=None, client_cert=False):
