@@ -18,7 +18,10 @@ interpreter is present (py27, py36 ... py313) plus ``docs`` and ``typecheck`` (m
 3. Run ``tox --discover <those interpreters> -p N`` for the environments found.
    A failing environment's whole log is printed by tox between
    ``log start`` and ``log end`` lines.
-4. Read the junit XML that each test environment wrote and print one line
+4. If an environment's test command died from a signal (an interpreter
+   crash: tox reports a negative exit code), run that environment once more
+   and say so; failed tests are never run again.
+5. Read the junit XML that each test environment wrote and print one line
    per interpreter, then a closing line ``N passed, N failed, N skipped``.
 
 The exit status is non-zero when an environment failed, when no test ran,
@@ -357,6 +360,13 @@ def read_tox_results():
     return results
 
 
+def crashed_envs(results):
+    """Return the environments whose test command died from a signal
+    (tox reports a negative exit code, e.g. -6 for SIGABRT)."""
+    return sorted(env for env, (failure, _) in results.items()
+                  if failure and re.search(r'\(exit -\d+\)', failure))
+
+
 # -- 4. junit -----------------------------------------------------------------
 
 def junit_path(env):
@@ -470,6 +480,21 @@ def main(argv):
         paths = sorted({interpreters[env_version(e)] for e in runnable})
         tox_code, stopped = run_tox(python, runnable, paths, args)
         results = read_tox_results()
+        crashed = [] if stopped else crashed_envs(results)
+        if crashed:
+            # An interpreter killed by a signal is not a test result: run
+            # that environment once more, and say so.  Failed tests are
+            # never run again.
+            say('\nalltests: %s died from a signal (%s); running it once '
+                'more' % (', '.join(crashed), '; '.join(
+                    results[e][0] for e in crashed)))
+            for env in crashed:
+                if os.path.exists(junit_path(env)):
+                    os.remove(junit_path(env))
+            # Other environments' failures stay in results and are
+            # reported below; tox's status now speaks for the rerun.
+            tox_code, stopped = run_tox(python, crashed, paths, args)
+            results.update(read_tox_results())
         if stopped:
             problems.append(stopped)
         elif tox_code != 0:
