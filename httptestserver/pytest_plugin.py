@@ -18,6 +18,7 @@ import pytest
 import six
 
 from .errors import ConfigurationError
+from .helpers import start_server, start_ssl_server
 from .server import Server
 
 __all__ = ['shared_server', 'ServerFactory']
@@ -33,7 +34,7 @@ _SHARED = '_httptestserver_shared'
 
 #: The keywords the fixtures, the marker and the factory accept.
 OPTIONS = ('https', 'scheme', 'host', 'port', 'handler', 'certfile',
-           'keyfile', 'client_cert', 'cafile')
+           'keyfile', 'client_cert', 'cafile', 'directory', 'process')
 _SCOPES = ('class', 'module', 'session')
 
 
@@ -145,6 +146,24 @@ def _requested_options(request):
     return options
 
 
+def start(arguments):
+    # type: (Dict[str, Any]) -> Any
+    """Start a server from :func:`server_arguments`' result: in a thread,
+    or with ``process=True`` in a child process
+    (:class:`~httptestserver.process.ChildServer`, same API)."""
+    arguments = dict(arguments)
+    if arguments.pop('process', False):
+        if arguments.get('directory') is not None:
+            raise ConfigurationError(
+                'directory= is served in process only; in a child process '
+                'give stubs, or use python -m httptestserver --directory')
+        arguments.pop('directory', None)
+        scheme = arguments.pop('scheme', 'http')
+        begin = start_ssl_server if scheme == 'https' else start_server
+        return begin(process=True, **arguments)
+    return Server(**arguments).start()
+
+
 class ServerFactory(object):
     """Start servers for one test; stop and check them all after it.
 
@@ -161,7 +180,7 @@ class ServerFactory(object):
     def __call__(self, **options):
         # type: (**Any) -> Server
         """Create and start a server with *options*; return it."""
-        server = Server(**server_arguments(options)).start()
+        server = start(server_arguments(options))
         self.servers.append(server)
         _watch(self._item, server)
         return server
@@ -170,10 +189,18 @@ class ServerFactory(object):
         # type: () -> None
         """Stop every server, then check each; raise the first failure.
 
-        Idempotent.  Every server is stopped even if stopping one fails.
+        A child process's server is checked before it stops, since nothing
+        can be asked of it afterwards.  Idempotent.  Every server is stopped
+        even if stopping one fails.
         """
         servers, self.servers = self.servers, []
         failed = []
+        for server in servers:
+            if not isinstance(server, Server):  # a ChildServer
+                try:
+                    server.check()
+                except Exception:
+                    failed.append(sys.exc_info())
         for server in servers:
             try:
                 server.stop()
@@ -182,6 +209,8 @@ class ServerFactory(object):
         if failed:
             six.reraise(*failed[0])
         for server in servers:
+            if not isinstance(server, Server):
+                continue  # checked above
             try:
                 server.check()
             except Exception:
@@ -242,7 +271,7 @@ def shared_server(scope='module', name=None, **options):
         servers = holder.__dict__.setdefault(_SHARED, {})
         server = servers.get(key)
         if server is None:
-            server = servers[key] = Server(**arguments).start()
+            server = servers[key] = start(arguments)
             holder.addfinalizer(lambda: _forget(servers, key).stop())
         server.reset()
         _watch(request.node, server)

@@ -79,6 +79,12 @@ def run(tester, source, *args):
     return tester.runpytest(*(PLUGIN + list(args)))
 
 
+def run_subprocess(tester, source, *args):
+    """Like :func:`run`, in a new Python process."""
+    tester.makepyfile(test_generated=HEADER + textwrap.dedent(source))
+    return tester.runpytest_subprocess(*(PLUGIN + list(args)))
+
+
 def outcomes(result):
     """``{'passed': 2, 'failed': 1, ...}`` with 'errors' plural everywhere."""
     counts = result.parseoutcomes()
@@ -208,6 +214,34 @@ def test_the_marker_configures_https_with_client_certificates(tester):
             assert https_server.ssl_context.verify_mode == ssl.CERT_OPTIONAL
     ''')
     assert outcomes(result) == {'passed': 2}
+
+
+def test_the_marker_takes_a_directory_and_the_child_process_mode(tester,
+                                                                  tmpdir):
+    tmpdir.join('page.txt').write('from a file\n')
+    # In a process of its own: pytest 4.6's in-process runs (Python 2)
+    # cannot import a submodule first imported inside the run.
+    result = run_subprocess(tester, '''
+        import os
+
+        @pytest.mark.http_server(directory=%r)
+        def test_a_directory(http_server):
+            assert get(http_server, '/page.txt') == (200, b'from a file\\n')
+
+        @pytest.mark.http_server(process=True)
+        def test_a_child_process(http_server):
+            assert type(http_server).__name__ == 'ChildServer'
+            assert http_server.pid != os.getpid()
+            http_server.route('/', body=b'from the child')
+            assert get(http_server) == (200, b'from the child')
+
+        def test_a_failing_child_fails_its_test(http_server_factory):
+            child = http_server_factory(process=True, https=True)
+            child.route('/known', body=b'ok')
+            assert get(child, '/unknown')[0] == 500
+    ''' % str(tmpdir))
+    assert outcomes(result) == {'passed': 2, 'failed': 1}
+    assert 'GET /unknown' in output(result)
 
 
 def test_the_closest_marker_wins_and_handler_classes_are_options(tester):
