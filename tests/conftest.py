@@ -5,6 +5,7 @@ Every client call in the suite has a timeout; ``TIMEOUT`` is the one to use.
 """
 import shutil
 import socket
+import threading
 
 import pytest
 
@@ -84,6 +85,26 @@ def ssl_context(server):
     if server.scheme == 'https':
         return server.client_context()
     return None
+
+
+def communicate(process, timeout, data=None):
+    """``process.communicate(data)``, the process killed after *timeout*
+    seconds (Python 2's communicate() has no timeout).  Returns ``(out,
+    err, killed)``."""
+    killed = []
+
+    def kill():
+        killed.append(True)
+        process.kill()
+
+    timer = threading.Timer(timeout, kill)
+    timer.start()
+    try:
+        out, err = process.communicate(data)
+    finally:
+        timer.cancel()
+        timer.join(timeout)
+    return out, err, bool(killed)
 
 
 def raw_connect(server, timeout=TIMEOUT):

@@ -10,7 +10,7 @@ import requests
 
 import httptestserver
 
-from conftest import TIMEOUT
+from conftest import TIMEOUT, communicate
 
 
 def run_cli(*args):
@@ -76,12 +76,7 @@ def test_a_busy_port_is_a_clear_error():
 
 
 def wait_exit(process):
-    timer = threading.Timer(TIMEOUT, process.kill)
-    timer.start()
-    try:
-        out, err = process.communicate()
-    finally:
-        timer.cancel()
+    out, err, _ = communicate(process, TIMEOUT)
     return process.returncode, out.decode('utf-8'), err.decode('utf-8')
 
 

@@ -31,6 +31,8 @@ import textwrap
 
 import pytest
 
+from conftest import communicate
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 PAGE = os.path.join(HERE, '..', 'docs', 'clients.rst')
 PY2 = sys.version_info[0] == 2
@@ -176,15 +178,8 @@ def run_external(name, server, ca, workdir):
 
 
 def _communicate(process, timeout):
-    """communicate() bounded by *timeout* on Python 2 as well."""
-    import threading
-    timer = threading.Timer(timeout, process.kill)
-    timer.start()
-    try:
-        out, _ = process.communicate()
-    finally:
-        timer.cancel()
-    return out
+    """The output of *process*, bounded by *timeout* (Python 2 too)."""
+    return communicate(process, timeout)[0]
 
 
 def _other_ca():

@@ -32,7 +32,7 @@ from urllib3.util.retry import Retry
 
 from httptestserver import CA_FILE, Server
 
-from conftest import TIMEOUT, needs_ipv6, which
+from conftest import TIMEOUT, communicate, needs_ipv6, which
 
 PY38 = sys.version_info >= (3, 8)
 needs_py38 = pytest.mark.skipif(
@@ -658,19 +658,7 @@ def curl(server, *args, **kws):
     data = kws.get('input')
     process = subprocess.Popen(command, stdin=subprocess.PIPE,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    killed = []
-
-    def kill():
-        killed.append(True)
-        process.kill()
-
-    timer = threading.Timer(TIMEOUT + 5, kill)
-    timer.start()
-    try:
-        out, err = process.communicate(data)
-    finally:
-        timer.cancel()
-        timer.join(TIMEOUT)
+    out, err, killed = communicate(process, TIMEOUT + 5, data)
     assert not killed, 'curl %s ran over %ss: killed' % (args, TIMEOUT + 5)
     return process.returncode, out, err
 

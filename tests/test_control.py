@@ -16,7 +16,7 @@ from httptestserver.control import ControlAPI, enable_control
 from httptestserver.errors import ConfigurationError
 from httptestserver.headers import Headers
 
-from conftest import TIMEOUT, which
+from conftest import TIMEOUT, communicate, which
 
 
 def call(method, url, document=None, headers=None):
@@ -342,12 +342,7 @@ def test_node_fetch_drives_the_control_api(server):
     process = subprocess.Popen([which('node'), '-e', NODE_SCRIPT,
                                 server.url('/')], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE)
-    timer = threading.Timer(TIMEOUT * 3, process.kill)
-    timer.start()
-    try:
-        out, err = process.communicate()
-    finally:
-        timer.cancel()
+    out, err, _ = communicate(process, TIMEOUT * 3)
     assert process.returncode == 0, err
     assert json.loads(out.decode('utf-8')) == {'status': 204, 'ok': True,
                                                'body': '{"a": 1}'}

@@ -14,7 +14,6 @@ import socket
 import ssl
 import subprocess
 import sys
-import threading
 import time
 
 import pytest
@@ -28,7 +27,7 @@ from urllib3.util.retry import Retry
 import httptestserver
 from httptestserver import CA_FILE, ConfigurationError, Server, faults
 
-from conftest import TIMEOUT, raw_connect, read_until_closed, which
+from conftest import TIMEOUT, communicate, raw_connect, read_until_closed, which
 
 PY2 = sys.version_info[0] == 2
 PY38 = sys.version_info >= (3, 8)
@@ -549,13 +548,7 @@ def run_curl(server, max_time=TIMEOUT):
         command[1:1] = ['--cacert', CA_FILE]
     process = subprocess.Popen(command, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE)
-    timer = threading.Timer(TIMEOUT + 5, process.kill)
-    timer.start()
-    try:
-        _, err = process.communicate()
-    finally:
-        timer.cancel()
-        timer.join(TIMEOUT)
+    _, err, _ = communicate(process, TIMEOUT + 5)
     return process.returncode, err
 
 

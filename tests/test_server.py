@@ -11,8 +11,8 @@ import requests
 import httptestserver
 from httptestserver import ConfigurationError, Server, ServerStateError
 
-from conftest import TIMEOUT, closed_by_peer, needs_ipv6, raw_connect, \
-    read_response
+from conftest import TIMEOUT, closed_by_peer, communicate, needs_ipv6, \
+    raw_connect, read_response
 
 
 def port_is_free(port, host='127.0.0.1'):
@@ -357,12 +357,7 @@ def test_a_delayed_response_does_not_hold_interpreter_exit():
     process = subprocess.Popen(
         [sys.executable, '-c', EXIT_WITH_A_DELAYED_REQUEST % TIMEOUT],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    timer = threading.Timer(TIMEOUT * 2, process.kill)
-    timer.start()
-    try:
-        out, err = process.communicate()
-    finally:
-        timer.cancel()
+    out, err, _ = communicate(process, TIMEOUT * 2)
     assert process.returncode == 0, err
     assert out.strip() == b'recorded'
 

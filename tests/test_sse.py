@@ -21,7 +21,7 @@ from httptestserver.errors import ConfigurationError, HandlerError, WaitTimeout
 from httptestserver.headers import Headers
 from httptestserver.sse import EventStream, format_event
 
-from conftest import TIMEOUT, which
+from conftest import TIMEOUT, communicate, which
 
 PY3 = sys.version_info[0] >= 3
 if PY3:
@@ -242,13 +242,7 @@ def test_curl_no_buffer_prints_the_events(server):
         args += ['--cacert', server.ca_file]
     process = subprocess.Popen(args + [server.url('/events')],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    timer = threading.Timer(TIMEOUT + 5, process.kill)
-    timer.start()
-    try:
-        out, err = process.communicate()
-    finally:
-        timer.cancel()
-        timer.join(TIMEOUT)
+    out, err, _ = communicate(process, TIMEOUT + 5)
     assert process.returncode == 0, err
     assert out == b'data: a\n\ndata: b\n\n'
 
