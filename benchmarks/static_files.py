@@ -40,7 +40,7 @@ except ImportError:  # Python 2
     from SimpleHTTPServer import SimpleHTTPRequestHandler
 
 from httptestserver import Server
-from httptestserver.static import serve_directory
+from httptestserver.static.mounts import serve_directory
 
 
 def peak_rss_mb():

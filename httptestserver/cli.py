@@ -20,11 +20,11 @@ import signal
 import sys
 import threading
 
-from .control import TOKEN_HEADER, ControlAPI, enable_control, \
+from .remote.control import TOKEN_HEADER, ControlAPI, enable_control, \
     is_loopback
 from .errors import ConfigurationError
 from .server import Server
-from .wiremock import load_stubs
+from .remote.wiremock import load_stubs
 
 __all__ = ['main']
 
@@ -102,7 +102,7 @@ def main(argv=None):
             raise ConfigurationError('--history-limit must be 0 (no limit) '
                                      'or more, got %d' % args.history_limit)
         server = Server(args.host, args.port, directory=args.directory, **kws)
-        server._state.history_limit = args.history_limit or None
+        server.store.history_limit = args.history_limit or None
     except ConfigurationError as exc:
         parser.exit(2, 'error: %s\n' % exc)
     except Exception as exc:

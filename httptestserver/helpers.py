@@ -23,7 +23,7 @@ def start_server(host=None, port=None, **kws):
     :param port: (default: random) Port of the server to listen (should not
         be in use).
     :param process: (default: False) True runs the server in a child
-        process: a :class:`~httptestserver.process.ChildServer`.
+        process: a :class:`~httptestserver.remote.process.ChildServer`.
     :returns: A created and started :class:`~httptestserver.Server`; stop it
         with ``stop()``.
     """
@@ -33,7 +33,7 @@ def start_server(host=None, port=None, **kws):
 
 
 def _child(host, port, scheme, kws):
-    from .process import ChildServer  # only when asked: it starts processes
+    from .remote.process import ChildServer  # only when asked: it starts processes
     if kws.get('handler') is not None:
         raise ConfigurationError(
             'handler=%r cannot cross into a child process; describe '
@@ -56,7 +56,7 @@ def start_ssl_server(host=None, port=None, certfile=None, keyfile=None,
     :param keyfile: (default: None) Path to private key file. Default comes
         bundled with *certfile*.
     :param process: (default: False) True runs the server in a child
-        process: a :class:`~httptestserver.process.ChildServer`.
+        process: a :class:`~httptestserver.remote.process.ChildServer`.
     :param kws: ``client_cert`` (``'optional'``/``'required'``), ``cafile``,
         ``handler``: see :class:`~httptestserver.Server`.
     :returns: A created and started :class:`~httptestserver.Server`.

@@ -150,7 +150,7 @@ def start(arguments):
     # type: (Dict[str, Any]) -> Any
     """Start a server from :func:`server_arguments`' result: in a thread,
     or with ``process=True`` in a child process
-    (:class:`~httptestserver.process.ChildServer`, same API)."""
+    (:class:`~httptestserver.remote.process.ChildServer`, same API)."""
     arguments = dict(arguments)
     if arguments.pop('process', False):
         if arguments.get('directory') is not None:

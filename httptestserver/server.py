@@ -4,9 +4,9 @@ Creating a :class:`Server` binds and listens in the caller's thread, so its
 URL is valid and connections queue before it serves; :meth:`Server.start`
 serves in a daemon thread; :meth:`Server.stop` returns when the port is free,
 in well under a millisecond.  This module owns the lifecycle and the facade:
-sockets and threads are :mod:`~httptestserver.listener`'s, what a request
+sockets and threads are :mod:`~httptestserver.serving.listener`'s, what a request
 means is the handler's, what was seen is the state store's, and checking it
-is :mod:`~httptestserver.verification`'s -- the methods here that read or
+is :mod:`~httptestserver.store.verification`'s -- the methods here that read or
 check state are one-line delegations.
 """
 import inspect
@@ -15,14 +15,19 @@ import threading
 import six
 from six.moves import BaseHTTPServer
 
-from . import aio, faults, static, tls, verification
+from . import tls
+from .answers import faults
+from .answers.responses import validate_spec
+from .answers.routes import NOT_SET, Route, make_route, response_list
 from .errors import ConfigurationError, ServerStateError
-from .handler import Handler
-from .listener import Listener
-from .records import Records
-from .responses import validate_spec
-from .routes import NOT_SET, Route, make_route, response_list
-from .state import State
+from .legacy import ServerAliases
+from .serving import fault_actions
+from .serving.handler import Handler
+from .serving.listener import Listener
+from .static import mounts as static
+from .store import aio, verification
+from .store.records import Records
+from .store.store import Store
 
 __all__ = ['Server', 'Handler']
 
@@ -30,19 +35,44 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
     import ssl  # noqa: F401
     from typing import Any, Dict, List, Optional  # noqa: F401
-    from .aio import AsyncWait  # noqa: F401
+    from .store.aio import AsyncWait  # noqa: F401
 
 _WILDCARDS = {'': '127.0.0.1', '0.0.0.0': '127.0.0.1', '::': '::1'}
-
-
-
 
 def _is_handler_class(handler):
     return inspect.isclass(handler) and issubclass(
         handler, BaseHTTPServer.BaseHTTPRequestHandler)
 
 
-class Server(object):
+def _check_arguments(host, port, scheme, handler):
+    if host is None:
+        host = '127.0.0.1'
+    if not isinstance(host, six.string_types):
+        raise ConfigurationError(
+            'host must be a string such as "127.0.0.1", "::1" or '
+            '"localhost", got %r' % (host,))
+    host = str(host)
+    if host.startswith('[') and host.endswith(']'):
+        host = host[1:-1]
+    if port is None:
+        port = 0
+    if isinstance(port, bool) or not isinstance(port, six.integer_types) \
+            or not 0 <= port <= 65535:
+        raise ConfigurationError(
+            'port must be an int from 0 to 65535 (0 or None: a free port '
+            'chosen by the OS), got %r' % (port,))
+    if scheme not in ('http', 'https'):
+        raise ConfigurationError('scheme must be "http" or "https", got '
+                                 '%r' % (scheme,))
+    if not _is_handler_class(handler):
+        raise ConfigurationError(
+            'handler must be httptestserver.server.Handler, a subclass '
+            'of it, or any BaseHTTPRequestHandler subclass, got %r'
+            % (handler,))
+    return host, port, scheme
+
+
+class Server(ServerAliases):
     """HTTP Server.
 
     Starts in a child thread; each connection is served by a thread of its
@@ -68,20 +98,18 @@ class Server(object):
                  certfile=None, keyfile=None, client_cert=None, cafile=None,
                  directory=None):
         # type: (Optional[str], Optional[int], str, type, Optional[str], Optional[str], Optional[str], Optional[str], Optional[str]) -> None
-        self._state = State()
+        #: The thread-safe store (routes, data, records): for the server's
+        #: collaborators -- handlers, the control API -- not for tests.
+        self.store = Store()
         self._lock = threading.Lock()
         self._started = self._stopped = False
-        # Set by stop() and by reset(), which then replaces it: what waits
-        # on it (delays, streams) is cut short by either.
-        self._era = threading.Event()
-        #: The control API (:func:`httptestserver.control.enable_control`),
-        #: or None: off unless asked for.
+        #: The control API (:func:`httptestserver.enable_control`), or None:
+        #: off unless asked for.
         self.control = None  # type: Any
         self._stop_event = threading.Event()  # set when stop() begins
         self._stopped_event = threading.Event()  # set when stop() is done
         self.ssl_context = None  # type: Optional[Any]
-        host, port, scheme = self._check_arguments(host, port, scheme,
-                                                   handler)
+        host, port, scheme = _check_arguments(host, port, scheme, handler)
         self.scheme = scheme
         self.handler_class = handler
         if scheme == 'https':
@@ -93,47 +121,20 @@ class Server(object):
             tls.refuse_without_https(certfile=certfile, keyfile=keyfile,
                                      client_cert=client_cert, cafile=cafile)
             self.ca_file = None
-        self._listener = Listener(
-            host, port, self._serve_connection, self._state.add_error,
+        #: Sockets and threads (:class:`~httptestserver.serving.listener.Listener`).
+        self.listener = Listener(
+            host, port, self._serve_connection, self.store.add_error,
             self.ssl_context, getattr(handler, 'timeout', None),
             before_handshake=self._handshake_fault)
         self.host = host
-        self.port = self._listener.port
-        self._state.records = Records(self.url('/')[:-1])
+        self.port = self.listener.port
+        self.store.records = Records(self.url('/')[:-1])
         if directory is not None:
             try:
                 static.serve_directory(self, '/', directory, keep=True)
             except Exception:
-                self._listener.sock.close()
+                self.listener.sock.close()
                 raise
-
-    @staticmethod
-    def _check_arguments(host, port, scheme, handler):
-        if host is None:
-            host = '127.0.0.1'
-        if not isinstance(host, six.string_types):
-            raise ConfigurationError(
-                'host must be a string such as "127.0.0.1", "::1" or '
-                '"localhost", got %r' % (host,))
-        host = str(host)
-        if host.startswith('[') and host.endswith(']'):
-            host = host[1:-1]
-        if port is None:
-            port = 0
-        if isinstance(port, bool) or not isinstance(port, six.integer_types) \
-                or not 0 <= port <= 65535:
-            raise ConfigurationError(
-                'port must be an int from 0 to 65535 (0 or None: a free port '
-                'chosen by the OS), got %r' % (port,))
-        if scheme not in ('http', 'https'):
-            raise ConfigurationError('scheme must be "http" or "https", got '
-                                     '%r' % (scheme,))
-        if not _is_handler_class(handler):
-            raise ConfigurationError(
-                'handler must be httptestserver.server.Handler, a subclass '
-                'of it, or any BaseHTTPRequestHandler subclass, got %r'
-                % (handler,))
-        return host, port, scheme
 
     # -- identity --------------------------------------------------------
     @property
@@ -184,7 +185,7 @@ class Server(object):
                 raise ServerStateError('%r is already running; start() is '
                                        'called once per server' % self)
             self._started = True
-            self._listener.start()
+            self.listener.start()
         return self
 
     def stop(self, timeout=5.0):
@@ -201,59 +202,26 @@ class Server(object):
         waited for).  A bad *timeout* raises
         :class:`~httptestserver.ConfigurationError` before anything stops.
         """
-        verification._check_timeout(timeout)
+        verification.check_timeout(timeout)
         with self._lock:
             first = not self._stopped
             self._stopped = True
         current = threading.current_thread()
         if not first:
-            if current not in self._listener.connection_threads():
+            if current not in self.listener.connection_threads():
                 self._stopped_event.wait(None if timeout is None
                                          else timeout + 1.0)
             return
         try:
             self._stop_event.set()
-            self._era.set()
+            self.store.close()
             if self.control is not None:
                 self.control.close()  # ends its long-polls at once
-            self._listener.stop(timeout, current)
+            self.listener.stop(timeout, current)
         finally:
             self._stopped_event.set()
 
     close = stop
-
-    # -- what 0.1.0's Server was: an HTTPServer and a Thread ----------------
-    @property
-    def server_address(self):
-        """``(host, port)``, as ``HTTPServer.server_address``."""
-        return self.host, self.port
-
-    def shutdown(self):
-        # type: () -> None
-        """Stop serving (``HTTPServer.shutdown``): same as :meth:`stop`."""
-        self.stop()
-
-    def server_close(self):
-        # type: () -> None
-        """Free the port (``HTTPServer.server_close``): same as
-        :meth:`stop`."""
-        self.stop()
-
-    def is_alive(self):
-        # type: () -> bool
-        """True while the server thread runs (``Thread.is_alive``)."""
-        thread = self._listener.thread
-        return thread is not None and thread.is_alive()
-
-    isAlive = is_alive
-
-    def join(self, timeout=None):
-        # type: (Optional[float]) -> None
-        """Wait until the server thread ends (``Thread.join``); it ends when
-        the server is stopped."""
-        thread = self._listener.thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout)
 
     def __enter__(self):
         if not self._started:
@@ -272,26 +240,22 @@ class Server(object):
     def _handshake_fault(self, conn):
         """Fail the TLS handshake as ``data['response_fault']`` says, if it
         names a handshake fault; return True when it did."""
-        fault = self._state.data.get('response_fault')
+        fault = self.store.data.get('response_fault')
         if fault not in faults.HANDSHAKE_FAULTS:
             return False
-        era = self._era
-        faults.handshake_fault(fault, conn, lambda s: not era.wait(s))
+        fault_actions.handshake(fault, conn, self.store.begin().pause)
         return True
 
     @property
-    def _stopping(self):
-        return self._listener.stopping
+    def stopping(self):
+        """True from the moment :meth:`stop` begins."""
+        return self.listener.stopping
 
-    def _set_idle(self, sock, idle):
-        """Mark *sock* idle (no request under way) or busy; for stop()."""
-        self._listener.set_idle(sock, idle)
-
-    def _pause(self, seconds):
+    def pause(self, seconds):
+        # type: (float) -> bool
         """Wait *seconds*, or less if the server stops or is reset meanwhile;
-        return True when the whole time passed."""
-        era = self._era
-        return not era.wait(seconds)
+        return True when the whole time passed.  Blocks; thread-safe."""
+        return self.store.begin().pause(seconds)
 
     # -- state (0.1.0 API) -------------------------------------------------
     @property
@@ -301,7 +265,7 @@ class Server(object):
         After each request it holds that request's fields; the ``response_*``
         keys you set control the default response.  Thread-safe.
         """
-        return self._state.data
+        return self.store.data
 
     @property
     def history(self):
@@ -309,12 +273,12 @@ class Server(object):
 
         One entry per request, in arrival order: a snapshot that does not
         change under you, a read-only sequence
-        (:class:`~httptestserver.records.History`) that compares equal to
+        (:class:`~httptestserver.store.records.History`) that compares equal to
         the list of its entries.
         Taking it, ``len()`` and ``history[-1]`` cost the same however many
         requests were recorded; each entry read is a copy.
         """
-        return self._state.history()
+        return self.store.history()
 
     def reset(self):
         # type: () -> None
@@ -324,29 +288,13 @@ class Server(object):
         requests and recorded errors, and cuts short the delays of requests
         still being answered.  Thread-safe.
         """
-        self._state.reset()
-        era, self._era = self._era, threading.Event()
-        if self._stopping:
-            self._era.set()
-        era.set()
+        self.store.reset()
 
     @property
     def response_data(self):
         """All user-defined response properties (the ``response_*`` keys)."""
-        return dict((k, v) for k, v in self._state.data.items()
+        return dict((k, v) for k, v in self.store.data.items()
                     if k.startswith('response_'))
-
-    @classmethod
-    def start_server(cls, host=None, port=None):
-        """Creates and starts a http :class:`Server`."""
-        return cls(host, port).start()
-
-    @classmethod
-    def start_ssl_server(cls, host=None, port=None, certfile=None,
-                         keyfile=None, **kws):
-        """Creates and starts a https :class:`Server`."""
-        return cls(host, port, scheme='https', certfile=certfile,
-                   keyfile=keyfile, **kws).start()
 
     # -- routes -------------------------------------------------------------
     def route(self, path, response=NOT_SET, method=None, query=None,
@@ -367,7 +315,7 @@ class Server(object):
         framework's: put specific ones first.  ``match`` narrows the route
         on headers, cookies, body or JSON -- ``match={'headers': {'X-Token':
         'abc'}, 'json_subset': {'name': 'Ada'}}`` (see
-        :class:`~httptestserver.matchers.Matcher`) -- or is any predicate
+        :class:`~httptestserver.answers.matchers.Matcher`) -- or is any predicate
         taking the recorded request.  Thread-safe; raises
         :class:`ConfigurationError` for bad values now.
         """
@@ -377,7 +325,7 @@ class Server(object):
             bind = getattr(spec, 'bind_server', None)
             if bind is not None:  # EventStream, WebSocket: stop with us
                 bind(self)
-        return self._state.add_route(route)
+        return self.store.add_route(route)
 
     def serve_directory(self, prefix, path, **options):
         # type: (str, Any, **Any) -> Any
@@ -385,7 +333,7 @@ class Server(object):
 
         ``server.serve_directory('/static', 'tests/fixtures')``.  Mounts are
         tried after every route; see
-        :func:`~httptestserver.static.serve_directory` for the options and
+        :func:`~httptestserver.static.mounts.serve_directory` for the options and
         :doc:`static` for what is answered.  Raises :class:`ConfigurationError` now if *path* is not a
         directory.  Thread-safe; ``reset()`` removes the mount.
         """
@@ -395,35 +343,35 @@ class Server(object):
     def routes(self):
         """The routes then the directory mounts, in the order they are
         tried (a snapshot list)."""
-        return self._state.routes()
+        return self.store.routes()
 
     def remove_route(self, route):
         # type: (Route) -> None
         """Stop answering with *route*; harmless if already gone."""
-        self._state.remove_route(route)
+        self.store.remove_route(route)
 
     @property
     def unmatched_response(self):
         """The answer to a request no route matches (None: an explaining
         500).  Any response form :meth:`route` accepts."""
-        return self._state.unmatched_response
+        return self.store.unmatched_response
 
     @unmatched_response.setter
     def unmatched_response(self, value):
-        self._state.unmatched_response = validate_spec(value,
+        self.store.unmatched_response = validate_spec(value,
                                                        'unmatched_response')
 
     # -- verification ------------------------------------------------------
     @property
     def unexpected(self):
         """Requests no route matched (history entries), oldest first."""
-        return self._state.unexpected()
+        return self.store.unexpected()
 
     @property
     def errors(self):
         """Recorded server-thread failures: ``(request_line, exception,
         traceback_text)`` tuples not yet raised by :meth:`check`."""
-        return self._state.errors()
+        return self.store.errors()
 
     def wait(self, count=1, method=None, path=None, timeout=5.0):
         # type: (int, Any, Any, Optional[float]) -> List[Dict[str, Any]]
@@ -432,7 +380,7 @@ class Server(object):
         Event-driven: wakes as each request is recorded.  Returns the
         matching history entries.  Raises :class:`WaitTimeout` after
         *timeout* seconds (None: no limit), listing what did arrive.
-        Thread-safe.  See :func:`httptestserver.verification.wait`.
+        Thread-safe.  See :func:`httptestserver.store.verification.wait`.
         """
         return verification.wait(self, count, method, path, timeout)
 
@@ -440,7 +388,7 @@ class Server(object):
         # type: (int, Any, Any, Optional[float]) -> AsyncWait
         """Like :meth:`wait`, as an awaitable that leaves the asyncio event
         loop free: ``entries = await server.wait_async(2, path='/hook')``.
-        Python 3; see :func:`httptestserver.aio.wait_async`."""
+        Python 3; see :func:`httptestserver.store.aio.wait_async`."""
         return aio.wait_async(self, count, method, path, timeout)
 
     def assert_requested(self, path=None, method=None, times=None,

@@ -172,3 +172,19 @@ def recorded_request(method='GET', path='/', headers=(), body=b'',
     return {'method': method, 'path': path, 'url_path': url_path,
             'query': query, 'headers': Headers(list(headers)),
             'cookies': cookies or {}, 'body': body, 'json': json_body}
+
+
+#: The example key of RFC 6455 section 1.3.
+WEBSOCKET_KEY = 'dGhlIHNhbXBsZSBub25jZQ=='
+
+
+def upgrade_request(**headers):
+    """A recorded WebSocket upgrade request dict; keyword headers override
+    (``_`` in names becomes ``-``; None removes the header)."""
+    base = {'Host': 'x', 'Upgrade': 'websocket', 'Connection': 'Upgrade',
+            'Sec-WebSocket-Key': WEBSOCKET_KEY, 'Sec-WebSocket-Version': '13'}
+    base.update(headers)
+    items = [(k.replace('_', '-'), v) for k, v in base.items()
+             if v is not None]
+    return {'method': 'GET', 'request_version': 'HTTP/1.1',
+            'headers': Headers(items)}

@@ -1,0 +1,406 @@
+"""Request matchers as data: a JSON-able match spec and :class:`Matcher`.
+
+A *match spec* is a dict that says which requests a stub answers (method,
+path, query, headers, cookies, body); :class:`Matcher` checks one against a
+recorded request dict, and :func:`json_matches` compares JSON documents the
+way a ``json``/``json_subset`` body condition does.  The stub format built
+on it is in :mod:`httptestserver.remote.stubs`.
+
+Pure: no sockets, threads or locks; imports only errors, six and the
+standard library.  Every function is thread-safe and raises
+:class:`~httptestserver.errors.ConfigurationError` naming the field, the bad
+value and the fix.
+"""
+import base64
+import binascii
+import json as jsonlib
+import re
+
+import six
+
+from ..errors import ConfigurationError
+
+__all__ = ['Matcher', 'json_matches', 'MATCH_KEYS']
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any, Dict, Optional  # noqa: F401
+
+#: The keys a match spec may hold.
+MATCH_KEYS = ('method', 'path', 'path_pattern', 'path_prefix', 'url_pattern',
+              'query', 'headers', 'cookies', 'body', 'json', 'json_subset',
+              'ignore_array_order')
+#: The operators of a value condition (query, header, cookie, body).
+VALUE_OPS = ('equal', 'contains', 'matches', 'present')
+#: Extra operators of a body condition.
+BODY_OPS = ('equal', 'base64', 'contains', 'matches', 'json', 'json_subset')
+_TEXT = six.string_types
+
+
+def fail(field, value, fix):
+    """Raise :class:`ConfigurationError` saying *field*'s *value* is not
+    usable and how to fix it (shared with the stubs and wiremock modules)."""
+    raise ConfigurationError('%s: %r is not usable; %s' % (field, value, fix))
+
+
+def _compile(field, pattern):
+    if not isinstance(pattern, _TEXT):
+        fail(field, pattern, 'give a regular expression as a string')
+    try:
+        compiled = re.compile(pattern, re.DOTALL)
+    except re.error as exc:
+        fail(field, pattern, 'it is not a valid regular expression (%s)'
+             % exc)
+    if hasattr(compiled, 'fullmatch'):
+        return compiled.fullmatch
+    # Python 2: no fullmatch.
+    return re.compile('(?:%s)\\Z' % pattern, re.DOTALL).match
+
+
+# -- value conditions ------------------------------------------------------
+class _Value(object):
+    """One condition on a text value: equal, contains, matches, present."""
+
+    def __init__(self, field, spec, ops=VALUE_OPS):
+        if isinstance(spec, _TEXT):
+            spec = {'equal': spec}
+        if not isinstance(spec, dict):
+            fail(field, spec, 'give a string (equal) or a dict with one of '
+                 '%s' % ', '.join(ops))
+        given = [op for op in ops if op in spec]
+        unknown = set(spec) - set(ops) - set(['ignore_case'])
+        if unknown or len(given) != 1:
+            fail(field, spec, 'give exactly one of %s (and optionally '
+                 'ignore_case)' % ', '.join(ops))
+        self.op = given[0]
+        self.arg = spec[self.op]
+        self.ignore_case = bool(spec.get('ignore_case'))
+        if self.op == 'present':
+            if not isinstance(self.arg, bool):
+                fail(field + '.present', self.arg, 'give true or false')
+        elif self.op == 'matches':
+            flags = '(?i)' if self.ignore_case else ''
+            self._regex = _compile(field + '.matches', flags + self.arg)
+        elif not isinstance(self.arg, _TEXT):
+            fail(field + '.' + self.op, self.arg, 'give a string')
+        self.spec = dict(spec)
+
+    def test(self, values):
+        """Return True if any of *values* (a list, maybe empty) passes."""
+        if self.op == 'present':
+            return bool(values) == self.arg
+        return any(self.test_one(value) for value in values)
+
+    def test_one(self, value):
+        if self.op == 'matches':
+            return bool(self._regex(value))
+        arg = self.arg
+        if self.ignore_case:
+            arg, value = arg.lower(), value.lower()
+        if self.op == 'equal':
+            return value == arg
+        return arg in value
+
+    def __repr__(self):
+        return '%s %r' % (self.op, self.arg)
+
+
+class _Body(object):
+    """One condition on the request body."""
+
+    def __init__(self, field, spec, ignore_order=False):
+        if isinstance(spec, (bytes, six.text_type)):
+            spec = {'equal': spec}
+        if not isinstance(spec, dict):
+            fail(field, spec, 'give text (equal) or a dict with one of %s'
+                 % ', '.join(BODY_OPS))
+        given = [op for op in BODY_OPS if op in spec]
+        unknown = set(spec) - set(BODY_OPS) - set(['ignore_array_order',
+                                                    'ignore_case'])
+        if unknown or len(given) != 1:
+            fail(field, spec, 'give exactly one of %s' % ', '.join(BODY_OPS))
+        self.op = given[0]
+        self.arg = spec[self.op]
+        self.ignore_order = bool(spec.get('ignore_array_order', ignore_order))
+        self.spec = dict(spec)
+        if self.op == 'base64':
+            self.op, self.arg = 'equal', b64decode(field + '.base64',
+                                                   self.arg)
+        if self.op in ('equal', 'contains'):
+            if isinstance(self.arg, six.text_type):
+                self.arg = self.arg.encode('utf-8')
+            if not isinstance(self.arg, bytes):
+                fail(field + '.' + self.op, self.arg, 'give text or bytes')
+        elif self.op == 'matches':
+            flags = '(?i)' if spec.get('ignore_case') else ''
+            self._regex = _compile(field + '.matches', flags + self.arg)
+
+    def explain(self, request):
+        body = request.get('body') or b''
+        if self.op == 'equal':
+            ok = body == self.arg
+        elif self.op == 'contains':
+            ok = self.arg in body
+        elif self.op == 'matches':
+            ok = bool(self._regex(body.decode('utf-8', 'replace')))
+        else:
+            document = request.get('json')
+            if document is None:
+                try:
+                    document = jsonlib.loads(body.decode('utf-8'))
+                except ValueError:
+                    return 'the body is not JSON'
+            ok = json_matches(self.arg, document,
+                              subset=self.op == 'json_subset',
+                              ignore_order=self.ignore_order)
+        if ok:
+            return None
+        return 'body does not satisfy %s %r' % (self.op, self.arg)
+
+
+def b64decode(field, text):
+    """Return the bytes of base64 *text*, or fail naming *field*."""
+    try:
+        return base64.b64decode(text.encode('ascii') if isinstance(
+            text, six.text_type) else text)
+    except (TypeError, ValueError, binascii.Error, AttributeError):
+        fail(field, text, 'give the bytes as base64 text')
+
+
+def json_matches(expected, actual, subset=False, ignore_order=False):
+    """Return True if JSON value *actual* matches *expected*.
+
+    ``subset`` ignores object members *actual* has beyond *expected*'s (at
+    every depth); ``ignore_order`` compares arrays as multisets.  Numbers
+    compare by value (``1 == 1.0``) but never equal booleans.
+    """
+    if isinstance(expected, dict):
+        if not isinstance(actual, dict):
+            return False
+        if not subset and set(expected) != set(actual):
+            return False
+        return all(key in actual and json_matches(
+            value, actual[key], subset, ignore_order)
+            for key, value in expected.items())
+    if isinstance(expected, list):
+        if not isinstance(actual, list) or len(expected) != len(actual):
+            return False
+        if not ignore_order:
+            return all(json_matches(e, a, subset, ignore_order)
+                       for e, a in zip(expected, actual))
+        unused = list(actual)
+        for item in expected:
+            for index, candidate in enumerate(unused):
+                if json_matches(item, candidate, subset, ignore_order):
+                    del unused[index]
+                    break
+            else:
+                return False
+        return True
+    if isinstance(expected, bool) or isinstance(actual, bool):
+        return expected is actual
+    return expected == actual
+
+
+# -- the matcher --------------------------------------------------------------
+class Matcher(object):
+    """A request matcher built from a match *spec* dict (JSON-able).
+
+    Keys, all optional (an empty spec matches every request):
+
+    ``method``
+        a method or a list of them (``"ANY"``: any).
+    ``path``
+        the exact path; compared with the query when it holds ``?``.
+    ``path_pattern``, ``url_pattern``
+        a regular expression that must match the whole path, without
+        (``path_pattern``) or with (``url_pattern``) the query.
+    ``path_prefix``
+        the path starts with this.
+    ``query``, ``headers``, ``cookies``
+        name -> condition: a string (equal), or a dict with one of
+        ``equal``, ``contains``, ``matches`` (a regular expression matching
+        the whole value), ``present`` (true/false), plus optionally
+        ``ignore_case``.  For ``query``, a list of strings must equal the
+        values exactly.  A condition holds if any value of that name
+        satisfies it.  Header names ignore case.
+    ``body``
+        a condition (or a list, all must hold): text or bytes (equal), or a
+        dict with one of ``equal``, ``base64`` (equal to those bytes),
+        ``contains``, ``matches``, ``json`` (JSON equal), ``json_subset``
+        (JSON equal ignoring extra object members), plus optionally
+        ``ignore_array_order``.
+    ``json``, ``json_subset``
+        shorthands for a body condition; ``ignore_array_order`` applies to
+        them.
+
+    Raises :class:`ConfigurationError` for a bad spec.  Immutable and
+    thread-safe once built.
+    """
+
+    def __init__(self, spec=None, field='match'):
+        spec = {} if spec is None else spec
+        if isinstance(spec, Matcher):
+            spec = spec.spec
+        if not isinstance(spec, dict):
+            fail(field, spec, 'give a dict with keys from %s'
+                 % ', '.join(MATCH_KEYS))
+        unknown = sorted(set(spec) - set(MATCH_KEYS))
+        if unknown:
+            fail("%s['%s']" % (field, unknown[0]), spec[unknown[0]],
+                 'the keys a match may hold are %s' % ', '.join(MATCH_KEYS))
+        self.spec = dict(spec)
+        self._field = field
+        method = spec.get('method')
+        if method is None or method == 'ANY':
+            self.methods = None
+        elif isinstance(method, _TEXT):
+            self.methods = frozenset([str(method).upper()])
+        elif isinstance(method, (list, tuple)) and all(
+                isinstance(m, _TEXT) for m in method):
+            self.methods = frozenset(str(m).upper() for m in method)
+        else:
+            fail(field + '.method', method, 'give "GET" or a list of '
+                 'methods like ["GET", "HEAD"]')
+        paths = [k for k in ('path', 'path_prefix', 'path_pattern',
+                             'url_pattern') if spec.get(k) is not None]
+        if len(paths) > 1:
+            fail(field, dict((k, spec[k]) for k in paths),
+                 'give one of path, path_prefix, path_pattern and '
+                 'url_pattern (as WireMock takes one URL matcher)')
+        self.path = self._text('path', spec.get('path'))
+        if self.path is not None and not self.path.startswith('/'):
+            fail(field + '.path', self.path, 'a path starts with "/"')
+        self.path_prefix = self._text('path_prefix', spec.get('path_prefix'))
+        self._path_pattern = self._url_pattern = None
+        if spec.get('path_pattern') is not None:
+            self._path_pattern = _compile(field + '.path_pattern',
+                                          spec['path_pattern'])
+        if spec.get('url_pattern') is not None:
+            self._url_pattern = _compile(field + '.url_pattern',
+                                         spec['url_pattern'])
+        self.query = self._conditions('query', spec.get('query'), True)
+        self.headers = self._conditions('headers', spec.get('headers'))
+        self.cookies = self._conditions('cookies', spec.get('cookies'))
+        ignore = spec.get('ignore_array_order', False)
+        if not isinstance(ignore, bool):
+            fail(field + '.ignore_array_order', ignore, 'give true or false')
+        bodies = spec.get('body')
+        if bodies is None:
+            bodies = []
+        elif not isinstance(bodies, list):
+            bodies = [bodies]
+        self.bodies = [_Body('%s.body[%d]' % (field, i), b, ignore)
+                       for i, b in enumerate(bodies)]
+        for key in ('json', 'json_subset'):
+            if key in spec:
+                self.bodies.append(_Body('%s.%s' % (field, key),
+                                         {key: spec[key]}, ignore))
+
+    def _text(self, key, value):
+        if value is None or isinstance(value, _TEXT):
+            return None if value is None else str(value) if six.PY3 \
+                else value
+        fail('%s.%s' % (self._field, key), value, 'give a string')
+
+    def _conditions(self, key, spec, lists=False):
+        if spec is None:
+            return []
+        if not isinstance(spec, dict):
+            fail('%s.%s' % (self._field, key), spec,
+                 'give a dict of name -> condition')
+        result = []
+        for name, cond in sorted(spec.items()):
+            field = "%s.%s['%s']" % (self._field, key, name)
+            if lists and isinstance(cond, list):
+                if not all(isinstance(v, _TEXT) for v in cond):
+                    fail(field, cond, 'give a list of strings')
+                result.append((name, list(cond)))
+            else:
+                result.append((name, _Value(field, cond)))
+        return result
+
+    def matches(self, request):
+        # type: (Dict[str, Any]) -> bool
+        """Return True if the recorded *request* dict satisfies the spec."""
+        return self.explain(request) is None
+
+    __call__ = matches
+
+    def explain(self, request):
+        # type: (Dict[str, Any]) -> Optional[str]
+        """Return why *request* does not match (one reason), or None."""
+        method = request.get('method')
+        if self.methods is not None and method not in self.methods:
+            return 'method %s is not %s' % (method,
+                                            '|'.join(sorted(self.methods)))
+        url_path = request.get('url_path') or ''
+        full = request.get('path') or ''
+        if self.path is not None and self.path != (
+                full if '?' in self.path else url_path):
+            return 'path %s is not %s' % (full, self.path)
+        if self.path_prefix is not None and \
+                not url_path.startswith(self.path_prefix):
+            return 'path %s does not start with %s' % (url_path,
+                                                       self.path_prefix)
+        if self._path_pattern is not None and \
+                not self._path_pattern(url_path):
+            return 'path %s does not match %s' % (
+                url_path, self.spec['path_pattern'])
+        if self._url_pattern is not None and not self._url_pattern(full):
+            return 'url %s does not match %s' % (full,
+                                                 self.spec['url_pattern'])
+        query = request.get('query') or {}
+        for name, cond in self.query:
+            values = query.get(name) or []
+            if (values != cond) if isinstance(cond, list) \
+                    else not cond.test(values):
+                return 'query %s=%r does not satisfy %r' % (name, values,
+                                                            cond)
+        headers = request.get('headers')  # type: Any
+        for name, cond in self.headers:
+            values = (headers.get_all(name) if hasattr(headers, 'get_all')
+                      else _get_all(headers or {}, name)) or []
+            if not cond.test(values):
+                return 'header %s=%r does not satisfy %r' % (name, values,
+                                                             cond)
+        cookies = request.get('cookies') or {}
+        for name, cond in self.cookies:
+            values = [cookies[name]] if name in cookies else []
+            if not cond.test(values):
+                return 'cookie %s=%r does not satisfy %r' % (name, values,
+                                                             cond)
+        for body in self.bodies:
+            reason = body.explain(request)
+            if reason:
+                return reason
+        return None
+
+    def describe(self):
+        """Return a short one-line description of the spec."""
+        parts = ['|'.join(sorted(self.methods)) if self.methods else 'ANY']
+        for key in ('path', 'path_prefix', 'path_pattern', 'url_pattern'):
+            if self.spec.get(key) is not None:
+                parts.append(('%s' if key == 'path' else key + '=%s')
+                             % self.spec[key])
+        for key in ('query', 'headers', 'cookies', 'body', 'json',
+                    'json_subset'):
+            if self.spec.get(key) is not None:
+                parts.append('%s=%s' % (key, _compact(self.spec[key])))
+        return ' '.join(parts)
+
+    def __repr__(self):
+        return '<Matcher %s>' % self.describe()
+
+
+def _get_all(headers, name):
+    lowered = name.lower()
+    return [v for k, v in getattr(headers, 'items', lambda: headers)()
+            if k.lower() == lowered]
+
+
+def _compact(value):
+    try:
+        return jsonlib.dumps(value, sort_keys=True, separators=(',', ':'))
+    except (TypeError, ValueError):
+        return repr(value)

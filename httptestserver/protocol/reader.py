@@ -1,0 +1,427 @@
+"""Reading requests off the wire, without I/O: bytes in, events out.
+
+:class:`RequestReader` owns the request grammar of RFC 9112 -- request line,
+header fields, message body framing by ``Content-Length`` or chunked
+``Transfer-Encoding`` -- and every limit on it.  It is fed bytes and hands out
+:mod:`~httptestserver.protocol.events`; it never raises for what a client
+sends.  No sockets, threads or clock; not thread-safe.
+"""
+import re
+
+from .events import NEED_DATA, PAUSED, ConnectionClosed, Data, \
+    EndOfMessage, Limits, Rejected, Request, native as _native
+
+__all__ = ['RequestReader']
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any, List, Optional, Tuple  # noqa: F401
+
+_TOKEN = re.compile(br"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+_HEX = re.compile(br'^[0-9A-Fa-f]{1,16}$')
+_DIGITS = re.compile(br'^[0-9]{1,19}$')
+_VERSION = re.compile(br'^HTTP/([0-9]+)\.([0-9]+)$')
+_OWS = b' \t'
+_END = EndOfMessage()
+
+
+def _tokens(value):
+    return [token.strip(_OWS).lower() for token in value.split(b',')]
+
+
+class _Reject(Exception):
+    def __init__(self, status, message):
+        Exception.__init__(self, message)
+        self.status = status
+        self.message = message
+
+
+# States of the request side.
+_HEAD, _LENGTH, _CHUNK_SIZE, _CHUNK_DATA, _CHUNK_END, _TRAILER, _DONE, \
+    _CLOSED = range(8)
+
+
+class RequestReader(object):
+    """The request side of one connection: a state machine over bytes.
+
+    Feed bytes with :meth:`receive_data` (``b''`` for end of file) and call
+    :meth:`next_event` until it returns :data:`NEED_DATA`.  Events come in
+    the order :class:`Request`, any :class:`Data`, :class:`EndOfMessage`;
+    then :data:`PAUSED` until the exchange is finished
+    (:meth:`~httptestserver.protocol.connection.ServerConnection.start_next_cycle`).  A
+    malformed request gives one :class:`Rejected` event.  Head lines are
+    checked in arrival order, so a request gives the same events however
+    its bytes are split.
+    """
+
+    def __init__(self, limits=None):
+        # type: (Optional[Limits]) -> None
+        self.limits = limits or Limits()
+        # bytearray: a head that arrives in many small pieces is appended to
+        # in amortised constant time, not copied whole each time.
+        self._buffer = bytearray()
+        self._offset = 0  # start of the next unread line of the head
+        self._scan = 0  # where the search for the next newline resumes
+        self._head_start = 0
+        self._skipped = False  # the one empty line before a request
+        self._pairs = []  # type: List[Tuple[bytes, bytes]]
+        self._lines = 0
+        self._minor = 1
+        self._eof = False
+        self._state = _HEAD
+        self._remaining = 0
+        self._body_size = 0
+        self._trailers = 0
+        #: The request being answered (a :class:`Request`), or None.
+        self.request = None  # type: Optional[Request]
+        #: False once the connection must close after the current response.
+        self.keep_alive = True
+        self._must_close = False
+        self._continued = False
+        self._head_method = False
+        self._response = None  # type: Optional[str]
+        self._errored = False
+
+    # -- request side ---------------------------------------------------------
+    def receive_data(self, data):
+        # type: (bytes) -> None
+        """Add bytes the client sent; ``b''`` means it closed its side."""
+        if data:
+            self._buffer += data
+        else:
+            self._eof = True
+
+    @property
+    def trailing_data(self):
+        # type: () -> bytes
+        """Bytes received beyond the current request (pipelined, or the
+        first bytes of an upgraded protocol)."""
+        return bytes(self._buffer)
+
+    @property
+    def they_are_waiting_for_100_continue(self):
+        # type: () -> bool
+        """True when the client waits for ``100 Continue`` before sending
+        the body it announced; see :meth:`send_continue`."""
+        return (self.request is not None and self.request.expect_continue
+                and not self._continued
+                and self._state in (_LENGTH, _CHUNK_SIZE) and not
+                self._buffer)
+
+    def send_continue(self):
+        # type: () -> bytes
+        """Return the ``100 Continue`` interim response, once; else ``b''``."""
+        if self._continued or self.request is None or \
+                not self.request.expect_continue:
+            return b''
+        self._continued = True
+        return b'HTTP/1.1 100 Continue\r\n\r\n'
+
+    def _next_request(self, keep_open):
+        # type: (bool) -> bool
+        """End the current exchange; return whether the connection is open.
+
+        Open, it reads the next (maybe pipelined) request; else it is closed.
+        """
+        self.request = None
+        if keep_open and self._state == _DONE:
+            self._state = _HEAD
+            return True
+        self._state = _CLOSED
+        return False
+
+    def next_event(self):
+        # type: () -> Any
+        """Return the next event, :data:`NEED_DATA` or :data:`PAUSED`.
+
+        Never raises for anything a client sends.
+        """
+        state = self._state
+        if state == _DONE:
+            return PAUSED
+        if state == _CLOSED:
+            return ConnectionClosed(True)
+        try:
+            if state == _HEAD:
+                return self._read_head()
+            if state == _LENGTH:
+                return self._read_length()
+            return self._read_chunked()
+        except _Reject as exc:
+            self._state = _DONE
+            self._errored = True
+            self.keep_alive = False
+            request = self.request or Request('', '', 'HTTP/1.1', '', [], b'')
+            self.request = request
+            return Rejected(exc.status, exc.message, request)
+
+    def _read_head(self):
+        """Read the head line by line, checking each as it completes.
+
+        Lines are checked in arrival order whether the head comes whole or
+        byte by byte, so a request gives the same events however it is split.
+        """
+        buffer = self._buffer
+        limits = self.limits
+        pos = self._offset
+        while True:
+            # No newline before _scan: a long line arriving in small pieces
+            # is searched once, not once per piece.
+            newline = buffer.find(b'\n', max(pos, self._scan))
+            if newline == -1:
+                self._scan = len(buffer)
+                if len(buffer) - pos > limits.max_line + 1:
+                    self._offset = pos
+                    if self.request is None:
+                        self._start_request(bytes(buffer[pos:pos + 200]))
+                        raise _Reject(414, 'The request line is longer than '
+                                           '%d bytes.' % limits.max_line)
+                    raise _Reject(431, 'A header line is longer than %d '
+                                       'bytes.' % limits.max_line)
+                self._offset = pos
+                if self._eof:
+                    self._state = _CLOSED
+                    self.keep_alive = False
+                    return ConnectionClosed(self.request is None and
+                                            pos == len(buffer))
+                return NEED_DATA
+            line = bytes(buffer[pos:newline])
+            if line[-1:] == b'\r':
+                line = line[:-1]
+            pos = newline + 1
+            if self.request is None:
+                if not line and not self._skipped:
+                    # RFC 9112 2.2: ignore an empty line before a request.
+                    self._skipped = True
+                    self._head_start = pos
+                    continue
+                self._start_request(line)
+                self._request_line(line)
+            elif line:
+                self._header_line(line)
+            else:
+                raw = bytes(buffer[self._head_start:pos])
+                del buffer[:pos]
+                self._scan = 0
+                self._offset = self._head_start = 0
+                self._skipped = False
+                request = self.request
+                request.raw = raw
+                request.headers = [(_native(n), _native(v))
+                                   for n, v in self._pairs]
+                return self._frame_request(request, self._pairs, self._minor)
+
+    def _start_request(self, line):
+        self.request = Request('', '', 'HTTP/1.1',
+                               _native(line[:self.limits.max_line]), [], b'')
+        self._pairs = []
+        self._head_method = False
+
+    def _request_line(self, line):
+        request = self.request
+        if len(line) > self.limits.max_line:
+            request.requestline = _native(line[:200])
+            raise _Reject(414, 'The request line is longer than %d bytes.'
+                          % self.limits.max_line)
+        if b'\r' in line or b'\x00' in line:
+            raise _Reject(400, 'The request line holds a bare CR or a NUL '
+                               'byte.')
+        words = line.split()  # on ASCII whitespace only: bytes
+        if len(words) != 3:
+            raise _Reject(400, 'Bad request line %r; expected "METHOD /path '
+                               'HTTP/1.1".' % request.requestline[:200])
+        method, target, version = words
+        match = _VERSION.match(version)
+        if match is None:
+            raise _Reject(400, 'Bad HTTP version %r.' % _native(version[:20]))
+        if int(match.group(1)) != 1:
+            raise _Reject(505, 'HTTP version %r is not supported; use '
+                               'HTTP/1.1 or HTTP/1.0.' % _native(version[:20]))
+        if not _TOKEN.match(method):
+            raise _Reject(400, 'Bad method %r.' % _native(method[:40]))
+        self._minor = int(match.group(2))
+        request.method = _native(method)
+        request.target = _native(target)
+        request.version = _native(version)
+
+    def _header_line(self, line):
+        limits = self.limits
+        pairs = self._pairs
+        self._lines += 1  # folded lines count too
+        if self._lines > limits.max_headers:
+            raise _Reject(431, 'More than %d header lines.'
+                          % limits.max_headers)
+        if len(line) > limits.max_line:
+            raise _Reject(431, 'A header line is longer than %d bytes.'
+                          % limits.max_line)
+        if b'\r' in line or b'\x00' in line:
+            raise _Reject(400, 'A header line holds a bare CR or a NUL byte.')
+        if line[:1] in (b' ', b'\t'):
+            if not pairs:
+                raise _Reject(400, 'Bad header line %r.' % _native(line[:80]))
+            name, value = pairs[-1]
+            pairs[-1] = (name, (value + b' ' + line.strip(_OWS)).strip(_OWS))
+            return
+        name, sep, value = line.partition(b':')
+        if not sep or not _TOKEN.match(name):
+            raise _Reject(400, 'Bad header line %r.' % _native(line[:80]))
+        pairs.append((name, value.strip(_OWS)))
+
+    def _frame_request(self, request, pairs, minor):
+        """Decide the body framing and the connection's fate (RFC 9112 6)."""
+        connection, encodings, lengths, expect, hosts = [], [], [], [], 0
+        for name, value in pairs:
+            key = name.lower()
+            if key == b'connection':
+                connection.extend(_tokens(value))
+            elif key == b'transfer-encoding':
+                encodings.extend(_tokens(value))
+            elif key == b'content-length':
+                lengths.append(value)
+            elif key == b'expect':
+                expect.append(value)
+            elif key == b'host':
+                hosts += 1
+        keep_alive = minor >= 1
+        if b'close' in connection:
+            keep_alive = False
+        elif b'keep-alive' in connection:
+            keep_alive = True
+        self.keep_alive = keep_alive
+        self._must_close = not keep_alive
+        self._head_method = request.method == 'HEAD'
+        if minor >= 1 and hosts != 1:
+            # RFC 9112 3.2: a server MUST answer 400 (as Go does).
+            raise _Reject(400, 'An HTTP/1.1 request needs exactly one Host '
+                               'header.')
+        has_body = False
+        if encodings:
+            if encodings[-1] != b'chunked':
+                raise _Reject(400, 'Transfer-Encoding %r is not supported; '
+                                   'send the body chunked or with '
+                                   'Content-Length.'
+                              % _native(b', '.join(encodings)))
+            if lengths or minor < 1:
+                # Both framings (a smuggling risk), or chunked from an
+                # HTTP/1.0 client (RFC 9112 6.1): answer, then close.
+                self._must_close = True
+            self._state = _CHUNK_SIZE
+            has_body = True
+        elif lengths:
+            values = set(v.strip(_OWS) for value in lengths
+                         for v in value.split(b','))
+            if len(values) != 1 or not _DIGITS.match(list(values)[0]):
+                raise _Reject(400, 'Bad Content-Length %r.'
+                              % _native(b', '.join(lengths)))
+            length = int(values.pop())
+            if length > self.limits.max_body:
+                raise _Reject(413, 'The body of %d bytes is over the limit '
+                                   'of %d bytes.'
+                              % (length, self.limits.max_body))
+            self._remaining = length
+            self._state = _LENGTH
+            has_body = length > 0
+        else:
+            self._state = _LENGTH
+            self._remaining = 0
+        if expect:
+            value = b','.join(expect).strip(_OWS).lower()
+            if value != b'100-continue':
+                raise _Reject(417, 'Expect %r is not supported.'
+                              % _native(b', '.join(expect)))
+            request.expect_continue = has_body and minor >= 1
+        request.has_body = has_body
+        self._body_size = 0
+        self._trailers = 0
+        self._lines = 0
+        self._continued = False
+        self._response = None
+        return request
+
+    def _read_length(self):
+        if self._remaining == 0:
+            self._state = _DONE
+            return _END
+        buffer = self._buffer
+        if not buffer:
+            if self._eof:
+                return self._gone()
+            return NEED_DATA
+        take = bytes(buffer[:self._remaining])
+        del buffer[:len(take)]
+        self._remaining -= len(take)
+        return Data(take)
+
+    def _gone(self):
+        self._state = _CLOSED
+        self.keep_alive = False
+        return ConnectionClosed(False)
+
+    def _line(self):
+        """Return one line of the chunked framing without its end, or None."""
+        index = self._buffer.find(b'\n')
+        if index == -1:
+            if len(self._buffer) > self.limits.max_line:
+                raise _Reject(400, 'A chunk size or trailer line is longer '
+                                   'than %d bytes.' % self.limits.max_line)
+            return None
+        line = bytes(self._buffer[:index])
+        del self._buffer[:index + 1]
+        if line[-1:] == b'\r':
+            line = line[:-1]
+        return line
+
+    def _read_chunked(self):
+        while True:
+            state = self._state
+            if state == _CHUNK_DATA:
+                if not self._buffer:
+                    return self._gone() if self._eof else NEED_DATA
+                take = bytes(self._buffer[:self._remaining])
+                del self._buffer[:len(take)]
+                self._remaining -= len(take)
+                if self._remaining == 0:
+                    self._state = _CHUNK_END
+                return Data(take)
+            if state == _CHUNK_END:
+                if len(self._buffer) < 2 and self._buffer != b'\n':
+                    if self._buffer not in (b'', b'\r'):
+                        raise _Reject(400, 'A chunk is not followed by '
+                                           'CRLF.')
+                    return self._gone() if self._eof else NEED_DATA
+                if self._buffer[:2] == b'\r\n':
+                    del self._buffer[:2]
+                elif self._buffer[:1] == b'\n':
+                    del self._buffer[:1]
+                else:
+                    raise _Reject(400, 'A chunk is not followed by CRLF.')
+                self._state = _CHUNK_SIZE
+                continue
+            line = self._line()
+            if line is None:
+                return self._gone() if self._eof else NEED_DATA
+            if state == _CHUNK_SIZE:
+                size = line.split(b';', 1)[0].strip(_OWS)
+                if not _HEX.match(size):
+                    raise _Reject(400, 'Bad chunk size line %r.'
+                                  % _native(line[:40]))
+                size = int(size, 16)
+                if size == 0:
+                    self._state = _TRAILER
+                    continue
+                self._body_size += size
+                if self._body_size > self.limits.max_body:
+                    raise _Reject(413, 'The chunked body is over the limit '
+                                       'of %d bytes.' % self.limits.max_body)
+                self._remaining = size
+                self._state = _CHUNK_DATA
+                continue
+            # _TRAILER: trailer fields are read and ignored.
+            if not line:
+                self._state = _DONE
+                return _END
+            self._trailers += 1
+            if self._trailers > self.limits.max_headers:
+                raise _Reject(431, 'More than %d trailer lines.'
+                              % self.limits.max_headers)
+

@@ -1,0 +1,126 @@
+"""The in-thread API's arguments as data, for a server in another process.
+
+A child process is driven over the control API, so what
+:meth:`~httptestserver.Server.route` and friends take (a path, a method, a
+query, a ``match`` dict, a response in any of its forms) must cross as JSON.
+:func:`route_match` turns the matching arguments into a stub match spec,
+:func:`stub_response` a response spec into a stub response dict; both raise
+:class:`~httptestserver.errors.ConfigurationError` for what cannot cross (a
+function, a stream, regex flags).  :func:`described` and
+:func:`request_line` word them in error messages.  Pure functions: no
+I/O, thread-safe.
+"""
+import re
+
+import six
+
+from ..errors import ConfigurationError
+from ..headers import Headers
+from ..answers.responses import spec_dict
+from .stubs import Matcher
+
+__all__ = ['route_match', 'stub_response', 'described', 'request_line']
+
+
+def route_match(path, method, query, match):
+    """Build a match spec from ``Server.route``'s arguments."""
+    spec = {}
+    if path is not None and path != '*':
+        if isinstance(path, six.string_types):
+            if not path.startswith('/'):
+                raise ConfigurationError(
+                    'route path must start with "/" (e.g. "/users"), or be a '
+                    'compiled regular expression, got %r' % (path,))
+            spec['path'] = path
+        elif hasattr(path, 'pattern') and hasattr(path, 'match'):
+            if path.flags & ~(re.UNICODE | re.DOTALL):
+                raise ConfigurationError(
+                    'a path pattern with flags cannot cross into the child '
+                    'process; write them inline, e.g. "(?i)/users"')
+            spec['path_pattern'] = path.pattern
+        else:
+            raise ConfigurationError(
+                'route path must be a string like "/users" or a compiled '
+                'regular expression, got %r' % (path,))
+    if method is not None:
+        spec['method'] = method if isinstance(method, six.string_types) \
+            else list(method)
+    if query is not None:
+        if isinstance(query, six.string_types):
+            if 'path' not in spec:
+                raise ConfigurationError('a raw query string needs a plain '
+                                         'path; give query as a dict')
+            spec['path'] += '?' + query
+        elif hasattr(query, 'items'):
+            spec['query'] = dict(
+                (k, list(v) if isinstance(v, (list, tuple)) else [str(v)])
+                for k, v in query.items())
+        else:
+            raise ConfigurationError('query must be a dict like {"page": '
+                                     '"2"} or a raw query string, got %r'
+                                     % (query,))
+    if match is not None:
+        if callable(match) and not isinstance(match, dict):
+            raise ConfigurationError(
+                'match=%r is a function, and a function cannot cross into '
+                'the child process; describe the request as data, e.g. '
+                'match={"headers": {"X-Token": "abc"}, "json": {...}}'
+                % (match,))
+        if not isinstance(match, dict):
+            raise ConfigurationError('match must be a dict, got %r'
+                                     % (match,))
+        both = sorted(set(match) & set(spec))
+        if both:
+            raise ConfigurationError('%s is given twice, as an argument and '
+                                     'in match; give it once' % both[0])
+        spec.update(match)
+    Matcher(spec)  # checked here, with the caller's names
+    return spec
+
+
+def stub_response(spec, name):
+    """Turn a ``route()`` response spec into a stub response dict."""
+    if callable(spec):
+        raise ConfigurationError(
+            '%s %r is a function, and a function cannot cross into the child'
+            ' process; describe the response as data, e.g. route("/users", '
+            'status=201, json={...}, headers={...}) or '
+            'match={"json": {...}} to choose it by request' % (name, spec))
+    spec = spec_dict(spec, name)
+    result = {}
+    for key in ('status', 'json', 'cookies', 'delay'):
+        if spec.get(key) is not None:
+            result[key] = spec[key]
+    headers = spec.get('headers')
+    if headers is not None:
+        if isinstance(headers, Headers):
+            headers = headers.items_all()
+        result['headers'] = [list(p) for p in headers.items()] if hasattr(
+            headers, 'items') else [list(p) for p in headers]
+    body = spec.get('body', spec.get('content'))
+    if body is not None:
+        if isinstance(body, (bytearray, memoryview)):
+            body = bytes(body)
+        if isinstance(body, six.text_type):
+            result['body'] = body
+        elif isinstance(body, bytes):
+            try:
+                result['body'] = body.decode('utf-8')
+            except UnicodeDecodeError:
+                import base64
+                result['body_base64'] = base64.b64encode(body).decode('ascii')
+        else:
+            raise ConfigurationError(
+                '%s body must be bytes or text in a child process (a stream '
+                'cannot cross), got %r' % (name, body))
+    return result
+
+
+def described(spec):
+    """Word a match spec for a message: ``' matching ...'``, or ''."""
+    return ' matching %s' % Matcher(spec).describe() if spec else ''
+
+
+def request_line(entry):
+    """Word a recorded request for a message: ``'GET /path'``."""
+    return '%s %s' % (entry.get('method') or '?', entry.get('path') or '?')

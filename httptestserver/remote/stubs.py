@@ -1,0 +1,167 @@
+"""Stubs as data: our stub format, its checks, and its response spec.
+
+A *stub* is a JSON-able dict ``{"match": {...}, "response": {...},
+"times": ..., "priority": ..., "id": ...}`` that can cross a process
+boundary and live in a file; its ``match`` is a match spec
+(:mod:`httptestserver.answers.matchers`).  :func:`normalise_stub` checks one,
+:func:`response_spec` turns its response into ``Server.route`` keywords and
+:func:`sort_stubs` orders stubs by priority.  WireMock's mapping JSON and
+stub files are in :mod:`httptestserver.remote.wiremock`.
+
+Pure: no sockets, threads or locks; imports only matchers, six and the
+standard library.  Every function is thread-safe and raises
+:class:`~httptestserver.errors.ConfigurationError` naming the field, the bad
+value and the fix.
+"""
+import uuid
+
+import six
+
+from ..answers.matchers import Matcher, b64decode, fail
+
+__all__ = ['normalise_stub', 'response_spec', 'sort_stubs', 'RESPONSE_KEYS',
+           'STUB_KEYS', 'FAULTS', 'FAULT_NAMES']
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any, Dict, List, Tuple  # noqa: F401
+
+#: The keys a stub's response may hold.
+RESPONSE_KEYS = ('status', 'headers', 'body', 'body_base64', 'json',
+                 'cookies', 'delay', 'fault')
+STUB_KEYS = ('id', 'name', 'match', 'response', 'times', 'priority')
+#: WireMock's fault names (``response.fault``).
+FAULTS = ('CONNECTION_RESET_BY_PEER', 'EMPTY_RESPONSE',
+          'MALFORMED_RESPONSE_CHUNK', 'RANDOM_DATA_THEN_CLOSE')
+#: The server's name (:mod:`httptestserver.answers.faults`) for each.
+FAULT_NAMES = {'CONNECTION_RESET_BY_PEER': 'reset', 'EMPTY_RESPONSE': 'empty',
+               'MALFORMED_RESPONSE_CHUNK': 'malformed_chunk',
+               'RANDOM_DATA_THEN_CLOSE': 'garbage'}
+_TEXT = six.string_types
+
+
+def normalise_stub(stub, field='stub'):
+    # type: (Dict[str, Any], str) -> Dict[str, Any]
+    """Check a stub dict and return a normalised copy with an ``id``.
+
+    A stub is ``{"match": {...}, "response": {...}}`` plus optional
+    ``times`` (answers before it falls through), ``priority`` (lower first,
+    default 5 as in WireMock), ``name`` and ``id``.  Response keys: ``status``,
+    ``headers`` (dict, or list of pairs), ``body`` (text), ``body_base64``,
+    ``json``, ``cookies``, ``delay`` (seconds), ``fault`` (a WireMock fault
+    name).  Raises :class:`ConfigurationError` naming the field.
+    """
+    if not isinstance(stub, dict):
+        fail(field, stub, 'give a dict like {"match": {"path": "/x"}, '
+             '"response": {"status": 200}}')
+    unknown = sorted(set(stub) - set(STUB_KEYS))
+    if unknown:
+        fail("%s['%s']" % (field, unknown[0]), stub[unknown[0]],
+             'the keys a stub may hold are %s' % ', '.join(STUB_KEYS))
+    result = dict(stub)
+    result['id'] = str(stub.get('id') or uuid.uuid4())
+    Matcher(stub.get('match') or {}, field + '.match')
+    result['match'] = dict(stub.get('match') or {})
+    result['response'] = _check_response(stub.get('response') or {},
+                                         field + '.response')
+    for key, low in (('times', 1), ('priority', None)):
+        value = stub.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(
+                value, six.integer_types) or (low is not None and
+                                              value < low)):
+            fail('%s.%s' % (field, key), value, 'give a whole number%s or '
+                 'null' % (' >= %d' % low if low is not None else ''))
+    return result
+
+
+def _check_response(response, field):
+    if not isinstance(response, dict):
+        fail(field, response, 'give a dict with keys from %s'
+             % ', '.join(RESPONSE_KEYS))
+    unknown = sorted(set(response) - set(RESPONSE_KEYS))
+    if unknown:
+        fail("%s['%s']" % (field, unknown[0]), response[unknown[0]],
+             'the keys a response may hold are %s' % ', '.join(RESPONSE_KEYS))
+    bodies = [k for k in ('body', 'body_base64', 'json') if
+              response.get(k) is not None]
+    if len(bodies) > 1:
+        fail(field, response, 'give one of body, body_base64 and json')
+    status = response.get('status', 200)
+    if isinstance(status, bool) or not isinstance(
+            status, six.integer_types) or not 100 <= status <= 999:
+        fail(field + '.status', status, 'give an int from 100 to 999')
+    if response.get('body') is not None and not isinstance(
+            response['body'], _TEXT):
+        fail(field + '.body', response['body'], 'give text; use '
+             'body_base64 for bytes or json for a document')
+    if response.get('body_base64') is not None:
+        b64decode(field + '.body_base64', response['body_base64'])
+    delay = response.get('delay')
+    if delay is not None and (isinstance(delay, bool) or not isinstance(
+            delay, six.integer_types + (float,)) or delay < 0):
+        fail(field + '.delay', delay, 'give seconds >= 0, e.g. 0.5')
+    fault = response.get('fault')
+    if fault is not None and fault not in FAULTS:
+        fail(field + '.fault', fault, 'give one of %s' % ', '.join(FAULTS))
+    headers = response.get('headers')
+    if headers is not None:
+        header_pairs(headers, field + '.headers')
+    cookies = response.get('cookies')
+    if cookies is not None and not isinstance(cookies, dict):
+        fail(field + '.cookies', cookies, 'give a dict of name -> value')
+    return dict(response)
+
+
+def header_pairs(headers, field):
+    # type: (Any, str) -> List[Tuple[str, str]]
+    """Return response *headers* (a dict of name -> value or list of values,
+    or a list of pairs) as a list of ``(name, value)`` text pairs, or fail
+    naming *field* (shared with the wiremock module)."""
+    if isinstance(headers, dict):
+        pairs = []
+        for name, value in headers.items():
+            for item in (value if isinstance(value, list) else [value]):
+                pairs.append((name, item))
+    elif isinstance(headers, list) and all(
+            isinstance(p, (list, tuple)) and len(p) == 2 for p in headers):
+        pairs = [tuple(p) for p in headers]
+    else:
+        fail(field, headers, 'give a dict of name -> value (or list of '
+             'values), or a list of [name, value] pairs')
+    for name, value in pairs:
+        if not isinstance(name, _TEXT) or not isinstance(
+                value, _TEXT + six.integer_types + (float,)):
+            fail("%s['%s']" % (field, name), value, 'give text')
+    return [(str(n), str(v)) for n, v in pairs]
+
+
+def response_spec(stub):
+    # type: (Dict[str, Any]) -> Dict[str, Any]
+    """Return a stub's response as the keywords ``Server.route`` takes.
+
+    ``status``, ``headers`` (pairs), ``body`` (bytes) or ``json``,
+    ``cookies`` and ``delay``; a WireMock ``fault`` becomes the server's
+    fault of the same effect (``CONNECTION_RESET_BY_PEER``: ``'reset'``...).
+    """
+    response = _check_response(stub.get('response') or {}, 'stub.response')
+    spec = {'status': response.get('status', 200),
+            'headers': header_pairs(response.get('headers') or {},
+                                    'headers')}
+    if response.get('json') is not None:
+        spec['json'] = response['json']
+    elif response.get('body_base64') is not None:
+        spec['body'] = b64decode('body_base64', response['body_base64'])
+    else:
+        spec['body'] = (response.get('body') or u'').encode('utf-8')
+    for key in ('cookies', 'delay'):
+        if response.get(key) is not None:
+            spec[key] = response[key]
+    if response.get('fault') is not None:
+        spec['fault'] = FAULT_NAMES[response['fault']]
+    return spec
+
+
+def sort_stubs(stubs):
+    """Return *stubs* sorted by priority (lower first, stable, default 5)."""
+    return sorted(stubs, key=lambda s: 5 if s.get('priority') is None
+                  else s['priority'])

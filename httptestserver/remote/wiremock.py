@@ -1,0 +1,349 @@
+"""WireMock's stub mappings: conversion to and from stubs, and stub files.
+
+:func:`from_wiremock` and :func:`to_wiremock` convert one WireMock stub
+mapping to and from a stub (:mod:`httptestserver.remote.stubs`), refusing by name
+what cannot be converted rather than ignoring it.  :func:`parse_mappings`
+reads a document (one mapping or ``{"mappings": [...]}``, each in either
+form), :func:`load_stubs` reads a file or a directory in WireMock's layout
+and :func:`dump_stubs` writes WireMock's form back.
+
+Pure but for reading files in :func:`load_stubs`: no sockets, threads or
+locks; imports only errors, matchers, stubs, six and the standard library.
+Every function is thread-safe and raises
+:class:`~httptestserver.errors.ConfigurationError` naming the field, the bad
+value and the fix.
+"""
+import base64
+import json as jsonlib
+import os
+import re
+
+import six
+
+from ..errors import ConfigurationError
+from ..answers.matchers import fail
+from .stubs import header_pairs, normalise_stub, sort_stubs
+
+__all__ = ['from_wiremock', 'to_wiremock', 'to_stub', 'parse_mappings',
+           'load_stubs', 'dump_stubs']
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any, Dict, List  # noqa: F401
+
+_TEXT = six.string_types
+
+
+_WM_URLS = (('url', 'path'), ('urlPath', 'path'),
+            ('urlPattern', 'url_pattern'), ('urlPathPattern', 'path_pattern'))
+_WM_REQUEST = ('method', 'url', 'urlPath', 'urlPattern', 'urlPathPattern',
+               'queryParameters', 'headers', 'cookies', 'bodyPatterns')
+_WM_RESPONSE = ('status', 'headers', 'body', 'jsonBody', 'base64Body',
+                'fixedDelayMilliseconds', 'fault', 'statusMessage')
+_WM_TOP = ('id', 'uuid', 'name', 'request', 'response', 'priority',
+           'persistent', 'metadata')
+
+
+def _wm_value(field, spec):
+    if not isinstance(spec, dict):
+        fail(field, spec, 'give a WireMock matcher such as {"equalTo": "x"}')
+    if list(spec) == ['hasExactly'] and isinstance(spec['hasExactly'], list) \
+            and all(isinstance(v, dict) and list(v) == ['equalTo']
+                    for v in spec['hasExactly']):
+        return [v['equalTo'] for v in spec['hasExactly']]
+    ops = {'equalTo': 'equal', 'contains': 'contains', 'matches': 'matches'}
+    known = set(ops) | set(['absent', 'caseInsensitive'])
+    unknown = sorted(set(spec) - known)
+    if unknown:
+        fail('%s.%s' % (field, unknown[0]), spec[unknown[0]],
+             'supported matchers are equalTo (with caseInsensitive), '
+             'contains, matches and absent')
+    if 'absent' in spec:
+        return {'present': not spec['absent']}
+    for wm, ours in ops.items():
+        if wm in spec:
+            cond = {ours: spec[wm]}
+            if spec.get('caseInsensitive'):
+                cond['ignore_case'] = True
+            return cond
+    fail(field, spec, 'give one of equalTo, contains, matches, absent')
+
+
+def _wm_body(field, spec):
+    if not isinstance(spec, dict):
+        fail(field, spec, 'give a body pattern like {"equalTo": "x"}')
+    if 'equalToJson' in spec:
+        unknown = sorted(set(spec) - set(['equalToJson', 'ignoreArrayOrder',
+                                          'ignoreExtraElements']))
+        if unknown:
+            fail('%s.%s' % (field, unknown[0]), spec[unknown[0]],
+                 'equalToJson takes ignoreArrayOrder and '
+                 'ignoreExtraElements only')
+        document = spec['equalToJson']
+        if isinstance(document, _TEXT):
+            try:
+                document = jsonlib.loads(document)
+            except ValueError as exc:
+                fail(field + '.equalToJson', document, 'it is not JSON (%s)'
+                     % exc)
+        cond = {'json_subset' if spec.get('ignoreExtraElements')
+                else 'json': document}
+        if spec.get('ignoreArrayOrder'):
+            cond['ignore_array_order'] = True
+        return cond
+    if 'binaryEqualTo' in spec:
+        return {'base64': spec['binaryEqualTo']}
+    ops = {'equalTo': 'equal', 'contains': 'contains', 'matches': 'matches'}
+    unknown = sorted(set(spec) - set(ops) - set(['caseInsensitive']))
+    if unknown or not set(ops) & set(spec):
+        fail(field, spec, 'supported body patterns are equalTo, '
+             'binaryEqualTo, contains, matches and equalToJson (with '
+             'ignoreArrayOrder, ignoreExtraElements)')
+    for wm, ours in ops.items():
+        if wm in spec:
+            cond = {ours: spec[wm]}
+            if spec.get('caseInsensitive'):
+                cond['ignore_case'] = True
+            return cond
+
+
+def from_wiremock(mapping, field='mapping'):
+    # type: (Dict[str, Any], str) -> Dict[str, Any]
+    """Convert one WireMock stub mapping to a stub (see the docs for the
+    subset covered).  Raises :class:`ConfigurationError` naming the field
+    that is not supported, rather than ignoring a condition."""
+    if not isinstance(mapping, dict):
+        fail(field, mapping, 'give a WireMock stub mapping object')
+    unknown = sorted(set(mapping) - set(_WM_TOP))
+    if unknown:
+        fail('%s.%s' % (field, unknown[0]), mapping[unknown[0]],
+             'not supported; supported keys are %s' % ', '.join(_WM_TOP))
+    request = mapping.get('request') or {}
+    unknown = sorted(set(request) - set(_WM_REQUEST))
+    if unknown:
+        fail('%s.request.%s' % (field, unknown[0]), request[unknown[0]],
+             'not supported; supported keys are %s' % ', '.join(_WM_REQUEST))
+    match = {}
+    extra = (mapping.get('metadata') or {}).get('httptestserver') or {}
+    if request.get('method') not in (None, 'ANY'):
+        match['method'] = request['method']
+    elif extra.get('methods'):
+        match['method'] = extra['methods']
+    urls = [k for k, _ in _WM_URLS if k in request]
+    if len(urls) > 1:
+        fail(field + '.request', urls, 'give one of url, urlPath, '
+             'urlPattern, urlPathPattern')
+    for wm, key in _WM_URLS:
+        if wm in request:
+            match[key] = request[wm]
+    for wm, key in (('queryParameters', 'query'), ('headers', 'headers'),
+                    ('cookies', 'cookies')):
+        if request.get(wm):
+            match[key] = dict(
+                (name, _wm_value("%s.request.%s['%s']" % (field, wm, name),
+                                 spec))
+                for name, spec in request[wm].items())
+    patterns = request.get('bodyPatterns')
+    if patterns:
+        match['body'] = [_wm_body('%s.request.bodyPatterns[%d]' % (field, i),
+                                  p) for i, p in enumerate(patterns)]
+    response = mapping.get('response') or {}
+    unknown = sorted(set(response) - set(_WM_RESPONSE))
+    if unknown:
+        fail('%s.response.%s' % (field, unknown[0]), response[unknown[0]],
+             'not supported (inline bodyFileName as body; no templates); '
+             'supported keys are %s' % ', '.join(_WM_RESPONSE))
+    ours = {}
+    for wm, key in (('status', 'status'), ('headers', 'headers'),
+                    ('body', 'body'), ('jsonBody', 'json'),
+                    ('base64Body', 'body_base64'), ('fault', 'fault')):
+        if response.get(wm) is not None:
+            ours[key] = response[wm]
+    if response.get('fixedDelayMilliseconds') is not None:
+        ours['delay'] = response['fixedDelayMilliseconds'] / 1000.0
+    if extra.get('cookies'):
+        ours['cookies'] = extra['cookies']
+    stub = {'match': match, 'response': ours}  # type: Dict[str, Any]
+    for key in ('name', 'priority'):
+        if mapping.get(key) is not None:
+            stub[key] = mapping[key]
+    if extra.get('times') is not None:
+        stub['times'] = extra['times']
+    if mapping.get('id') or mapping.get('uuid'):
+        stub['id'] = mapping.get('id') or mapping.get('uuid')
+    return normalise_stub(stub, field)
+
+
+def _to_wm_value(cond):
+    if isinstance(cond, _TEXT):
+        return {'equalTo': cond}
+    if isinstance(cond, list):  # exact query values: WireMock 3 hasExactly
+        return {'hasExactly': [{'equalTo': v} for v in cond]}
+    if 'present' in cond:  # any value matches .*, even an empty one
+        return {'matches': '.*'} if cond['present'] else {'absent': True}
+    for ours, wm in (('equal', 'equalTo'), ('contains', 'contains'),
+                     ('matches', 'matches')):
+        if ours in cond:
+            result = {wm: cond[ours]}
+            if cond.get('ignore_case'):
+                if ours == 'matches':
+                    result[wm] = '(?i)' + cond[ours]
+                else:
+                    result['caseInsensitive'] = True
+            return result
+
+
+def _to_wm_body(cond, ignore_order):
+    if isinstance(cond, (bytes, six.text_type)):
+        cond = {'equal': cond}
+    for key in ('json', 'json_subset'):
+        if key in cond:
+            result = {'equalToJson': cond[key]}
+            if key == 'json_subset':
+                result['ignoreExtraElements'] = True
+            if cond.get('ignore_array_order', ignore_order):
+                result['ignoreArrayOrder'] = True
+            return result
+    if 'base64' in cond:
+        return {'binaryEqualTo': cond['base64']}
+    if isinstance(cond.get('equal'), bytes):
+        try:
+            return {'equalTo': cond['equal'].decode('utf-8')}
+        except UnicodeDecodeError:
+            return {'binaryEqualTo': base64.b64encode(
+                cond['equal']).decode('ascii')}
+    value = _to_wm_value(cond)
+    if isinstance(value.get('contains'), bytes):
+        value['contains'] = value['contains'].decode('utf-8', 'replace')
+    return value
+
+
+def to_wiremock(stub):
+    # type: (Dict[str, Any]) -> Dict[str, Any]
+    """Convert a stub to a WireMock stub mapping.
+
+    ``path_prefix`` becomes a ``urlPathPattern``; ``times`` and ``cookies``
+    go to ``metadata.httptestserver`` (WireMock has no equivalent), so a
+    file written here loads back unchanged.
+    """
+    stub = normalise_stub(stub)
+    match = stub['match']
+    request = {'method': match.get('method') or 'ANY'}
+    if isinstance(request['method'], list):
+        if len(request['method']) == 1:
+            request['method'] = request['method'][0]
+        else:  # WireMock has no method list: ANY, and ours in metadata
+            request['method'] = 'ANY'
+    if match.get('path') is not None:
+        request['url' if '?' in match['path'] else 'urlPath'] = match['path']
+    elif match.get('path_prefix') is not None:
+        request['urlPathPattern'] = re.escape(match['path_prefix']) + '.*'
+    elif match.get('path_pattern') is not None:
+        request['urlPathPattern'] = match['path_pattern']
+    elif match.get('url_pattern') is not None:
+        request['urlPattern'] = match['url_pattern']
+    for ours, wm in (('query', 'queryParameters'), ('headers', 'headers'),
+                     ('cookies', 'cookies')):
+        if match.get(ours):
+            request[wm] = dict((name, _to_wm_value(cond))
+                               for name, cond in match[ours].items())
+    ignore = match.get('ignore_array_order', False)
+    bodies = match.get('body')
+    bodies = [] if bodies is None else bodies if isinstance(
+        bodies, list) else [bodies]
+    bodies = [_to_wm_body(b, ignore) for b in bodies]
+    for key in ('json', 'json_subset'):
+        if key in match:
+            bodies.append(_to_wm_body({key: match[key]}, ignore))
+    if bodies:
+        request['bodyPatterns'] = bodies
+    ours = stub['response']
+    response = {'status': ours.get('status', 200)}
+    if ours.get('headers'):
+        headers = {}  # type: Dict[str, Any]
+        for name, value in header_pairs(ours['headers'], 'headers'):
+            if name in headers:
+                previous = headers[name]
+                headers[name] = (previous if isinstance(previous, list)
+                                 else [previous]) + [value]
+            else:
+                headers[name] = value
+        response['headers'] = headers
+    for key, wm in (('body', 'body'), ('json', 'jsonBody'),
+                    ('body_base64', 'base64Body'), ('fault', 'fault')):
+        if ours.get(key) is not None:
+            response[wm] = ours[key]
+    if ours.get('delay') is not None:
+        response['fixedDelayMilliseconds'] = int(round(ours['delay'] * 1000))
+    mapping = {'id': stub['id'], 'request': request, 'response': response}
+    for key in ('name', 'priority'):
+        if stub.get(key) is not None:
+            mapping[key] = stub[key]
+    extra = {}
+    if stub.get('times') is not None:
+        extra['times'] = stub['times']
+    if isinstance(match.get('method'), list) and len(match['method']) > 1:
+        extra['methods'] = match['method']
+    if ours.get('cookies'):
+        extra['cookies'] = ours['cookies']
+    if extra:
+        mapping['metadata'] = {'httptestserver': extra}
+    return mapping
+
+
+def to_stub(mapping, field='mapping'):
+    """Return a stub from either form: ours (has ``match``) or WireMock's."""
+    if isinstance(mapping, dict) and 'match' in mapping:
+        return normalise_stub(mapping, field)
+    return from_wiremock(mapping, field)
+
+
+def load_stubs(path):
+    # type: (str) -> List[Dict[str, Any]]
+    """Load stubs from a JSON file or a directory of them.
+
+    A directory's ``*.json`` files are read in name order, and those of its
+    ``mappings/`` subdirectory (WireMock's layout).  A file holds one mapping
+    or ``{"mappings": [...]}``, each in WireMock's form or ours.  Returns the
+    stubs sorted by ``priority`` (stable; default 5).  Raises
+    :class:`ConfigurationError` naming the file and the mapping.
+    """
+    if not os.path.exists(path):
+        raise ConfigurationError('stubs path %r does not exist; give a JSON '
+                                 'file or a directory of them' % (path,))
+    files = [path]
+    if os.path.isdir(path):
+        files = []
+        for folder in (path, os.path.join(path, 'mappings')):
+            if os.path.isdir(folder):
+                files.extend(os.path.join(folder, name) for name in
+                             sorted(os.listdir(folder))
+                             if name.endswith('.json'))
+    stubs = []
+    for name in files:
+        try:
+            with open(name, 'rb') as handle:
+                document = jsonlib.loads(handle.read().decode('utf-8'))
+        except (IOError, OSError, ValueError) as exc:
+            raise ConfigurationError('stubs file %s cannot be read as JSON: '
+                                     '%s' % (name, exc))
+        stubs.extend(parse_mappings(document, name))
+    return sort_stubs(stubs)
+
+
+def parse_mappings(document, source='document'):
+    """Return the stubs of one JSON document: a mapping, or
+    ``{"mappings": [...]}``."""
+    if isinstance(document, dict) and 'mappings' in document:
+        items = document['mappings']
+        if not isinstance(items, list):
+            fail(source + ': mappings', items, 'give a list of mappings')
+        return [to_stub(m, '%s: mappings[%d]' % (source, i))
+                for i, m in enumerate(items)]
+    return [to_stub(document, source + ': mapping')]
+
+
+def dump_stubs(stubs):
+    # type: (List[Dict[str, Any]]) -> Dict[str, Any]
+    """Return ``{"mappings": [...]}`` in WireMock's form, for a file."""
+    return {'mappings': [to_wiremock(stub) for stub in stubs]}

@@ -1,0 +1,455 @@
+"""One connection's HTTP exchanges over a blocking socket.
+
+:class:`Exchange` reads each request with the sans-IO layer
+(:mod:`httptestserver.protocol.connection`) -- so limits and 4xx answers are the same on
+every Python --, records it in the server's state store exactly once, calls
+the hooks that choose an answer, and sends that :class:`Response` with
+correct framing: whole, streamed, or followed by a protocol takeover.  A
+failure in a hook is recorded for the test and answered with a 500.  It is
+the machinery under :class:`~httptestserver.server.Handler`, which adds the
+0.1.0 hooks; it never starts a thread or opens a listening socket.
+"""
+import io
+import logging
+import socket
+import ssl
+import time
+import traceback
+
+from six.moves import BaseHTTPServer
+
+from .. import tls
+from .._compat import PY2
+from ..errors import ConfigurationError
+from ..headers import Headers
+from ..protocol.connection import NEED_DATA, Data, EndOfMessage, Limits, Rejected, \
+    Request, ServerConnection
+from ..protocol.parts import parse_fields
+from ..store.records import STANDARD_KEYS
+from ..answers.responses import Response
+from . import fault_actions
+
+__all__ = ['Exchange']
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any, Dict, Optional  # noqa: F401
+    from ..answers.routes import Route  # noqa: F401
+
+log = logging.getLogger('httptestserver')
+
+_TEXT = [('Content-Type', 'text/plain; charset=utf-8')]
+# Plain values a custom handler may add to its state and see in history.
+_PLAIN = (type(None), bool, int, float, bytes, type(u''), tuple, list, dict)
+if PY2:  # Python 2: long
+    _PLAIN += (long,)  # noqa: F821
+
+
+def _nothing():
+    pass
+
+
+class Exchange(BaseHTTPServer.BaseHTTPRequestHandler, object):
+    """Reads, records and answers the requests of one connection.
+
+    The server makes one per accepted connection, in that connection's
+    thread (``BaseHTTPRequestHandler``'s life cycle).  Per request:
+    :meth:`update_state`, then ``do_<METHOD>`` if defined, else
+    :meth:`handle_request`; :meth:`save_history` is called once, before the
+    answer goes out.  Subclass :class:`~httptestserver.server.Handler`, not
+    this.
+    """
+
+    protocol_version = 'HTTP/1.1'
+    server_version = 'httptestserver'
+    sys_version = ''
+    #: Seconds a connection may stay silent before the server drops it.
+    timeout = 30
+    disable_nagle_algorithm = True
+    #: Longest request line or header line, in bytes (else 414 / 431).
+    max_line = 65536
+    #: Most header lines, folded ones included (else 431).
+    max_headers = 100
+    #: Largest request body, in bytes (else 413).
+    max_body = 64 * 1024 * 1024
+
+    #: The recorded request being handled (a dict), see the docs for keys.
+    state = None  # type: Optional[Dict[str, Any]]
+    #: The request body, bytes.
+    body = b''
+    #: The :class:`~httptestserver.answers.responses.Response` chosen, once chosen.
+    response = None  # type: Optional[Response]
+    #: The route that answered (None: the ``response_*`` settings).
+    route = None  # type: Optional[Route]
+    #: True when routes exist and none matched this request.
+    unexpected = False
+    #: TLS facts of this connection (dict) or None for plain HTTP.
+    tls = None
+    #: The :class:`~httptestserver.Server` this request came to.
+    server = None  # type: Any
+
+    def setup(self):
+        super(Exchange, self).setup()
+        self.tls = tls.connection_info(self.request) \
+            if isinstance(self.request, ssl.SSLSocket) else None
+        self._conn = ServerConnection(Limits(self.max_line, self.max_headers,
+                                             self.max_body))
+        self._socket_rfile = self.rfile
+
+    # -- reading -------------------------------------------------------------
+    def _receive(self, idle):
+        """Read from the socket into the protocol; False if the client is
+        gone or silent past :attr:`timeout`."""
+        server = self.server
+        if idle:
+            server.listener.set_idle(self.request, True)
+        try:
+            data = self.connection.recv(65536)
+        except (socket.error, ValueError):
+            return False
+        finally:
+            if idle:
+                server.listener.set_idle(self.request, False)
+        self._conn.receive_data(data)
+        return True
+
+    def _read_request(self):
+        """Return ``(Request, body)``, a :class:`Rejected`, or None."""
+        conn = self._conn
+        request = None
+        body = []
+        while True:
+            event = conn.next_event()
+            if event is NEED_DATA:
+                if conn.they_are_waiting_for_100_continue:
+                    self.wfile.write(conn.send_continue())
+                idle = request is None and conn.request is None and \
+                    not conn.trailing_data
+                if not self._receive(idle):
+                    return None
+            elif isinstance(event, Request):
+                request = event
+                # Which reset() era this request belongs to: if the test
+                # resets the server before it is answered (even while its
+                # body is on the way), its record is dropped and its waits
+                # end.
+                self._era = self.server.store.begin()
+            elif isinstance(event, Data):
+                body.append(event.data)
+            elif isinstance(event, EndOfMessage):
+                return request, b''.join(body)
+            elif isinstance(event, Rejected):
+                return event
+            else:  # ConnectionClosed: nothing to answer
+                return None
+
+    # -- one exchange --------------------------------------------------------
+    def handle_one_request(self):
+        """Read, record and answer one request on this connection."""
+        self.state = self.response = self.route = None
+        self.unexpected = False
+        self.body = b''
+        self._manual = None
+        self._real_wfile = None
+        self._recorded = self._history_hooked = False
+        self._response_started = False
+        self._raw_head = b''
+        got = self._read_request()
+        if got is None:
+            self.close_connection = True
+            return
+        server = self.server
+        started = time.time()
+        if isinstance(got, Rejected):
+            self._era = server.store.begin()
+            self._reject(got, started)
+            return
+        request, self.body = got
+        self._take_request(request)
+        self.state = self._fields(started)
+        if server.stopping:
+            self.close_connection = True
+        handler = getattr(self, 'do_' + self.command, None) or \
+            self.handle_request
+        update_state = self.update_state
+        control = server.control
+        if control is not None and control.owns(self.state):
+            # The control API is answered, never recorded as traffic.
+            self._recorded = self._history_hooked = True
+            update_state = _nothing
+            handler = self._answer_control
+        self.rfile = io.BytesIO(self.body)
+        try:
+            update_state()
+            handler()
+        except socket.error as exc:
+            if not self._response_started:
+                self._fail(exc)
+            else:  # the client went away mid-response: not a handler bug
+                log.debug('client gone while answering %r: %s',
+                          self.requestline, exc)
+                self.close_connection = True
+        except Exception as exc:
+            self._fail(exc)
+        finally:
+            self.rfile = self._socket_rfile
+            if self._real_wfile is not None:
+                self.wfile, self._real_wfile = self._real_wfile, None
+        if not self._response_started:
+            # A custom handler that answered nothing: like Go, send an empty
+            # 200 rather than leave the client hanging.
+            try:
+                self.send(Response(200))
+            except socket.error:
+                self.close_connection = True
+        self._save_history_once()
+        self._record()  # an override of save_history() may skip super()
+        self._end_exchange()
+
+    def _answer_control(self):
+        self.send(self.server.control.handle(self.state))
+
+    def _take_request(self, request):
+        """Set the standard library's attributes from a request head."""
+        self._raw_head = request.raw
+        self.command = request.method
+        self.path = request.target
+        self.request_version = request.version
+        self.requestline = request.requestline
+        line = request.raw.split(b'\n', 1)[0] + b'\n'
+        self.raw_requestline = line
+        self.headers = Headers(request.headers)
+        self.close_connection = not self._conn.keep_alive
+
+    def _end_exchange(self):
+        conn = self._conn
+        try:
+            self.wfile.flush()
+        except (socket.error, ValueError):
+            self.close_connection = True
+        if self._manual is not None:
+            conn.start_next_cycle(keep_alive=not self.close_connection)
+        else:
+            conn.start_next_cycle()
+        if not conn.keep_alive:
+            self.close_connection = True
+
+    def _fields(self, started):
+        target = self.path
+        fields = parse_fields(target, self.headers.get('Content-Type'),
+                              self.headers.get_all('Cookie') or [],
+                              self.body)
+        fields.update({
+            'requestline': self.requestline,
+            'command': self.command,
+            'method': self.command,
+            'path': target,
+            'url': self.server.url(target) if target.startswith('/')
+            else target,
+            'request_version': self.request_version,
+            'headers': self.headers,
+            'body': self.body,
+            'client_address': self.client_address,
+            'scheme': self.server.scheme,
+            'tls': self.tls,
+            'time': started,
+        })
+        return fields
+
+    # -- hooks (see httptestserver.server.Handler) --------------------------
+    def update_state(self):
+        # type: () -> None
+        """Hook called before the request is answered; does nothing here."""
+
+    def handle_request(self):
+        # type: () -> None
+        """Hook that answers the request; an empty 200 here."""
+        self.send(Response(200))
+
+    def save_history(self):
+        # type: () -> None
+        """Hook that records the request (:meth:`_record`); once per
+        request, before its response is sent."""
+        self._record()
+
+    def _save_history_once(self):
+        if not self._history_hooked and self.state is not None:
+            self._history_hooked = True
+            self.save_history()
+            # An override that skips super() still gets its request
+            # recorded, and before the answer goes out, as always.
+            self._record()
+
+    def _record(self):
+        if self._recorded or self.state is None:
+            return
+        self._recorded = True
+        fields = self.state
+        head = self._raw_head
+        if head:
+            extras = dict((key, value) for key, value in fields.items()
+                          if key not in STANDARD_KEYS)
+        else:  # rejected: nothing to read back, keep what was read
+            extras = dict(fields)
+        response = self.response
+        if response is not None:
+            if response.record:
+                extras.update(response.record)
+            if response.plan is not None:  # what the fault plan drew
+                summary = response.plan.summary()
+                extras['response_timeout'] = summary['delays'].get('delay')
+                extras.update(summary)
+        self.server.store.record(fields, head, response, self.route,
+                                  self.unexpected, extras or None,
+                                  self._era)
+
+    # -- answering -----------------------------------------------------------
+    def send(self, response):
+        # type: (Response) -> None
+        """Send *response* with HTTP/1.1 framing; blocks until written.
+
+        Adds ``Date``, ``Server`` and ``Content-Length`` (or chunked transfer
+        encoding for a streamed body) unless given; sends no body for HEAD,
+        1xx, 204 and 304; honours ``Connection: close`` both ways.  A header
+        that cannot be sent (CR or LF in it) raises
+        :class:`~httptestserver.ConfigurationError` naming it.
+        """
+        if self.response is None:
+            self.response = response
+        self._save_history_once()
+        conn = self._conn
+        streamed = response.streamed
+        plan = response.plan
+        try:
+            head = conn.send_response(
+                response.status, response.headers,
+                None if streamed else response.body,
+                date=self.date_time_string(), server=self.server_version,
+                closing=self.server.stopping, include_body=plan is None)
+        except ValueError as exc:
+            raise ConfigurationError('response of %s: %s'
+                                     % (self.requestline, exc))
+        self._response_started = True
+        self.close_connection = not conn.keep_alive
+        if log.isEnabledFor(logging.INFO):
+            self.log_request(response.status)
+        if plan is not None:
+            self._send_planned(response, head)
+        elif not streamed:
+            self.wfile.write(head + conn.end_response())
+        else:
+            self.wfile.write(head)
+            try:
+                if conn.sends_body:
+                    for chunk in response.body:
+                        data = conn.send_data(chunk)
+                        if data:
+                            self.wfile.write(data)
+            finally:
+                close = getattr(response.body, 'close', None)
+                if close is not None:
+                    close()
+            self.wfile.write(conn.end_response())
+        if response.takeover is not None:
+            self.close_connection = True
+            self.wfile.flush()
+            response.takeover(self.connection, conn.trailing_data)
+
+    def pause(self, seconds):
+        # type: (float) -> bool
+        """Wait *seconds*; return False at once if the server stops or is
+        reset meanwhile (the test this request belongs to is over)."""
+        return self._era.pause(seconds)
+
+    def _send_planned(self, response, head):
+        """Let the response's fault plan write it: delays, dribbles, or a
+        failure on purpose (then the connection is closed)."""
+        conn = self._conn
+        if not conn.sends_body:
+            chunks = []  # type: Any
+        elif response.streamed:
+            chunks = response.body
+        else:
+            chunks = [response.body]
+        try:
+            if not fault_actions.send(response.plan, self.connection, head, chunks,
+                                      self.pause):
+                conn.must_close()
+                self.close_connection = True
+        finally:
+            close = getattr(response.body, 'close', None)
+            if close is not None:
+                close()
+
+    def send_error(self, code, message=None, explain=None):
+        """Answer *code* with a short text body and close the connection."""
+        self.close_connection = True
+        self._conn.must_close()
+        text = message or self.responses.get(code, ('Error',))[0]
+        if explain:
+            text = '%s\n%s' % (text, explain)
+        self.send(Response(code, _TEXT, (text + '\n').encode('utf-8')))
+
+    def version_string(self):
+        """The ``Server`` header: no Python version, no trailing space."""
+        return self.server_version
+
+    # -- failures ------------------------------------------------------------
+    def _reject(self, rejected, started):
+        self.close_connection = True
+        self._history_hooked = True  # not a request the hooks can read
+        request = rejected.request
+        self.command, self.path = request.method, request.target
+        self.request_version = request.version or 'HTTP/1.1'
+        self.requestline = request.requestline
+        self.headers = Headers(request.headers)
+        self.state = fields = parse_fields('', None, [], b'')
+        fields.update({
+            'requestline': self.requestline, 'command': self.command,
+            'method': self.command, 'path': self.path, 'url': None,
+            'request_version': self.request_version,
+            'headers': self.headers, 'body': b'',
+            'client_address': self.client_address,
+            'scheme': self.server.scheme, 'tls': self.tls, 'time': started,
+            'rejected': rejected.message,
+        })
+        self.response = Response(rejected.status, _TEXT,
+                                 (rejected.message + '\n').encode('utf-8'))
+        self._record()
+        try:
+            self.send(self.response)
+            self.wfile.flush()
+        except socket.error:
+            pass
+        self._conn.start_next_cycle(keep_alive=False)
+
+    def _fail(self, exc):
+        text = traceback.format_exc()
+        self.server.store.add_error((self.requestline, exc, text),
+                                     self._era)
+        log.error('error while handling %r:\n%s', self.requestline, text)
+        self.close_connection = True
+        if not self._response_started:
+            self.response = Response(
+                500, _TEXT,
+                ('Error in the test server while handling %s:\n\n%s'
+                 % (self.requestline, text)).encode('utf-8', 'replace'))
+            self._save_history_once()
+            self._record()
+            self._conn.fail()
+            try:
+                self.send(self.response)
+            except (socket.error, ValueError):
+                pass
+
+    # -- logging -------------------------------------------------------------
+    def address_string(self):
+        """Return the client's IP; never a reverse-DNS lookup."""
+        return str(self.client_address[0])
+
+    def log_message(self, format, *args):
+        """Log through the ``httptestserver`` logger, not stderr."""
+        log.info('%s - %s', self.address_string(), format % args)
+
+    def log_error(self, format, *args):
+        log.warning('%s - %s', self.address_string(), format % args)

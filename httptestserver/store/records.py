@@ -1,0 +1,233 @@
+"""Records: how each request is kept, compactly, and read back as a dict.
+
+:class:`Records` makes the records and rebuilds entries; :class:`History` is
+the read-only view of them that ``Server.history`` hands out.
+
+A history entry is a dict of some thirty keys -- headers, query, cookies,
+form, the response -- a dozen objects the cyclic garbage collector would walk
+on every full collection, thousands of times over in a long suite.  So what
+is kept per request is a tuple of plain values only: the raw request head,
+the body (kept once, never copied), the time, the client's port, the index
+of a shared description of everything requests have in common (client host,
+TLS facts, the response sent, the route, the keys the test put in ``data``),
+and, rarely, a dict of extra fields.  The collector stops tracking such a
+tuple after its first look.  An entry is rebuilt from it when read, parsing
+the head again with the same protocol layer that read it.  No sockets, no
+threads; the state store serialises access.
+"""
+import six
+from six.moves import collections_abc
+
+from ..headers import Headers
+from ..protocol.connection import Limits, Request, ServerConnection
+from ..protocol.parts import parse_fields
+from ..answers.responses import snapshot
+
+__all__ = ['Records', 'History']
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any, Dict, List, Optional, Tuple  # noqa: F401
+
+# Keys every request's fields have; the others are extras of that request.
+STANDARD_KEYS = frozenset([
+    'url_path', 'query_string', 'query', 'cookies', 'form', 'files', 'json',
+    'json_error', 'requestline', 'command', 'method', 'path', 'url',
+    'request_version', 'headers', 'body', 'client_address', 'scheme', 'tls',
+    'time', 'response_status', 'response_headers', 'response_content',
+    'response_timeout', 'route', 'unexpected'])
+# Heads are read back with no limits: a custom handler may have allowed more.
+_UNLIMITED = Limits(max_line=1 << 62, max_headers=1 << 62, max_body=1 << 62)
+
+
+def _frozen(value):
+    """Return a hashable stand-in for a plain value (for interning)."""
+    if isinstance(value, dict):
+        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(_frozen(v) for v in value)
+    if isinstance(value, Headers):
+        return tuple(value.items_all())
+    return value
+
+
+class Records(object):
+    """Makes compact records and rebuilds entries from them.
+
+    :meth:`make` turns one answered request into a record tuple; :meth:`entry`
+    turns a record back into the dict a test reads.  Descriptions shared by
+    many records are interned here.  Not thread-safe: the store's lock.
+    """
+
+    def __init__(self, base_url):
+        # type: (str) -> None
+        self._base_url = base_url  # 'http://127.0.0.1:8000', no slash
+        self._shared = []  # type: List[Dict[str, Any]]
+        self._index = {}  # type: Dict[Any, int]
+
+    def _share(self, key, make):
+        index = self._index.get(key)
+        if index is None:
+            index = self._index[key] = len(self._shared)
+            self._shared.append(make())
+        return index
+
+    def make(self, fields, head, response, route_name, unexpected, user,
+             extras):
+        # type: (Dict[str, Any], bytes, Any, Optional[str], bool, Dict[str, Any], Optional[Dict[str, Any]]) -> Tuple[Any, ...]
+        """Return the record of one request.
+
+        *fields* are its recorded fields, *head* its raw head (``b''`` for a
+        rejected request, whose *extras* then hold its fields), *response*
+        the :class:`~httptestserver.answers.responses.Response` chosen (or None),
+        *user* the keys the test put in ``data`` (copied when they change),
+        *extras* fields beyond the standard ones (or None).
+        """
+        host, port = fields['client_address'][:2]
+        tls = fields.get('tls')
+        if response is not None:
+            summary = (response.status, tuple(response.headers),
+                       None if response.streamed else response.body,
+                       response.delay)
+        else:
+            summary = None
+        user_key = _frozen(user) if user else ()
+        key = (host, fields.get('scheme'), _frozen(tls), summary, route_name,
+               unexpected, user_key)
+
+        def make():
+            return {'host': host, 'scheme': fields.get('scheme'),
+                    'tls': snapshot(tls), 'summary': summary,
+                    'route': route_name, 'unexpected': unexpected,
+                    'user': snapshot(user)}
+        try:
+            index = self._share(key, make)
+        except TypeError:  # an unhashable value the test put in data
+            index = len(self._shared)
+            self._shared.append(make())
+        body = fields.get('body') or b''
+        return (head, body, fields['time'], port, index,
+                snapshot(extras) if extras else None)
+
+    def entry(self, record):
+        # type: (Tuple[Any, ...]) -> Dict[str, Any]
+        """Return the history entry of *record*: a new dict sharing nothing
+        mutable with the server."""
+        head, body, when, port, index, extras = record
+        shared = self._shared[index]
+        fields = {}  # type: Dict[str, Any]
+        if head:
+            request = _parse_head(head)
+            target = request.target
+            headers = Headers(request.headers)
+            fields = parse_fields(target, headers.get('Content-Type'),
+                                  headers.get_all('Cookie') or [], body)
+            fields.update({
+                'requestline': request.requestline,
+                'command': request.method, 'method': request.method,
+                'path': target,
+                'url': self._base_url + target if target.startswith('/')
+                else target,
+                'request_version': request.version, 'headers': headers,
+                'body': body,
+            })
+        fields.update({
+            'client_address': (shared['host'], port),
+            'scheme': shared['scheme'], 'tls': snapshot(shared['tls']),
+            'time': when, 'route': shared['route'],
+            'unexpected': shared['unexpected'],
+        })
+        summary = shared['summary']
+        if summary is not None:
+            status, pairs, content, delay = summary
+            fields.update({
+                'response_status': status,
+                'response_headers': Headers(pairs),
+                'response_content': content, 'response_timeout': delay,
+            })
+        if extras:
+            fields.update(snapshot(extras))
+        for key, value in shared['user'].items():
+            if key not in fields:
+                fields[key] = snapshot(value)
+        return fields
+
+
+class History(collections_abc.Sequence):
+    """``Server.history``: the requests recorded so far, oldest first.
+
+    A read-only snapshot: what was recorded when it was taken, however many
+    requests come later.  ``len()``, indexing (``history[-1]``) and slicing
+    cost nothing per entry not read; each entry read is a copy that shares
+    nothing with the server (so changing it changes nothing).  It compares
+    equal to a list of the same entries and prints like one; ``list(history)``
+    makes a plain list.  Thread-safe.
+    """
+
+    __slots__ = ('_entries', '_length', '_entry')
+
+    def __init__(self, entries, length, entry=snapshot):
+        # The store never changes a list in place but by appending, so the
+        # first *length* records of *entries* stay as they are; *entry*
+        # turns one into the dict the test reads.
+        self._entries = entries
+        self._length = length
+        self._entry = entry
+
+    def __len__(self):
+        return self._length
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self._entry(entry) for entry in
+                    self._entries[:self._length][index]]
+        length = self._length
+        if isinstance(index, bool) or not isinstance(
+                index, six.integer_types):
+            raise TypeError('history indices must be integers or slices, '
+                            'not %s' % type(index).__name__)
+        if index < 0:
+            index += length
+        if not 0 <= index < length:
+            raise IndexError('history index out of range (%d entries)'
+                             % length)
+        return self._entry(self._entries[index])
+
+    def __iter__(self):
+        entries, entry = self._entries, self._entry
+        for index in six.moves.range(self._length):
+            yield entry(entries[index])
+
+    def __eq__(self, other):
+        if isinstance(other, (list, tuple, History)):
+            return len(self) == len(other) and list(self) == list(other)
+        return NotImplemented
+
+    def __ne__(self, other):
+        result = self.__eq__(other)
+        return result if result is NotImplemented else not result
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __add__(self, other):
+        return list(self) + list(other)
+
+    def __radd__(self, other):
+        return list(other) + list(self)
+
+    def __repr__(self):
+        return repr(list(self))
+
+    def copy(self):
+        """Return the entries as a plain list."""
+        return list(self)
+
+
+def _parse_head(head):
+    # type: (bytes) -> Request
+    connection = ServerConnection(_UNLIMITED)
+    connection.receive_data(head)
+    event = connection.next_event()
+    if not isinstance(event, Request):  # pragma: no cover - read once before
+        raise ValueError('a recorded head no longer parses: %r' % head[:80])
+    return event

@@ -1,0 +1,463 @@
+"""The thread-safe store behind one server: data, history, routes, errors.
+
+One re-entrant lock guards everything here; a Condition on that lock wakes
+waiters whenever a request is recorded.  Readers get snapshots, never live
+lists.  This module never touches a socket or starts a thread: the handler
+calls it for each request and the server exposes it to the test.
+"""
+import logging
+import threading
+
+import six
+
+from ..answers import faults as faultlib
+from .._compat import wait_for
+from .records import History, Records
+from ..answers.responses import OneShot, check_status, header_items, validate_spec
+from ..answers.routes import RESPONSE_SETTINGS, choose
+
+__all__ = ['Store', 'Era', 'StateDict', 'History', 'RESPONSE_SETTINGS',
+           'HANDLER_KEYS']
+
+log = logging.getLogger('httptestserver')
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Optional  # noqa: F401
+
+#: Handler attributes copied into ``data`` after each request, as 0.1.0's
+#: ``data.update(handler.__dict__)`` did; never kept in history entries.
+HANDLER_KEYS = frozenset(['rfile', 'wfile', 'server', 'request',
+                          'connection', 'close_connection',
+                          'raw_requestline'])
+
+
+def _validate_setting(key, value):
+    if value is None:
+        return
+    if key == 'response_status':
+        check_status(value, "data['response_status']")
+    elif key in ('response_headers', 'headers'):
+        header_items(value, "data[%r]" % key)
+    elif key == 'response_timeout':
+        faultlib.check_delay(value, "data['response_timeout']")
+    elif key == 'response_fault':
+        faultlib.check_fault(value, "data['response_fault']", handshake=True)
+    elif key == 'response_chaos':
+        faultlib.check_chaos(value, "data['response_chaos']")
+    elif key.startswith('response_') and key[9:] in faultlib.FAULT_KEYS:
+        faultlib.check_faults({key[9:]: value}, prefix="data['response_")
+    elif key == 'response_content':
+        validate_spec({'body': value}, "data['response_content']")
+    elif key == 'response_cookies':
+        validate_spec({'cookies': value}, "data['response_cookies']")
+
+
+class StateDict(dict):
+    """``Server.data``: a dict whose every access takes the server's lock.
+
+    Setting a ``response_*`` key checks its value at once, so a typo fails in
+    the test that made it rather than as a 500 later.  For compatibility with
+    0.1.0's own example, setting ``data['headers']`` also sets
+    ``data['response_headers']``: before a request, ``headers`` are the
+    response's; after it, they are the request's.  ``keys()``, ``items()`` and
+    ``values()`` return snapshot lists, safe while the server writes.
+    """
+
+    def __init__(self, lock):
+        dict.__init__(self)
+        self._lock = lock
+        #: The server-wide random generator of faults and chaos, new for
+        #: each data['response_chaos'] (seeded by it) and each reset().
+        self.fault_rng = faultlib.make_rng()
+
+    def __getitem__(self, key):
+        with self._lock:
+            return dict.__getitem__(self, key)
+
+    def __setitem__(self, key, value):
+        _validate_setting(key, value)
+        if key == 'response_content' and value is not None and \
+                not isinstance(value, OneShot):
+            value = validate_spec({'body': value},
+                                  "data['response_content']")['body']
+        with self._lock:
+            if key == 'response_chaos' and value is not None:
+                self.fault_rng = faultlib.make_rng(value.get('seed'))
+            dict.__setitem__(self, key, value)
+            if key == 'headers':
+                dict.__setitem__(self, 'response_headers', value)
+
+    def __delitem__(self, key):
+        with self._lock:
+            dict.__delitem__(self, key)
+
+    def __contains__(self, key):
+        with self._lock:
+            return dict.__contains__(self, key)
+
+    def __iter__(self):
+        return iter(self.keys())
+
+    def __len__(self):
+        with self._lock:
+            return dict.__len__(self)
+
+    def __repr__(self):
+        with self._lock:
+            return dict.__repr__(self)
+
+    def __reduce__(self):
+        return (dict, (self.copy(),))
+
+    def get(self, key, default=None):
+        with self._lock:
+            return dict.get(self, key, default)
+
+    def setdefault(self, key, default=None):
+        with self._lock:
+            if not dict.__contains__(self, key):
+                self[key] = default
+            return dict.__getitem__(self, key)
+
+    def pop(self, key, *default):
+        with self._lock:
+            return dict.pop(self, key, *default)
+
+    def popitem(self):
+        with self._lock:
+            return dict.popitem(self)
+
+    def update(self, *args, **kws):
+        with self._lock:
+            for key, value in dict(*args, **kws).items():
+                self[key] = value
+
+    def __ior__(self, other):  # type: ignore[misc]
+        # dict's |= (3.9+) would skip the lock, the checks and the alias.
+        self.update(other)
+        return self
+
+    def clear(self):
+        with self._lock:
+            dict.clear(self)
+
+    def copy(self):
+        """Return a plain ``dict`` snapshot."""
+        with self._lock:
+            return dict(dict.items(self))
+
+    def keys(self):
+        with self._lock:
+            return list(dict.keys(self))
+
+    def values(self):
+        with self._lock:
+            return list(dict.values(self))
+
+    def items(self):
+        with self._lock:
+            return list(dict.items(self))
+
+    if six.PY2:  # Python 2: the iter* methods would bypass the lock.
+        def iterkeys(self):
+            return iter(self.keys())
+
+        def itervalues(self):
+            return iter(self.values())
+
+        def iteritems(self):
+            return iter(self.items())
+
+
+class Era(object):
+    """One stretch between two resets: what a request begun in it may do.
+
+    A request takes the current era from :meth:`Store.begin` when it
+    begins.  :meth:`Store.reset` ends the era (its record, data and errors
+    are then dropped: they belong to a test that is over) and
+    :meth:`Store.close` ends it when the server stops.  Every wait of the
+    request -- delays, held responses, streams -- goes through
+    :meth:`pause`, so either cuts it short.  Thread-safe.
+    """
+
+    __slots__ = ('number', 'ended')
+
+    def __init__(self, number):
+        self.number = number
+        #: Set when the era ends (reset, or the server stopping).
+        self.ended = threading.Event()
+
+    def pause(self, seconds):
+        # type: (float) -> bool
+        """Wait *seconds*; return False if the era ended first.  Blocks."""
+        return not self.ended.wait(seconds)
+
+    def __repr__(self):
+        return '<Era %d%s>' % (self.number,
+                               ' ended' if self.ended.is_set() else '')
+
+
+class Store(object):
+    """Everything a server knows, behind one lock.  Thread-safe throughout.
+
+    ``data`` is the live :class:`StateDict`; :meth:`history`,
+    :meth:`routes` and friends return snapshots.  Methods taking *era*
+    do nothing for a request whose era (:meth:`begin`) has ended.
+    """
+
+    def __init__(self):
+        self.lock = threading.RLock()
+        self.changed = threading.Condition(self.lock)
+        self.data = StateDict(self.lock)
+        self._history = []
+        self._routes = []
+        self._mounts = []  # type: list
+        self._kept_mounts = []  # type: list
+        self._errors = []
+        self._unexpected = []
+        #: The response to a request no route matches; None: an explaining 500.
+        self.unmatched_response = None
+        #: The current :class:`Era`; reset() and close() end it.
+        self.era = Era(0)
+        self.closed = False
+        self._request_keys = frozenset()  # type: frozenset
+        #: Most history entries kept (the oldest go first); None: no limit.
+        self.history_limit = None  # type: Optional[int]
+        self._dropped = 0  # entries let go by history_limit since reset()
+        #: Makes the compact records and rebuilds entries; the server gives
+        #: it its URL once bound.
+        self.records = Records('')
+
+    # -- per request (called by the handler) --------------------------------
+    def begin(self):
+        # type: () -> Era
+        """Return the current :class:`Era`, for a request that begins now."""
+        with self.lock:
+            return self.era
+
+    def _ended(self, era):
+        return era is not None and era is not self.era
+
+    def update_data(self, fields, era=None):
+        """Copy one request's *fields* into ``data``, replacing the last's.
+
+        Keys the last request wrote and this one does not are removed, so
+        ``data`` never mixes two requests.  A request of an ended *era*
+        leaves ``data`` alone.
+        """
+        with self.lock:
+            if self._ended(era):
+                return
+            for key in self._request_keys:
+                if key not in fields:
+                    dict.pop(self.data, key, None)
+            dict.update(self.data, fields)
+            self._request_keys = frozenset(fields)
+
+    def settings(self, era=None):
+        """Return the ``response_*`` settings in force now (a new dict)."""
+        with self.lock:
+            if self._ended(era):
+                return {}
+            return dict((key, value) for key, value in dict.items(self.data)
+                        if key.startswith('response_'))
+
+    def choose(self, request, settings, era=None):
+        """Pick what answers *request*: ``(route, spec, unexpected)``.
+
+        See :func:`httptestserver.answers.routes.choose`.  A request begun before
+        the last :meth:`reset` gets an empty 200 and touches no route.
+        """
+        with self.lock:
+            if self._ended(era):
+                return None, None, False
+            return choose(self._routes + self._mounts, request, settings,
+                          self.unmatched_response)
+
+    def record(self, fields, head=b'', response=None, route=None,
+               unexpected=False, extras=None, era=None):
+        """Append one answered request to the history; wake waiters.
+
+        *fields* are its recorded fields, *head* its raw head (``b''`` when
+        it was rejected), *response* what it was answered, *route* the route
+        that answered, *extras* fields beyond the standard ones.  It is kept
+        as a compact record (:mod:`~httptestserver.store.records`) and rebuilt as
+        a dict when read.  The keys the test put in ``data`` (its own, and
+        settings such as ``response_clear``) join the entry, as 0.1.0's
+        ``dict(data)`` did, unless the entry has them.  A request of an
+        ended *era* is dropped: it belongs to a test that is over.
+        """
+        with self.lock:
+            if self._ended(era):
+                log.info('dropped the record of %r: the server was reset '
+                         'while it was being answered',
+                         fields.get('requestline'))
+                return
+            user = dict((key, value) for key, value in dict.items(self.data)
+                        if key not in fields and key not in HANDLER_KEYS and
+                        key not in self._request_keys)
+            record = self.records.make(
+                fields, head, response,
+                route.describe(usage=False) if route is not None else None,
+                unexpected, user, extras)
+            self._history.append(record)
+            limit = self.history_limit
+            if limit is not None and len(self._history) > limit:
+                drop = len(self._history) - limit
+                # A new list: History views handed out keep theirs.
+                self._history = self._history[drop:]
+                self._dropped += drop
+            if route is not None:
+                route.record_call(record)
+            if unexpected:
+                self._unexpected.append(record)
+            self.changed.notify_all()
+
+    def finish(self, settings, era=None):
+        """Apply ``response_reset`` / ``response_clear`` from *settings*."""
+        with self.lock:
+            if self._ended(era):
+                return
+            if settings.get('response_reset'):
+                dict.clear(self.data)
+                self._request_keys = frozenset()
+            elif settings.get('response_clear'):
+                for key in list(dict.keys(self.data)):
+                    if key.startswith('response_'):
+                        dict.__delitem__(self.data, key)
+
+    def add_error(self, error, era=None):
+        """Keep a failure of the server thread for :meth:`take_errors`.
+
+        A failure of a request begun before the last :meth:`reset` is only
+        logged (it was logged as an error already): the test it belongs to
+        is over, and the next one must not inherit it.
+        """
+        with self.lock:
+            if self._ended(era):
+                log.warning('not raising in the current test a failure of %r,'
+                            ' begun before the server was reset', error[0])
+                return
+            self._errors.append(error)
+            self.changed.notify_all()
+
+    # -- for the test thread -------------------------------------------------
+    def add_route(self, route):
+        route.bind_records(self.records.entry)
+        with self.lock:
+            self._routes.append(route)
+        return route
+
+    def add_mount(self, route, keep=False):
+        """Add a route tried after every route (a directory served); *keep*
+        makes it part of the server's setup, which :meth:`reset` keeps."""
+        route.bind_records(self.records.entry)
+        with self.lock:
+            if keep:
+                self._kept_mounts.append(route)
+            self._mounts.append(route)
+        return route
+
+    def remove_route(self, route):
+        with self.lock:
+            for routes in (self._routes, self._mounts, self._kept_mounts):
+                if route in routes:
+                    routes.remove(route)
+
+    def routes(self):
+        """Routes then mounts, in the order they are tried."""
+        with self.lock:
+            return self._routes + self._mounts
+
+    def history(self):
+        """Return a :class:`History` view of the entries, oldest first.
+
+        Taking it costs the same however long the history is; entries are
+        rebuilt only when read, outside the lock, so readers do not hold up
+        requests.
+        """
+        with self.lock:
+            return History(self._history, len(self._history),
+                           self.records.entry)
+
+    def unexpected(self):
+        with self.lock:
+            records = list(self._unexpected)
+        return [self.records.entry(record) for record in records]
+
+    def errors(self):
+        with self.lock:
+            return list(self._errors)
+
+    def take_errors(self):
+        """Return and forget the recorded server-thread failures."""
+        with self.lock:
+            errors, self._errors = self._errors, []
+            return errors
+
+    def take_unexpected(self):
+        """Return and forget the requests no route matched (entries)."""
+        with self.lock:
+            unexpected, self._unexpected = self._unexpected, []
+        return [self.records.entry(record) for record in unexpected]
+
+    def reset(self):
+        """Forget settings, request fields, routes, history and failures."""
+        with self.lock:
+            ended, self.era = self.era, Era(self.era.number + 1)
+            ended.ended.set()
+            if self.closed:
+                self.era.ended.set()
+            self._dropped = 0
+            dict.clear(self.data)
+            self.data.fault_rng = faultlib.make_rng()
+            self._request_keys = frozenset()
+            self.unmatched_response = None
+            self._history = []  # views handed out keep the old list
+            del self._routes[:]
+            self._mounts = list(self._kept_mounts)
+            del self._errors[:]
+            del self._unexpected[:]
+            self.changed.notify_all()
+
+    def wait(self, count, predicate, timeout, cancelled=None):
+        """Block until *count* history entries satisfy *predicate*.
+
+        Returns ``(ok, matching_entries)``; ``ok`` is False on timeout, or
+        when *cancelled()* turns true (checked at each wake-up, e.g. after
+        :meth:`wake`).  Each wake-up looks only at the entries recorded
+        since the last one.  A :meth:`reset` meanwhile starts the count over.
+        """
+        found = []
+        seen = [0]
+        era = [self.era]
+
+        def enough():
+            if era[0] is not self.era:  # reset() meanwhile
+                found[:], seen[0], era[0] = [], 0, self.era
+            start = max(seen[0], self._dropped) - self._dropped
+            for record in self._history[start:]:
+                entry = self.records.entry(record)
+                if predicate(entry):
+                    found.append(entry)
+            seen[0] = self._dropped + len(self._history)
+            return len(found) >= count or bool(cancelled and cancelled())
+
+        with self.lock:
+            wait_for(self.changed, enough, timeout)
+            entries = list(found)
+        return len(entries) >= count, entries
+
+    def close(self):
+        """End the current era for good: the server is stopping, so every
+        pause ends now and eras made by a later reset() start ended."""
+        with self.lock:
+            self.closed = True
+            self.era.ended.set()
+            self.changed.notify_all()
+
+    def wake(self):
+        """Wake every :meth:`wait` so it checks its *cancelled* again."""
+        with self.lock:
+            self.changed.notify_all()

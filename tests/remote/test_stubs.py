@@ -1,0 +1,30 @@
+"""Our stub format: stub checks and the route keywords of a response."""
+import pytest
+
+from httptestserver.errors import ConfigurationError
+from httptestserver.remote.stubs import normalise_stub, response_spec
+
+
+def test_normalise_stub_checks_the_response_and_gives_an_id():
+    stub = normalise_stub({'match': {'path': '/x'},
+                           'response': {'status': 201, 'json': [1]}})
+    assert stub['id']
+    with pytest.raises(ConfigurationError) as info:
+        normalise_stub({'response': {'status': 1000}})
+    assert 'stub.response.status' in str(info.value)
+    with pytest.raises(ConfigurationError) as info:
+        normalise_stub({'response': {'body': 'a', 'json': 1}})
+    assert 'one of body, body_base64 and json' in str(info.value)
+    with pytest.raises(ConfigurationError) as info:
+        normalise_stub({'response': {'fault': 'BOOM'}})
+    assert 'CONNECTION_RESET_BY_PEER' in str(info.value)
+
+
+def test_response_spec_gives_route_keywords():
+    assert response_spec({'response': {'body_base64': 'AP8='}}) == {
+        'status': 200, 'headers': [], 'body': b'\x00\xff'}
+    spec = response_spec({'response': {'status': 201, 'json': {'a': 1},
+                                        'headers': {'X': ['1', '2']},
+                                        'delay': 0.5}})
+    assert spec == {'status': 201, 'json': {'a': 1}, 'delay': 0.5,
+                    'headers': [('X', '1'), ('X', '2')]}
