@@ -22,7 +22,7 @@ from .writer import LAST_CHUNK, check_header, chunk, reason, \
     wire as _wire
 
 __all__ = [
-    'ServerConnection', 'Request', 'Data', 'EndOfMessage', 'Rejected',
+    'ServerConnection', 'BodyTooLong', 'Request', 'Data', 'EndOfMessage', 'Rejected',
     'ConnectionClosed', 'NEED_DATA', 'PAUSED', 'Limits', 'check_header',
     'reason',
 ]
@@ -33,7 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover
     Pairs = List[Tuple[str, str]]
 
 
-class ServerConnection(RequestReader):
+class ServerConnection(object):
     """One client connection's HTTP/1.1 state, request and response side.
 
     Feed bytes with :meth:`receive_data` (``b''`` for end of file) and call
@@ -41,15 +41,94 @@ class ServerConnection(RequestReader):
     the order :class:`Request`, any :class:`Data`, :class:`EndOfMessage`;
     then :data:`PAUSED` until the exchange is finished with
     :meth:`start_next_cycle`, after which a pipelined request already
-    buffered is read.  A malformed request gives one :class:`Rejected` event; answer
-    it with :meth:`send_response` (the connection then closes).
+    buffered is read.  A malformed request gives one :class:`Rejected`
+    event; answer it with :meth:`send_response` (the connection then
+    closes).
 
     Responses: :meth:`send_response` returns the head (and the body, when
     given as bytes); a streamed body goes through :meth:`send_data` and
-    :meth:`end_response`; :meth:`start_next_cycle` ends the exchange.
+    :meth:`end_response`, which count the bytes against a declared
+    ``Content-Length``; :meth:`start_next_cycle` ends the exchange.
     :attr:`keep_alive` says whether the connection stays open after the
-    current response.  Not thread-safe.
+    current response.  This object owns the connection's state; its
+    :class:`~httptestserver.protocol.reader.RequestReader` reads requests
+    and the functions of :mod:`~httptestserver.protocol.writer` write
+    responses.  Not thread-safe.
     """
+
+    def __init__(self, limits=None):
+        # type: (Optional[Limits]) -> None
+        self._reader = RequestReader(limits)
+        self.limits = self._reader.limits
+        #: False once the connection must close after the current response.
+        self.keep_alive = True
+        self._must_close = False
+        self._errored = False
+        self._continued = False
+        self._response = None  # type: Optional[str]
+        self._left = None  # type: Optional[int]  # body bytes still owed
+        #: Bytes of a declared ``Content-Length`` never sent, once a
+        #: response ended short (the connection then closes); else 0.
+        self.short_by = 0
+
+    # -- request side ---------------------------------------------------------
+    @property
+    def request(self):
+        # type: () -> Optional[Request]
+        """The request being read or answered, or None."""
+        return self._reader.request
+
+    def receive_data(self, data):
+        # type: (bytes) -> None
+        """Add bytes the client sent; ``b''`` means it closed its side."""
+        self._reader.receive_data(data)
+
+    @property
+    def trailing_data(self):
+        # type: () -> bytes
+        """Bytes received beyond the current request (pipelined, or the
+        first bytes of an upgraded protocol)."""
+        return self._reader.trailing_data
+
+    def next_event(self):
+        # type: () -> Any
+        """Return the next event, :data:`NEED_DATA` or :data:`PAUSED`.
+
+        Never raises for anything a client sends.
+        """
+        reader = self._reader
+        event = reader.next_event()
+        if isinstance(event, Request):
+            self._must_close = not reader.client_keep_alive or \
+                reader.framing_closes
+            self.keep_alive = reader.client_keep_alive
+            self._continued = False
+            self._response = None
+            self.short_by = 0
+        elif isinstance(event, Rejected):
+            self._errored = True
+            self.keep_alive = False
+        elif isinstance(event, ConnectionClosed):
+            self.keep_alive = False
+        return event
+
+    @property
+    def they_are_waiting_for_100_continue(self):
+        # type: () -> bool
+        """True when the client waits for ``100 Continue`` before sending
+        the body it announced; see :meth:`send_continue`."""
+        request = self._reader.request
+        return (request is not None and request.expect_continue
+                and not self._continued and self._reader.body_not_started)
+
+    def send_continue(self):
+        # type: () -> bytes
+        """Return the ``100 Continue`` interim response, once; else ``b''``."""
+        request = self._reader.request
+        if self._continued or request is None or not request.expect_continue:
+            return b''
+        self._continued = True
+        return b'HTTP/1.1 100 Continue\r\n\r\n'
 
     # -- response side --------------------------------------------------------
     def send_response(self, status, headers, body=None, date=None,
@@ -72,7 +151,7 @@ class ServerConnection(RequestReader):
         bytes *body* but leaves it out, for a caller that writes it itself.  Raises ValueError if a header cannot be
         sent (:func:`check_header`).
         """
-        request = self.request
+        request = self._reader.request
         http10 = request is not None and request.version == 'HTTP/1.0'
         interim = 100 <= status < 200 and status != 101
         bodiless = status < 200 or status in (204, 304)
@@ -99,12 +178,14 @@ class ServerConnection(RequestReader):
         if 'server' not in names and server:
             out.append(('Server', server))
         mode = 'none'
+        length = None
         if not bodiless:
             if body is None:
                 if chunked_given:
                     mode = 'chunked'
                 elif 'content-length' in names:
                     mode = 'length'
+                    length = _declared_length(headers)
                 elif http10:
                     mode = 'close'
                 else:
@@ -116,6 +197,9 @@ class ServerConnection(RequestReader):
                 mode = 'length'
                 if 'content-length' not in names:
                     out.append(('Content-Length', str(len(body))))
+                    length = len(body)
+                else:
+                    length = _declared_length(headers)
         if mode == 'close' or closing or self._errored:
             self._must_close = True
         if not interim:
@@ -131,9 +215,10 @@ class ServerConnection(RequestReader):
         parts.append(b'\r\n')
         if interim:
             return b''.join(parts)
-        if self._head_method or bodiless:
+        if (request is not None and request.method == 'HEAD') or bodiless:
             mode = 'none'
         self._response = mode
+        self._left = length if mode == 'length' else None
         if body is not None and include_body:
             parts.append(self.send_data(body))
         return b''.join(parts)
@@ -149,6 +234,14 @@ class ServerConnection(RequestReader):
             return b''
         if self._response == 'chunked':
             return chunk(data)
+        if self._left is not None:
+            if len(data) > self._left:
+                raise BodyTooLong(
+                    'the body is longer than its Content-Length: %d more '
+                    'byte(s) given where %d were left; send the length of '
+                    'the body, or leave Content-Length out'
+                    % (len(data), self._left))
+            self._left -= len(data)
         return data
 
     def must_close(self):
@@ -181,6 +274,12 @@ class ServerConnection(RequestReader):
         :meth:`start_next_cycle`.
         """
         last = LAST_CHUNK if self._response == 'chunked' else b''
+        if self._left:
+            # Fewer bytes than declared: the client would read the next
+            # response as the rest of this body.  Only a close ends it.
+            self.short_by = self._left
+            self.must_close()
+        self._left = None
         self._response = 'done'
         return last
 
@@ -199,4 +298,24 @@ class ServerConnection(RequestReader):
         elif keep_alive and not self._must_close and not self._errored:
             self.keep_alive = True
         self._response = None
-        self.keep_alive = self._next_request(self.keep_alive)
+        self._left = None
+        self.keep_alive = self._reader.next_request(self.keep_alive)
+
+
+class BodyTooLong(ValueError):
+    """A response body longer than the ``Content-Length`` its head gave."""
+
+
+def _declared_length(headers):
+    # type: (Pairs) -> Optional[int]
+    """Return the ``Content-Length`` in *headers* as an int, or None when
+    it is not one whole number (then no count is kept)."""
+    for name, value in headers:
+        key = name if isinstance(name, str) else _native(_wire(name))
+        if key.lower() == 'content-length':
+            text = value if isinstance(value, str) else _native(_wire(value))
+            text = text.strip()
+            if text.isdigit() and len(text) <= 19:
+                return int(text)
+            return None
+    return None

@@ -34,16 +34,19 @@ class Limits(object):
 
     ``max_line``: longest request line (414) or header line (431), in bytes;
     ``max_headers``: most header lines, folded ones and trailers included
-    (431); ``max_body``: largest request body in bytes (413).
+    (431); ``max_body``: largest request body in bytes (413); ``max_head``:
+    largest whole head, request line and header lines together (431).
     """
 
-    __slots__ = ('max_line', 'max_headers', 'max_body')
+    __slots__ = ('max_line', 'max_headers', 'max_body', 'max_head')
 
-    def __init__(self, max_line=65536, max_headers=100, max_body=64 << 20):
-        # type: (int, int, int) -> None
+    def __init__(self, max_line=65536, max_headers=100, max_body=64 << 20,
+                 max_head=128 << 10):
+        # type: (int, int, int, int) -> None
         self.max_line = max_line
         self.max_headers = max_headers
         self.max_body = max_body
+        self.max_head = max_head
 
 
 if PY2:  # Python 2: native str is bytes

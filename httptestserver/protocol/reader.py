@@ -4,7 +4,11 @@
 header fields, message body framing by ``Content-Length`` or chunked
 ``Transfer-Encoding`` -- and every limit on it.  It is fed bytes and hands out
 :mod:`~httptestserver.protocol.events`; it never raises for what a client
-sends.  No sockets, threads or clock; not thread-safe.
+sends, and every number it reads is bounded before it is converted.  It
+knows nothing of responses: the connection
+(:mod:`~httptestserver.protocol.connection`) that owns it decides the
+connection's fate from what it reports.  No sockets, threads or clock; not
+thread-safe.
 """
 import re
 
@@ -20,7 +24,8 @@ if TYPE_CHECKING:  # pragma: no cover
 _TOKEN = re.compile(br"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _HEX = re.compile(br'^[0-9A-Fa-f]{1,16}$')
 _DIGITS = re.compile(br'^[0-9]{1,19}$')
-_VERSION = re.compile(br'^HTTP/([0-9]+)\.([0-9]+)$')
+# One digit each, as h11 reads it: a version is never a big number.
+_VERSION = re.compile(br'^HTTP/([0-9])\.([0-9])$')
 _OWS = b' \t'
 _END = EndOfMessage()
 
@@ -47,11 +52,12 @@ class RequestReader(object):
     Feed bytes with :meth:`receive_data` (``b''`` for end of file) and call
     :meth:`next_event` until it returns :data:`NEED_DATA`.  Events come in
     the order :class:`Request`, any :class:`Data`, :class:`EndOfMessage`;
-    then :data:`PAUSED` until the exchange is finished
-    (:meth:`~httptestserver.protocol.connection.ServerConnection.start_next_cycle`).  A
-    malformed request gives one :class:`Rejected` event.  Head lines are
-    checked in arrival order, so a request gives the same events however
-    its bytes are split.
+    then :data:`PAUSED` until :meth:`next_request`.  A malformed request
+    gives one :class:`Rejected` event.  Head lines are checked in arrival
+    order, so a request gives the same events however its bytes are split.
+    After a :class:`Request`, :attr:`client_keep_alive` says whether the
+    client asked to keep the connection and :attr:`framing_closes` whether
+    its framing forces a close after the answer.
     """
 
     def __init__(self, limits=None):
@@ -70,17 +76,16 @@ class RequestReader(object):
         self._eof = False
         self._state = _HEAD
         self._remaining = 0
+        self._announced = 0
         self._body_size = 0
         self._trailers = 0
-        #: The request being answered (a :class:`Request`), or None.
+        #: The request being read or answered (a :class:`Request`), or None.
         self.request = None  # type: Optional[Request]
-        #: False once the connection must close after the current response.
-        self.keep_alive = True
-        self._must_close = False
-        self._continued = False
-        self._head_method = False
-        self._response = None  # type: Optional[str]
-        self._errored = False
+        #: What the current request's Connection header and version ask.
+        self.client_keep_alive = True
+        #: True when the current request's framing forces a close after the
+        #: answer (both Content-Length and chunked; chunked from HTTP/1.0).
+        self.framing_closes = False
 
     # -- request side ---------------------------------------------------------
     def receive_data(self, data):
@@ -99,25 +104,20 @@ class RequestReader(object):
         return bytes(self._buffer)
 
     @property
-    def they_are_waiting_for_100_continue(self):
+    def body_not_started(self):
         # type: () -> bool
-        """True when the client waits for ``100 Continue`` before sending
-        the body it announced; see :meth:`send_continue`."""
-        return (self.request is not None and self.request.expect_continue
-                and not self._continued
-                and self._state in (_LENGTH, _CHUNK_SIZE) and not
-                self._buffer)
+        """True when a body is announced and none of it has arrived yet."""
+        return self._state in (_LENGTH, _CHUNK_SIZE) and not self._buffer \
+            and self._body_size == 0 and self._remaining == self._announced
 
-    def send_continue(self):
-        # type: () -> bytes
-        """Return the ``100 Continue`` interim response, once; else ``b''``."""
-        if self._continued or self.request is None or \
-                not self.request.expect_continue:
-            return b''
-        self._continued = True
-        return b'HTTP/1.1 100 Continue\r\n\r\n'
+    @property
+    def closed(self):
+        # type: () -> bool
+        """True once the request side is closed (end of file, or after
+        :meth:`next_request` was told to close)."""
+        return self._state == _CLOSED
 
-    def _next_request(self, keep_open):
+    def next_request(self, keep_open):
         # type: (bool) -> bool
         """End the current exchange; return whether the connection is open.
 
@@ -149,8 +149,7 @@ class RequestReader(object):
             return self._read_chunked()
         except _Reject as exc:
             self._state = _DONE
-            self._errored = True
-            self.keep_alive = False
+            self.client_keep_alive = False
             request = self.request or Request('', '', 'HTTP/1.1', '', [], b'')
             self.request = request
             return Rejected(exc.status, exc.message, request)
@@ -170,21 +169,15 @@ class RequestReader(object):
             newline = buffer.find(b'\n', max(pos, self._scan))
             if newline == -1:
                 self._scan = len(buffer)
-                if len(buffer) - pos > limits.max_line + 1:
-                    self._offset = pos
-                    if self.request is None:
-                        self._start_request(bytes(buffer[pos:pos + 200]))
-                        raise _Reject(414, 'The request line is longer than '
-                                           '%d bytes.' % limits.max_line)
-                    raise _Reject(431, 'A header line is longer than %d '
-                                       'bytes.' % limits.max_line)
                 self._offset = pos
+                self._check_size(pos, len(buffer))
                 if self._eof:
                     self._state = _CLOSED
-                    self.keep_alive = False
                     return ConnectionClosed(self.request is None and
                                             pos == len(buffer))
                 return NEED_DATA
+            self._offset = pos
+            self._check_size(pos, newline)
             line = bytes(buffer[pos:newline])
             if line[-1:] == b'\r':
                 line = line[:-1]
@@ -211,11 +204,35 @@ class RequestReader(object):
                                    for n, v in self._pairs]
                 return self._frame_request(request, self._pairs, self._minor)
 
+    def _check_size(self, pos, end):
+        """Refuse a head line or a whole head over its limit, the line
+        running from *pos* to *end* so far.
+
+        Each limit trips at a position (the line limit first on a tie); the
+        lower one is reported, so the answer is the same however the bytes
+        were split.
+        """
+        limits = self.limits
+        line_at = pos + limits.max_line + 2  # + 1: the CR of CRLF
+        head_at = self._head_start + limits.max_head + 2
+        if end < min(line_at, head_at):
+            return
+        first_line = self.request is None
+        if first_line:
+            self._start_request(bytes(self._buffer[pos:pos + 200]))
+        if line_at <= head_at:
+            if first_line:
+                raise _Reject(414, 'The request line is longer than %d '
+                                   'bytes.' % limits.max_line)
+            raise _Reject(431, 'A header line is longer than %d bytes.'
+                          % limits.max_line)
+        raise _Reject(431, 'The request head is longer than %d bytes.'
+                      % limits.max_head)
+
     def _start_request(self, line):
         self.request = Request('', '', 'HTTP/1.1',
                                _native(line[:self.limits.max_line]), [], b'')
         self._pairs = []
-        self._head_method = False
 
     def _request_line(self, line):
         request = self.request
@@ -226,7 +243,11 @@ class RequestReader(object):
         if b'\r' in line or b'\x00' in line:
             raise _Reject(400, 'The request line holds a bare CR or a NUL '
                                'byte.')
-        words = line.split()  # on ASCII whitespace only: bytes
+        if b'\x0b' in line or b'\x0c' in line:
+            # RFC 9112 3: SP separates the parts; VT and FF never do.
+            raise _Reject(400, 'The request line holds a vertical tab or a '
+                               'form feed; separate its parts with spaces.')
+        words = line.split()  # on SP and HTAB (VT, FF refused above)
         if len(words) != 3:
             raise _Reject(400, 'Bad request line %r; expected "METHOD /path '
                                'HTTP/1.1".' % request.requestline[:200])
@@ -287,24 +308,27 @@ class RequestReader(object):
             keep_alive = False
         elif b'keep-alive' in connection:
             keep_alive = True
-        self.keep_alive = keep_alive
-        self._must_close = not keep_alive
-        self._head_method = request.method == 'HEAD'
+        self.client_keep_alive = keep_alive
+        self.framing_closes = False
         if minor >= 1 and hosts != 1:
             # RFC 9112 3.2: a server MUST answer 400 (as Go does).
             raise _Reject(400, 'An HTTP/1.1 request needs exactly one Host '
                                'header.')
         has_body = False
         if encodings:
-            if encodings[-1] != b'chunked':
-                raise _Reject(400, 'Transfer-Encoding %r is not supported; '
-                                   'send the body chunked or with '
-                                   'Content-Length.'
-                              % _native(b', '.join(encodings)))
+            # Only exactly "chunked": a coding list is where request
+            # smuggling hides (RFC 9112 6.1, as h11 and Go refuse it).
+            if encodings != [b'chunked']:
+                unknown = [e for e in encodings if e != b'chunked']
+                raise _Reject(501 if unknown else 400,
+                              'Transfer-Encoding %r is not supported; send '
+                              'the body with "Transfer-Encoding: chunked" '
+                              'alone or with Content-Length.'
+                              % _native(b', '.join(encodings)[:80]))
             if lengths or minor < 1:
                 # Both framings (a smuggling risk), or chunked from an
                 # HTTP/1.0 client (RFC 9112 6.1): answer, then close.
-                self._must_close = True
+                self.framing_closes = True
             self._state = _CHUNK_SIZE
             has_body = True
         elif lengths:
@@ -331,11 +355,10 @@ class RequestReader(object):
                               % _native(b', '.join(expect)))
             request.expect_continue = has_body and minor >= 1
         request.has_body = has_body
+        self._announced = self._remaining
         self._body_size = 0
         self._trailers = 0
         self._lines = 0
-        self._continued = False
-        self._response = None
         return request
 
     def _read_length(self):
@@ -354,7 +377,6 @@ class RequestReader(object):
 
     def _gone(self):
         self._state = _CLOSED
-        self.keep_alive = False
         return ConnectionClosed(False)
 
     def _line(self):

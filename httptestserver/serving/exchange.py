@@ -22,7 +22,8 @@ from .. import tls
 from .._compat import PY2
 from ..errors import ConfigurationError
 from ..headers import Headers
-from ..protocol.connection import NEED_DATA, Data, EndOfMessage, Limits, Rejected, \
+from ..protocol.connection import NEED_DATA, BodyTooLong, Data, EndOfMessage, \
+    Limits, Rejected, \
     Request, ServerConnection
 from ..protocol.parts import parse_fields
 from ..store.records import STANDARD_KEYS
@@ -72,6 +73,9 @@ class Exchange(BaseHTTPServer.BaseHTTPRequestHandler, object):
     max_headers = 100
     #: Largest request body, in bytes (else 413).
     max_body = 64 * 1024 * 1024
+    #: Largest whole request head -- request line and header lines -- in
+    #: bytes (else 431): twice :attr:`max_line`, so one long line fits.
+    max_head = 128 * 1024
 
     #: The recorded request being handled (a dict), see the docs for keys.
     state = None  # type: Optional[Dict[str, Any]]
@@ -92,8 +96,8 @@ class Exchange(BaseHTTPServer.BaseHTTPRequestHandler, object):
         super(Exchange, self).setup()
         self.tls = tls.connection_info(self.request) \
             if isinstance(self.request, ssl.SSLSocket) else None
-        self._conn = ServerConnection(Limits(self.max_line, self.max_headers,
-                                             self.max_body))
+        self._conn = ServerConnection(Limits(
+            self.max_line, self.max_headers, self.max_body, self.max_head))
         self._socket_rfile = self.rfile
 
     # -- reading -------------------------------------------------------------
@@ -328,7 +332,7 @@ class Exchange(BaseHTTPServer.BaseHTTPRequestHandler, object):
                 closing=self.server.stopping, include_body=plan is None)
         except ValueError as exc:
             raise ConfigurationError('response of %s: %s'
-                                     % (self.requestline, exc))
+                                     % (self._answered_by(), exc))
         self._response_started = True
         self.close_connection = not conn.keep_alive
         if log.isEnabledFor(logging.INFO):
@@ -342,7 +346,12 @@ class Exchange(BaseHTTPServer.BaseHTTPRequestHandler, object):
             try:
                 if conn.sends_body:
                     for chunk in response.body:
-                        data = conn.send_data(chunk)
+                        try:
+                            data = conn.send_data(chunk)
+                        except BodyTooLong as exc:
+                            raise ConfigurationError('response of %s: %s'
+                                                     % (self._answered_by(),
+                                                        exc))
                         if data:
                             self.wfile.write(data)
             finally:
@@ -350,10 +359,38 @@ class Exchange(BaseHTTPServer.BaseHTTPRequestHandler, object):
                 if close is not None:
                     close()
             self.wfile.write(conn.end_response())
+        if conn.short_by:
+            self._ended_short(response, conn.short_by)
         if response.takeover is not None:
             self.close_connection = True
             self.wfile.flush()
             response.takeover(self.connection, conn.trailing_data)
+
+    def _answered_by(self):
+        """Name what answered this request, for error messages."""
+        if self.route is not None:
+            return '%s (route %s)' % (self.requestline, self.route.describe())
+        return self.requestline
+
+    def _ended_short(self, response, missing):
+        """A body ended before its ``Content-Length``: close the connection
+        (the client would read the next response as the rest of the body)
+        and, when the test's own answer caused it, record the error.  A file
+        that shrank while it was served is only logged."""
+        self.close_connection = True
+        text = ('response of %s ended %d byte(s) short of its '
+                'Content-Length; the connection was closed so the client '
+                'sees a truncated body; send as many bytes as '
+                'Content-Length says' % (self._answered_by(), missing))
+        if getattr(response.body, 'may_shrink', False):
+            log.warning('%s', text)
+            return
+        try:
+            raise ConfigurationError(text)
+        except ConfigurationError as exc:
+            self.server.store.add_error(
+                (self.requestline, exc, traceback.format_exc()), self._era)
+            log.error('%s', text)
 
     def pause(self, seconds):
         # type: (float) -> bool

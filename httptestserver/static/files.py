@@ -76,6 +76,10 @@ class FileBody(object):
     the body is garbage collected.  Not thread-safe: one connection reads it.
     """
 
+    #: The file may shrink while it is served: a short body is the file's
+    #: doing, not the test's (the server closes the connection, and logs).
+    may_shrink = True
+
     def __init__(self, fileobj, offset, length, chunk_size=CHUNK_SIZE):
         self.file = fileobj
         self.remaining = length

@@ -701,8 +701,36 @@ MALFORMED = [
     ('chunk-without-crlf',
      request('POST', '/', [('Transfer-Encoding', 'chunked')],
              body=b'2\r\nabXX0\r\n\r\n'), 400),
+    # RFC 9112 6.1: a coding the server does not know is 501, and only
+    # exactly "chunked" is accepted: a list is where smuggling hides.
     ('unsupported-transfer-encoding',
-     request('POST', '/', [('Transfer-Encoding', 'gzip')], body=b''), 400),
+     request('POST', '/', [('Transfer-Encoding', 'gzip')], body=b''), 501),
+    ('coding-before-chunked',
+     request('POST', '/', [('Transfer-Encoding', 'gzip, chunked')],
+             body=b'0\r\n\r\n'), 501),
+    ('identity-before-chunked',
+     request('POST', '/', [('Transfer-Encoding', 'identity, chunked')],
+             body=b'0\r\n\r\n'), 501),
+    ('chunked-twice',
+     request('POST', '/', [('Transfer-Encoding', 'chunked, chunked')],
+             body=b'0\r\n\r\n'), 400),
+    ('chunked-in-two-headers',
+     request('POST', '/', [('Transfer-Encoding', 'chunked'),
+                           ('Transfer-Encoding', 'chunked')],
+             body=b'0\r\n\r\n'), 400),
+    ('vertical-tab-in-request-line', b'GET\x0b/ HTTP/1.1\r\nHost: x\r\n\r\n',
+     400),
+    ('form-feed-in-request-line', b'GET /\x0cHTTP/1.1\r\nHost: x\r\n\r\n',
+     400),
+    ('a-5000-digit-version', b'GET / HTTP/1.' + b'1' * 5000 +
+     b'\r\nHost: x\r\n\r\n', 400),
+    ('a-5000-digit-major-version', b'GET / HTTP/' + b'1' * 5000 +
+     b'.1\r\nHost: x\r\n\r\n', 400),
+    ('http-2-0-on-http-1', b'GET / HTTP/2.0\r\nHost: x\r\n\r\n', 505),
+    ('a-head-over-128-kib-in-short-lines',
+     b'GET / HTTP/1.1\r\nHost: x\r\n' +
+     b''.join(('X-%d: ' % i).encode('ascii') + b'v' * 1500 + b'\r\n'
+              for i in range(90)) + b'\r\n', 431),
     ('http11-without-host', b'GET / HTTP/1.1\r\nAccept: */*\r\n\r\n', 400),
     ('http11-with-two-hosts',
      b'GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n', 400),
