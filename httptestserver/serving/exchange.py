@@ -25,8 +25,7 @@ from ..headers import Headers
 from ..protocol.connection import NEED_DATA, BodyTooLong, Data, EndOfMessage, \
     Limits, Rejected, \
     Request, ServerConnection
-from ..protocol.parts import parse_fields
-from ..store.records import STANDARD_KEYS
+from ..store.records import STANDARD_KEYS, request_fields
 from ..answers.responses import Response
 from . import fault_actions
 
@@ -238,27 +237,11 @@ class Exchange(BaseHTTPServer.BaseHTTPRequestHandler, object):
         if not conn.keep_alive:
             self.close_connection = True
 
-    def _fields(self, started):
-        target = self.path
-        fields = parse_fields(target, self.headers.get('Content-Type'),
-                              self.headers.get_all('Cookie') or [],
-                              self.body)
-        fields.update({
-            'requestline': self.requestline,
-            'command': self.command,
-            'method': self.command,
-            'path': target,
-            'url': self.server.url(target) if target.startswith('/')
-            else target,
-            'request_version': self.request_version,
-            'headers': self.headers,
-            'body': self.body,
-            'client_address': self.client_address,
-            'scheme': self.server.scheme,
-            'tls': self.tls,
-            'time': started,
-        })
-        return fields
+    def _fields(self, started, rejected=None):
+        return request_fields(
+            self.requestline, self.command, self.path, self.request_version,
+            self.headers, self.body, self.server.url('/')[:-1], self.client_address,
+            self.server.scheme, self.tls, started, rejected)
 
     # -- hooks (see httptestserver.server.Handler) --------------------------
     def update_state(self):
@@ -440,16 +423,8 @@ class Exchange(BaseHTTPServer.BaseHTTPRequestHandler, object):
         self.request_version = request.version or 'HTTP/1.1'
         self.requestline = request.requestline
         self.headers = Headers(request.headers)
-        self.state = fields = parse_fields('', None, [], b'')
-        fields.update({
-            'requestline': self.requestline, 'command': self.command,
-            'method': self.command, 'path': self.path, 'url': None,
-            'request_version': self.request_version,
-            'headers': self.headers, 'body': b'',
-            'client_address': self.client_address,
-            'scheme': self.server.scheme, 'tls': self.tls, 'time': started,
-            'rejected': rejected.message,
-        })
+        self.body = b''
+        self.state = self._fields(started, rejected.message)
         self.response = Response(rejected.status, _TEXT,
                                  (rejected.message + '\n').encode('utf-8'))
         self._record()

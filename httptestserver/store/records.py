@@ -23,7 +23,7 @@ from ..protocol.connection import Limits, Request, ServerConnection
 from ..protocol.parts import parse_fields
 from ..answers.responses import snapshot
 
-__all__ = ['Records', 'History']
+__all__ = ['Records', 'History', 'request_fields']
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
@@ -38,6 +38,37 @@ STANDARD_KEYS = frozenset([
     'response_timeout', 'route', 'unexpected'])
 # Heads are read back with no limits: a custom handler may have allowed more.
 _UNLIMITED = Limits(max_line=1 << 62, max_headers=1 << 62, max_body=1 << 62)
+
+
+def request_fields(requestline, method, target, version, headers, body,
+                   base_url, client_address=None, scheme=None, tls=None,
+                   time=None, rejected=None):
+    # type: (str, str, str, str, Headers, bytes, str, Any, Any, Any, Any, Optional[str]) -> Dict[str, Any]
+    """Return the recorded fields of one request: the one place they are
+    assembled, for a request being answered and for an entry read back.
+
+    The request parts (query, cookies, form, files, JSON) are decoded from
+    *target*, *headers* and *body*, except for a *rejected* request (its
+    message is then kept under ``rejected``, and it has no ``url``).  A
+    ``url`` is *base_url* (``'http://127.0.0.1:8000'``) + an origin-form
+    *target*.  Pure.
+    """
+    if rejected is None:
+        fields = parse_fields(target, headers.get('Content-Type'),
+                              headers.get_all('Cookie') or [], body)
+        url = base_url + target if target.startswith('/') else target
+    else:
+        fields = parse_fields('', None, [], b'')
+        url = None
+    fields.update({
+        'requestline': requestline, 'command': method, 'method': method,
+        'path': target, 'url': url, 'request_version': version,
+        'headers': headers, 'body': body, 'client_address': client_address,
+        'scheme': scheme, 'tls': tls, 'time': time,
+    })
+    if rejected is not None:
+        fields['rejected'] = rejected
+    return fields
 
 
 def _frozen(value):
@@ -118,19 +149,10 @@ class Records(object):
         fields = {}  # type: Dict[str, Any]
         if head:
             request = _parse_head(head)
-            target = request.target
-            headers = Headers(request.headers)
-            fields = parse_fields(target, headers.get('Content-Type'),
-                                  headers.get_all('Cookie') or [], body)
-            fields.update({
-                'requestline': request.requestline,
-                'command': request.method, 'method': request.method,
-                'path': target,
-                'url': self._base_url + target if target.startswith('/')
-                else target,
-                'request_version': request.version, 'headers': headers,
-                'body': body,
-            })
+            fields = request_fields(
+                request.requestline, request.method, request.target,
+                request.version, Headers(request.headers), body,
+                self._base_url)
         fields.update({
             'client_address': (shared['host'], port),
             'scheme': shared['scheme'], 'tls': snapshot(shared['tls']),
