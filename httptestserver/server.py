@@ -75,23 +75,16 @@ def _check_arguments(host, port, scheme, handler):
 class Server(ServerAliases):
     """HTTP Server.
 
-    Starts in a child thread; each connection is served by a thread of its
-    own, so requests made at the same time never wait on each other.
-
-    ``Server(host, port)`` binds and listens at once (``host`` defaults to
-    ``127.0.0.1``, ``port`` to a free one the OS picks), so :attr:`port` and
-    :meth:`url` are valid before :meth:`start`.  ``scheme='https'`` serves TLS
-    with the bundled test certificate unless ``certfile`` (and ``keyfile``)
-    are given; ``client_cert`` is ``None``, ``'optional'`` or ``'required'``
-    to ask clients for a certificate signed by ``cafile`` (default: the test
-    CA).  ``directory`` serves the files of a directory at ``/``, after any
-    route (:meth:`serve_directory`), and survives :meth:`reset`.  Bad
-    arguments raise :class:`~httptestserver.ConfigurationError`
-    (certificates: :class:`~httptestserver.CertificateError`) here, not at the
-    first request.
-
-    Every method is thread-safe.  Use it as a context manager to stop it (and
-    :meth:`check` it) on exit.
+    Starts in a child thread; requests made at the same time never wait on
+    each other.  ``Server(host, port)`` binds and listens at once (default
+    ``127.0.0.1`` and a free port), so :meth:`url` is valid before
+    :meth:`start`.  ``scheme='https'`` serves TLS with the bundled test
+    certificate unless ``certfile``/``keyfile`` are given; ``client_cert``
+    (``'optional'``, ``'required'``) asks for client certificates signed by
+    ``cafile``; ``directory`` serves files at ``/`` after every route.  Bad
+    arguments raise :class:`~httptestserver.ConfigurationError` here.
+    Every method is thread-safe; as a context manager it stops and
+    :meth:`check`\ s on exit.  See :doc:`server`.
     """
 
     def __init__(self, host=None, port=None, scheme='http', handler=Handler,
@@ -172,11 +165,8 @@ class Server(ServerAliases):
     # -- lifecycle -------------------------------------------------------
     def start(self):
         # type: () -> Server
-        """Start serving in a daemon thread; return self.
-
-        Does not block.  Raises :class:`ServerStateError` if the server was
-        already started or was stopped (create a new one instead).
-        """
+        """Start serving in a daemon thread and return self; does not block.
+        Raises :class:`ServerStateError` when called twice or after stop."""
         with self._lock:
             if self._stopped:
                 raise ServerStateError('%r was stopped and cannot serve again;'
@@ -192,15 +182,10 @@ class Server(ServerAliases):
         # type: (Optional[float]) -> None
         """Stop serving and free the port; return when it is free.
 
-        Wakes the accept loop at once, closes the listening socket, closes
-        idle keep-alive connections, cuts ``response_timeout`` waits short,
-        and waits up to *timeout* seconds (None: without bound) for requests
-        in flight; past that it logs which connections are stuck, closes
-        them and returns.  Idempotent, safe before :meth:`start`,
-        thread-safe: a second caller waits until the first one is done, and
-        a handler or callable route may call it too (its own request is not
-        waited for).  A bad *timeout* raises
-        :class:`~httptestserver.ConfigurationError` before anything stops.
+        Closes idle connections, cuts waits short, and waits up to *timeout*
+        seconds (None: no bound) for requests in flight, then names and
+        closes the stuck ones.  Idempotent, thread-safe, callable from a
+        handler; see :doc:`server`.
         """
         verification.check_timeout(timeout)
         with self._lock:
@@ -262,8 +247,7 @@ class Server(ServerAliases):
     def data(self):
         """Gives access to current server state *dict* (read-write).
 
-        After each request it holds that request's fields; the ``response_*``
-        keys you set control the default response.  Thread-safe.
+        The last request's fields, and the ``response_*`` settings.
         """
         return self.store.data
 
@@ -271,12 +255,7 @@ class Server(ServerAliases):
     def history(self):
         """Gives access to all the server states in a *list* (read-only).
 
-        One entry per request, in arrival order: a snapshot that does not
-        change under you, a read-only sequence
-        (:class:`~httptestserver.store.records.History`) that compares equal to
-        the list of its entries.
-        Taking it, ``len()`` and ``history[-1]`` cost the same however many
-        requests were recorded; each entry read is a copy.
+        A :class:`~httptestserver.History` snapshot, one entry per request.
         """
         return self.store.history()
 
@@ -284,9 +263,8 @@ class Server(ServerAliases):
         # type: () -> None
         """Resets all server data in ``data``.
 
-        Also forgets history, routes, :attr:`unmatched_response`, unexpected
-        requests and recorded errors, and cuts short the delays of requests
-        still being answered.  Thread-safe.
+        Also history, routes, unexpected requests and errors; cuts short
+        the waits of requests in flight.  Thread-safe.
         """
         self.store.reset()
 
@@ -302,22 +280,12 @@ class Server(ServerAliases):
         # type: (Any, Any, Any, Any, Optional[int], Optional[List[Any]], Any, **Any) -> Route
         """Answer requests for *path* with a response; return the route.
 
-        *path* is matched exactly (with the query when it holds ``?``) or is a
-        compiled regular expression matching the whole path.  Give the
-        response as *response* (an int, bytes, text, dict, tuple or a
-        callable taking the recorded request), as keywords (``status``,
-        ``headers``, ``body``, ``json``, ``cookies``, ``delay``, and the
-        faults of :doc:`faults`), or as a sequence *responses* answered in
-        order.  ``times`` limits how many requests the route answers
-        (default: unlimited for one response, one each for a sequence); then
-        requests fall through to later routes and to the ``response_*``
-        settings.  Routes are tried in the order they were added, like a web
-        framework's: put specific ones first.  ``match`` narrows the route
-        on headers, cookies, body or JSON -- ``match={'headers': {'X-Token':
-        'abc'}, 'json_subset': {'name': 'Ada'}}`` (see
-        :class:`~httptestserver.answers.matchers.Matcher`) -- or is any predicate
-        taking the recorded request.  Thread-safe; raises
-        :class:`ConfigurationError` for bad values now.
+        *path* is exact (with the query when it holds ``?``) or a compiled
+        pattern; the response is *response*, keywords (``status``,
+        ``headers``, ``body``, ``json``, faults...) or a sequence
+        *responses*; ``match`` narrows it (:class:`~httptestserver.Matcher`).
+        Routes are tried in the order added.  Thread-safe; bad values raise
+        :class:`ConfigurationError` now.  See :doc:`responses`.
         """
         responses = response_list(response, responses, fields)
         route = make_route(path, responses, method, query, times, match)
@@ -329,14 +297,9 @@ class Server(ServerAliases):
 
     def serve_directory(self, prefix, path, **options):
         # type: (str, Any, **Any) -> Any
-        """Serve the files under directory *path* at URL *prefix*.
-
-        ``server.serve_directory('/static', 'tests/fixtures')``.  Mounts are
-        tried after every route; see
-        :func:`~httptestserver.static.mounts.serve_directory` for the options and
-        :doc:`static` for what is answered.  Raises :class:`ConfigurationError` now if *path* is not a
-        directory.  Thread-safe; ``reset()`` removes the mount.
-        """
+        """Serve the files under directory *path* at URL *prefix*, after
+        every route; see :func:`~httptestserver.serve_directory` and
+        :doc:`static`.  Thread-safe; ``reset()`` removes the mount."""
         return static.serve_directory(self, prefix, path, **options)
 
     @property
@@ -375,31 +338,23 @@ class Server(ServerAliases):
 
     def wait(self, count=1, method=None, path=None, timeout=5.0):
         # type: (int, Any, Any, Optional[float]) -> List[Dict[str, Any]]
-        """Block until *count* requests (matching *method*/*path*) arrived.
-
-        Event-driven: wakes as each request is recorded.  Returns the
-        matching history entries.  Raises :class:`WaitTimeout` after
-        *timeout* seconds (None: no limit), listing what did arrive.
-        Thread-safe.  See :func:`httptestserver.store.verification.wait`.
-        """
+        """Block until *count* requests (matching *method*/*path*) arrived;
+        return their entries.  Raises :class:`WaitTimeout` after *timeout*
+        seconds (None: no limit).  Thread-safe; see :doc:`verification`."""
         return verification.wait(self, count, method, path, timeout)
 
     def wait_async(self, count=1, method=None, path=None, timeout=5.0):
         # type: (int, Any, Any, Optional[float]) -> AsyncWait
-        """Like :meth:`wait`, as an awaitable that leaves the asyncio event
-        loop free: ``entries = await server.wait_async(2, path='/hook')``.
-        Python 3; see :func:`httptestserver.store.aio.wait_async`."""
+        """Like :meth:`wait`, as an awaitable (Python 3):
+        ``await server.wait_async(2, path='/hook')``."""
         return aio.wait_async(self, count, method, path, timeout)
 
     def assert_requested(self, path=None, method=None, times=None,
                          query=None):
         # type: (Any, Any, Optional[int], Any) -> List[Dict[str, Any]]
-        """Assert requests matching *path*/*method*/*query* were received.
-
-        ``times=None`` means at least once, else exactly *times*.  Returns
-        the matching entries; raises :class:`VerificationError` (an
-        ``AssertionError``) that lists the closest requests seen.
-        """
+        """Assert requests matching *path*/*method*/*query* arrived (at
+        least once, or exactly *times*); return them.  Raises
+        :class:`VerificationError` listing the closest requests seen."""
         return verification.assert_requested(self, path, method, times, query)
 
     def assert_no_unexpected(self):
@@ -410,24 +365,18 @@ class Server(ServerAliases):
 
     def check(self):
         # type: () -> None
-        """Raise what went wrong in the server thread, then forget it.
-
-        Raises :class:`HandlerError` (with every traceback) if a handler or
-        callable route raised, else :class:`VerificationError` if requests
-        matched no route.  Harmless when all went well.  Thread-safe.
-        """
+        """Raise what went wrong in the server thread, then forget it:
+        :class:`HandlerError` with every traceback, else
+        :class:`VerificationError` for unexpected requests.  Thread-safe."""
         verification.check(self)
 
     # -- TLS for clients -------------------------------------------------
     def client_context(self, client_cert=False):
         # type: (Any) -> ssl.SSLContext
-        """Return a new client ``ssl.SSLContext`` that trusts this server.
-
-        It trusts :attr:`ca_file` and checks host names; *client_cert*
-        ``True`` presents the bundled client certificate (or give a path or
-        a ``(certfile, keyfile)`` pair).  Raises :class:`ConfigurationError`
-        for a plain-HTTP server or an unknown CA.
-        """
+        """Return a new client ``ssl.SSLContext`` that trusts this server
+        (:attr:`ca_file`); *client_cert* as in
+        :func:`~httptestserver.client_context`.  Raises
+        :class:`ConfigurationError` for plain HTTP or an unknown CA."""
         if self.scheme != 'https':
             raise ConfigurationError('%r is plain HTTP: it has no TLS to '
                                      'trust' % self)
