@@ -3,8 +3,8 @@
 This module owns the decoding of a request target, its Cookie headers and its
 body (urlencoded form, multipart form, JSON) into plain dicts and strings.  It
 is pure: no sockets, no threads, no global state, and it never raises on what
-a client sent -- whatever does not parse is left out.  It imports nothing from
-the package.
+a client sent -- whatever does not parse is left out.  It imports only
+``_compat``.
 
 Every text value it returns is a native ``str``: text on Python 3, UTF-8
 encoded bytes on Python 2.  The target and header values are taken as
@@ -20,6 +20,8 @@ import re
 
 import six
 from six.moves.urllib.parse import unquote_to_bytes
+
+from .._compat import native_str
 
 __all__ = ['parse_fields', 'parse_content_type']
 
@@ -69,10 +71,6 @@ _CONTROL_BYTES = re.compile(b'[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]')
 
 
 if six.PY2:  # Python 2: native str is bytes, holding UTF-8 encoded text
-    def _native(text):
-        # type: (six.text_type) -> str
-        return text.encode('utf-8')
-
     def _header_str(value):
         # type: (str) -> str
         try:
@@ -93,10 +91,6 @@ if six.PY2:  # Python 2: native str is bytes, holding UTF-8 encoded text
         # type: (str, str) -> str
         return _decode(value, charset).encode('utf-8')
 else:
-    def _native(text):
-        # type: (str) -> str
-        return text
-
     def _header_str(value):
         # type: (str) -> str
         try:
@@ -278,7 +272,7 @@ def _decode_extended_value(value):
     if len(pieces) != 3:
         return None
     charset, _, encoded = pieces
-    return _native(_decode(unquote_to_bytes(encoded),
+    return native_str(_decode(unquote_to_bytes(encoded),
                            _text_charset(charset)))
 
 
@@ -331,7 +325,7 @@ def _unquote_plus(data, charset):
         data = data.replace(b'+', b' ')
     if b'%' in data:
         data = unquote_to_bytes(data)
-    return _native(_decode(data, charset))
+    return native_str(_decode(data, charset))
 
 
 def _parse_cookies(cookie_headers):
@@ -497,7 +491,7 @@ def _add_part(part, charset, form, files):
             declared = parse_content_type(part_type)[1].get('charset')
             if declared:
                 part_charset = _text_charset(declared)
-        value = _native(_decode(content, part_charset))
+        value = native_str(_decode(content, part_charset))
         form.setdefault(name, []).append(value)
 
 
