@@ -13,8 +13,7 @@ import re
 import ssl
 import time
 
-import six
-
+from ._compat import fspath
 from .errors import CertificateError, ConfigurationError
 
 __all__ = [
@@ -367,18 +366,11 @@ def _no_password():
 def _path(argument, value):
     # type: (str, Any) -> str
     """Return ``value`` as a path string, accepting os.PathLike objects."""
-    if isinstance(value, six.binary_type) and not six.PY2:
-        return os.fsdecode(value)
-    if isinstance(value, six.string_types):  # on Python 2 also bytes
-        return value
-    fspath = getattr(value, '__fspath__', None)
-    if fspath is not None:
-        return _path(argument, fspath())
-    strpath = getattr(value, 'strpath', None)  # py.path.local on Python 2
-    if isinstance(strpath, six.string_types):
-        return strpath
-    raise ConfigurationError('%s is %r; pass a file path (a string or an '
-                             'os.PathLike object)' % (argument, value))
+    path = fspath(value)
+    if path is None:
+        raise ConfigurationError('%s is %r; pass a file path (a string or an '
+                                 'os.PathLike object)' % (argument, value))
+    return path
 
 
 def _read(argument, path, fix):
