@@ -1,22 +1,24 @@
-"""TLS configuration: certificates, contexts and per-connection TLS facts.
+"""TLS contexts and what a finished handshake negotiated.
 
-This module owns the bundled test PKI (``httptestserver/certs/``), builds the
-:class:`ssl.SSLContext` objects for the server side and for test clients, and
-reads what a finished handshake negotiated.  It checks certificate files when a
-context is created, so a bad file fails the test at setup, not at the first
-request.  It never opens a listening socket and never starts a thread: the
-server module does both.
+This module owns the :class:`ssl.SSLContext` objects for the server side and
+for test clients, and the per-connection TLS facts (:func:`connection_info`,
+:func:`is_tls_client_hello`).  The files contexts are made from -- the bundled
+test PKI and the checks on certificate files -- are
+:mod:`httptestserver.certificates`'; their public names are re-exported here.
+Every file is checked when a context is created, so a bad file fails the test
+at setup, not at the first request.  It never opens a listening socket and
+never starts a thread: the server module does both.
 """
 
-import os
-import re
 import ssl
-import time
 
-import six
-
+from .certificates import CA_FILE, CERTS_DIR, CLIENT_CERT_FILE, \
+    CLIENT_KEY_FILE, REGENERATE, SERVER_CERT_FILE, SERVER_KEY_FILE, \
+    certificate_not_after, check_pair, path_argument, read_certificates
 from .errors import CertificateError, ConfigurationError
 
+# The bundled PKI and certificate_not_after are re-exported from
+# httptestserver.certificates: tls is where users and the docs look for them.
 __all__ = [
     'CERTS_DIR',
     'CA_FILE',
@@ -38,23 +40,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
     ClientCert = Union[bool, None, str, Tuple[str, str]]
 
-#: Directory of the bundled TEST-ONLY PKI (see ``certs/README.txt``).
-CERTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'certs')
-#: The test CA certificate ("httptestserver TEST CA - DO NOT TRUST").
-CA_FILE = os.path.join(CERTS_DIR, 'ca.pem')
-#: Server certificate for localhost, 127.0.0.1 and ::1, its key in the same file.
-SERVER_CERT_FILE = os.path.join(CERTS_DIR, 'server.pem')
-#: The server's private key alone (``SERVER_CERT_FILE`` holds it too).
-SERVER_KEY_FILE = os.path.join(CERTS_DIR, 'server.key')
-#: Client certificate for mutual TLS, its key in the same file.
-CLIENT_CERT_FILE = os.path.join(CERTS_DIR, 'client.pem')
-#: The client's private key alone (``CLIENT_CERT_FILE`` holds it too).
-CLIENT_KEY_FILE = os.path.join(CERTS_DIR, 'client.key')
-
-_REGENERATE = 'regenerate the bundled files with httptestserver/certs/make-certs.sh'
-_BUNDLED = frozenset([CA_FILE, SERVER_CERT_FILE, SERVER_KEY_FILE,
-                      CLIENT_CERT_FILE, CLIENT_KEY_FILE])
-
 # Where the SNI callback leaves the name the client asked for.
 _SNI_ATTRIBUTE = '_httptestserver_sni'
 
@@ -64,13 +49,6 @@ _CLIENT_CERT_MODES = {
     'optional': ssl.CERT_OPTIONAL,
     'required': ssl.CERT_REQUIRED,
 }
-
-_CERT_BEGIN = b'-----BEGIN CERTIFICATE-----'
-# Matches "BEGIN PRIVATE KEY", "BEGIN EC PRIVATE KEY", "BEGIN RSA PRIVATE KEY"
-# and "BEGIN ENCRYPTED PRIVATE KEY".
-_KEY_BEGIN = re.compile(b'-----BEGIN [A-Z ]*PRIVATE KEY-----')
-_ENCRYPTED_KEY = re.compile(
-    b'-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED')
 
 
 def server_context(certfile=None, keyfile=None, client_cert=None, cafile=None):
@@ -97,21 +75,21 @@ def server_context(certfile=None, keyfile=None, client_cert=None, cafile=None):
     """
     mode = _client_cert_mode(client_cert)
     if certfile is None:
-        certfile, cert_fix = SERVER_CERT_FILE, _REGENERATE
+        certfile, cert_fix = SERVER_CERT_FILE, REGENERATE
     else:
-        certfile = _path('certfile', certfile)
+        certfile = path_argument('certfile', certfile)
         cert_fix = 'omit certfile to use the bundled test certificate'
     if keyfile is not None:
-        keyfile = _path('keyfile', keyfile)
+        keyfile = path_argument('keyfile', keyfile)
 
     context = ssl.SSLContext(_SERVER_PROTOCOL)
     _require_tls12(context)
     _load_pair(context, 'certfile', certfile, 'keyfile', keyfile, cert_fix)
     if cafile is not None:
-        _load_trust(context, 'cafile', _path('cafile', cafile),
+        _load_trust(context, 'cafile', path_argument('cafile', cafile),
                     'omit cafile to trust the bundled test CA')
     elif mode != ssl.CERT_NONE:
-        _load_trust(context, 'cafile', CA_FILE, _REGENERATE)
+        _load_trust(context, 'cafile', CA_FILE, REGENERATE)
     context.verify_mode = mode
     if hasattr(context, 'sni_callback'):
         context.sni_callback = _record_server_name
@@ -151,12 +129,12 @@ def client_context(cafile=None, client_cert=False):
     another type.
     """
     if cafile is None:
-        cafile, ca_fix = CA_FILE, _REGENERATE
+        cafile, ca_fix = CA_FILE, REGENERATE
     else:
-        cafile = _path('cafile', cafile)
+        cafile = path_argument('cafile', cafile)
         ca_fix = 'omit cafile to trust the bundled test CA'
     # Checked first so that a bad file gets our message, not OpenSSL's.
-    _read_certificates('cafile', cafile, ca_fix)
+    read_certificates('cafile', cafile, ca_fix)
     try:
         context = ssl.create_default_context(cafile=cafile)
     except (ssl.SSLError, IOError, OSError) as error:
@@ -169,20 +147,21 @@ def client_context(cafile=None, client_cert=False):
     own_fix = 'pass client_cert=True to use the bundled test client certificate'
     if client_cert is True:
         _load_pair(context, 'client_cert', CLIENT_CERT_FILE, 'client_cert',
-                   None, _REGENERATE)
+                   None, REGENERATE)
     elif isinstance(client_cert, (tuple, list)) and len(client_cert) == 2:
         _load_pair(context, 'client_cert[0]',
-                   _path('client_cert[0]', client_cert[0]),
-                   'client_cert[1]', _path('client_cert[1]', client_cert[1]),
-                   own_fix)
+                   path_argument('client_cert[0]', client_cert[0]),
+                   'client_cert[1]',
+                   path_argument('client_cert[1]', client_cert[1]), own_fix)
     elif isinstance(client_cert, (tuple, list, bool, int, float, dict)):
         raise ConfigurationError(
             'client_cert is %r; pass True for the bundled test client '
             'certificate, the path of a PEM file holding a certificate and its '
             'key, or a (certfile, keyfile) pair' % (client_cert,))
     else:
-        _load_pair(context, 'client_cert', _path('client_cert', client_cert),
-                   'client_cert', None, own_fix)
+        _load_pair(context, 'client_cert',
+                   path_argument('client_cert', client_cert), 'client_cert',
+                   None, own_fix)
     return context
 
 
@@ -229,19 +208,6 @@ def connection_info(ssl_socket):
         'server_name': getattr(ssl_socket, _SNI_ATTRIBUTE, None),
         'client_cert': client_cert,
     }
-
-
-def certificate_not_after(path):
-    # type: (str) -> int
-    """Return the notAfter time of the first certificate in a PEM file.
-
-    The result is in seconds since the epoch (UTC).  Thread-safe; reads the
-    file.  Raises :class:`CertificateError` naming the file when it is missing,
-    unreadable or holds no certificate.
-    """
-    path = _path('path', path)
-    fix = _REGENERATE if path in _BUNDLED else 'pass a PEM certificate file'
-    return _validity('path', path, fix)[1]
 
 
 def is_tls_client_hello(first_bytes):
@@ -299,7 +265,7 @@ def _record_server_name(ssl_socket, server_name, context):
 
 def _load_trust(context, argument, cafile, fix):
     # type: (ssl.SSLContext, str, str, str) -> None
-    _read_certificates(argument, cafile, fix)
+    read_certificates(argument, cafile, fix)
     try:
         context.load_verify_locations(cafile=cafile)
     except (ssl.SSLError, IOError, OSError) as error:
@@ -310,39 +276,8 @@ def _load_trust(context, argument, cafile, fix):
 def _load_pair(context, cert_argument, certfile, key_argument, keyfile, fix):
     # type: (ssl.SSLContext, str, str, str, Optional[str], str) -> None
     """Check a certificate and its key, then load them into ``context``."""
-    data = _read_certificates(cert_argument, certfile, fix)
-    if keyfile is None:
-        key_argument, keyfile, key_data = cert_argument, certfile, data
-        if not _KEY_BEGIN.search(key_data):
-            raise CertificateError(
-                "%s '%s' holds a certificate but no private key; append the "
-                "key to the file, pass the key file separately, or %s"
-                % (cert_argument, certfile, fix))
-    else:
-        key_data = _read(key_argument, keyfile, fix)
-        if not _KEY_BEGIN.search(key_data):
-            raise CertificateError(
-                "%s '%s' holds no private key (no '-----BEGIN ... PRIVATE "
-                "KEY-----' block); pass the key file of the certificate or %s"
-                % (key_argument, keyfile, fix))
-    if _ENCRYPTED_KEY.search(key_data):
-        raise CertificateError(
-            "%s '%s' holds an encrypted private key; decrypt it with 'openssl "
-            "pkey -in %s -out key.pem' and pass that, or %s"
-            % (key_argument, keyfile, keyfile, fix))
-
-    not_before, not_after = _validity(cert_argument, certfile, fix)
-    now = time.time()
-    if now > not_after:
-        raise CertificateError("%s '%s' expired on %s; pass a current "
-                               "certificate or %s"
-                               % (cert_argument, certfile, _utc(not_after), fix))
-    if now < not_before:
-        raise CertificateError(
-            "%s '%s' is not valid until %s and the clock says %s; check the "
-            "system clock, pass a current certificate or %s"
-            % (cert_argument, certfile, _utc(not_before), _utc(now), fix))
-
+    key_argument, keyfile = check_pair(cert_argument, certfile, key_argument,
+                                       keyfile, fix)
     try:
         # The password callback stops OpenSSL from prompting on the terminal
         # for a key the checks above did not recognise as encrypted.
@@ -360,98 +295,6 @@ def _load_pair(context, cert_argument, certfile, key_argument, keyfile, fix):
 def _no_password():
     # type: () -> bytes
     return b''
-
-
-# -- Reading certificate files ------------------------------------------------
-
-def _path(argument, value):
-    # type: (str, Any) -> str
-    """Return ``value`` as a path string, accepting os.PathLike objects."""
-    if isinstance(value, six.binary_type) and not six.PY2:
-        return os.fsdecode(value)
-    if isinstance(value, six.string_types):  # on Python 2 also bytes
-        return value
-    fspath = getattr(value, '__fspath__', None)
-    if fspath is not None:
-        return _path(argument, fspath())
-    strpath = getattr(value, 'strpath', None)  # py.path.local on Python 2
-    if isinstance(strpath, six.string_types):
-        return strpath
-    raise ConfigurationError('%s is %r; pass a file path (a string or an '
-                             'os.PathLike object)' % (argument, value))
-
-
-def _read(argument, path, fix):
-    # type: (str, str, str) -> bytes
-    if not os.path.exists(path):
-        raise CertificateError("%s '%s' does not exist; check the path or %s"
-                               % (argument, path, fix))
-    if os.path.isdir(path):
-        raise CertificateError("%s '%s' is a directory, not a PEM file; %s"
-                               % (argument, path, fix))
-    try:
-        with open(path, 'rb') as stream:
-            return stream.read()
-    except (IOError, OSError) as error:
-        raise CertificateError("%s '%s' cannot be read (%s); check its "
-                               "permissions or %s"
-                               % (argument, path, error.strerror or error, fix))
-
-
-def _read_certificates(argument, path, fix):
-    # type: (str, str, str) -> bytes
-    """Return the bytes of a file that holds at least one PEM certificate."""
-    data = _read(argument, path, fix)
-    if _CERT_BEGIN in data:
-        return data
-    if b'-----BEGIN ' in data:
-        raise CertificateError(
-            "%s '%s' holds no certificate (no '-----BEGIN CERTIFICATE-----' "
-            "block); pass a PEM file that starts with the certificate, or %s"
-            % (argument, path, fix))
-    raise CertificateError(
-        "%s '%s' is not a PEM file (no '-----BEGIN' line); convert a DER "
-        "certificate with 'openssl x509 -inform der -in %s -out cert.pem', or %s"
-        % (argument, path, path, fix))
-
-
-# (path, size, mtime, inode) -> (notBefore, notAfter): immutable facts about
-# one version of a file, so servers share nothing mutable through it; it
-# saves parsing the same certificate for every HTTPS server a suite makes.
-_VALIDITY_CACHE = {}  # type: Dict[Tuple[Any, ...], Tuple[int, int]]
-
-
-def _validity(argument, path, fix):
-    # type: (str, str, str) -> Tuple[int, int]
-    """Return (notBefore, notAfter) of the first certificate, in epoch seconds."""
-    _read_certificates(argument, path, fix)
-    try:
-        stat = os.stat(path)
-        key = (os.path.abspath(path), stat.st_size, stat.st_mtime,
-               stat.st_ino)  # type: Tuple[Any, ...]
-    except OSError:
-        key = ()
-    if key in _VALIDITY_CACHE:
-        return _VALIDITY_CACHE[key]
-    # ssl._ssl._test_decode_cert is private, but every Python this package
-    # supports (2.7.9+, 3.6-3.13) has it: OpenSSL parses the dates, so no
-    # ASN.1 reader of our own is needed.
-    try:
-        decoded = ssl._ssl._test_decode_cert(path)  # type: ignore[attr-defined]
-        dates = (ssl.cert_time_to_seconds(decoded['notBefore']),
-                 ssl.cert_time_to_seconds(decoded['notAfter']))
-        if key:
-            _VALIDITY_CACHE[key] = dates
-        return dates
-    except (ssl.SSLError, ValueError, KeyError, IndexError) as error:
-        raise CertificateError(
-            "%s '%s' holds a certificate that cannot be parsed (%s); pass a "
-            "valid PEM certificate or %s" % (argument, path, error, fix))
-
-
-def _utc(seconds):
-    # type: (float) -> str
-    return time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime(seconds))
 
 
 def _flatten_name(name):

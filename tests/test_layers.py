@@ -12,6 +12,7 @@ PACKAGE = os.path.dirname(httptestserver.__file__)
 #: or above.  Top-level modules are rooms of their own, in this order.
 ROOMS = [
     ['errors', '_compat', 'legacy'],
+    ['certificates'],
     ['headers', 'tls'],
     ['protocol'],
     ['answers'],

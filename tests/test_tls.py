@@ -1,4 +1,5 @@
-"""Tests for httptestserver.tls: the bundled test PKI, contexts, TLS facts.
+"""Tests for httptestserver.tls: contexts and TLS facts (the bundled PKI
+files and their dates are in test_certificates.py).
 
 Handshakes run over real loopback sockets with a minimal one-connection TLS
 server in a thread (the real server lives elsewhere).  Every socket operation
@@ -12,24 +13,19 @@ import socket
 import ssl
 import subprocess
 import threading
-import time
 import warnings
 
 import pytest
 from six.moves.urllib.request import HTTPSHandler, ProxyHandler, build_opener
 
-from httptestserver import tls
+from httptestserver import certificates, tls
 from httptestserver.errors import CertificateError, ConfigurationError
 
 from conftest import needs_ipv6, which
 
 TIMEOUT = 10.0
-YEAR = 365 * 24 * 3600
-MAKE_CERTS = os.path.join(tls.CERTS_DIR, 'make-certs.sh')
 SERVER_CRT = os.path.join(tls.CERTS_DIR, 'server.crt')
 CLIENT_CRT = os.path.join(tls.CERTS_DIR, 'client.crt')
-BUNDLED_CERTIFICATES = [tls.CA_FILE, tls.SERVER_CERT_FILE, SERVER_CRT,
-                        tls.CLIENT_CERT_FILE, CLIENT_CRT]
 
 
 OPENSSL = which('openssl')
@@ -238,14 +234,14 @@ def tls_1_1_client():
     return context
 
 
-# -- The bundled test PKI -----------------------------------------------------
+# -- The bundled test PKI, as contexts use it --------------------------------
 
-def test_bundled_paths_are_absolute_and_exist():
-    for path in [tls.CERTS_DIR, tls.CA_FILE, tls.SERVER_CERT_FILE,
-                 tls.SERVER_KEY_FILE, tls.CLIENT_CERT_FILE, tls.CLIENT_KEY_FILE,
-                 SERVER_CRT, CLIENT_CRT, MAKE_CERTS]:
-        assert os.path.isabs(path), path
-        assert os.path.exists(path), path
+def test_the_bundled_pki_is_importable_from_tls():
+    for name in ['CERTS_DIR', 'CA_FILE', 'SERVER_CERT_FILE', 'SERVER_KEY_FILE',
+                 'CLIENT_CERT_FILE', 'CLIENT_KEY_FILE',
+                 'certificate_not_after']:
+        assert getattr(tls, name) is getattr(certificates, name), name
+        assert name in tls.__all__, name
 
 
 def test_every_bundled_certificate_loads():
@@ -256,46 +252,6 @@ def test_every_bundled_certificate_loads():
     tls.client_context(client_cert=tls.CLIENT_CERT_FILE)
     tls.client_context(client_cert=(CLIENT_CRT, tls.CLIENT_KEY_FILE))
     ssl.create_default_context(cafile=tls.CA_FILE)
-
-
-def test_bundled_pem_files_hold_certificate_and_key():
-    for path in [tls.SERVER_CERT_FILE, tls.CLIENT_CERT_FILE]:
-        data = read(path)
-        assert data.startswith(b'-----BEGIN CERTIFICATE-----'), path
-        assert b'-----BEGIN PRIVATE KEY-----' in data, path
-
-
-def test_bundled_ca_is_labelled_test_only():
-    subject = dict(pair for rdn in ssl._ssl._test_decode_cert(tls.CA_FILE)['subject']
-                   for pair in rdn)
-    assert 'DO NOT TRUST' in subject['commonName']
-
-
-@needs_openssl
-def test_bundled_certificates_pass_openssl_strict_verification():
-    directory = tls.CERTS_DIR
-    output = openssl('verify', '-x509_strict', '-CAfile', tls.CA_FILE,
-                     SERVER_CRT, CLIENT_CRT)
-    assert output.count(': OK') == 2, output
-    openssl('verify', '-x509_strict', '-purpose', 'sslserver', '-CAfile',
-            tls.CA_FILE, os.path.join(directory, 'server.crt'))
-    openssl('verify', '-x509_strict', '-purpose', 'sslclient', '-CAfile',
-            tls.CA_FILE, os.path.join(directory, 'client.crt'))
-
-
-@pytest.mark.parametrize('path', BUNDLED_CERTIFICATES, ids=os.path.basename)
-def test_bundled_certificate_is_valid_for_more_than_a_year(path):
-    not_after = tls.certificate_not_after(path)
-    assert not_after - time.time() > YEAR, (
-        '%s expires on %s, less than a year from now; regenerate the test '
-        'PKI with %s --new-ca and update the dates in certs/README.txt'
-        % (path, time.strftime('%Y-%m-%d', time.gmtime(not_after)), MAKE_CERTS))
-
-
-def test_certificate_not_after_matches_openssl_decoding():
-    decoded = ssl._ssl._test_decode_cert(tls.SERVER_CERT_FILE)
-    assert tls.certificate_not_after(tls.SERVER_CERT_FILE) == \
-        ssl.cert_time_to_seconds(decoded['notAfter'])
 
 
 # -- server_context: checking files at creation -------------------------------

@@ -2,9 +2,10 @@
 
 HTTP/1.1 (:mod:`.events`, :mod:`.reader`, :mod:`.writer`, and
 :mod:`.connection`, the one object that owns a connection's state),
-request-part decoding (:mod:`.parts`: query, cookies, forms, JSON) and the
-WebSocket codec (:mod:`.websocket`).  No sockets, threads or clocks; may
-import only ``errors``, ``_compat`` and ``headers``.
+request-part decoding (:mod:`.parts`: query, cookies, forms, JSON, with
+:mod:`.multipart` and :mod:`.params`) and the WebSocket protocol
+(:mod:`.websocket`: handshake, frames and codec).  No sockets, threads or
+clocks; may import only ``errors``, ``_compat`` and ``headers``.
 """
 from .connection import ServerConnection
 from .websocket import Close, Failure, Message, Ping, Pong, Protocol, \

@@ -1,10 +1,10 @@
-"""WebSocket without sockets: the opening handshake and the frame codec.
+"""Tests for httptestserver.protocol.websocket_codec: the framing state
+machine without sockets.
 
-The codec tests feed client bytes split anywhere and check the events and
-the close code of every violation.  The sessions over real sockets are in
-test_websocket_sessions.py.
+The tests feed client bytes split anywhere and check the events and the
+close code of every violation.  The sessions over real sockets are in
+tests/streams/test_websocket.py.
 """
-import base64
 import os
 import struct
 
@@ -12,12 +12,11 @@ import pytest
 import six
 
 from httptestserver.errors import ConfigurationError
-from httptestserver.headers import Headers
-from httptestserver.protocol.websocket import (
-    BINARY, CLOSE, CONTINUATION, PING, PONG, TEXT, Close, Failure, Message,
-    Ping, Pong, Protocol, accept_key, encode_frame, handshake)
+from httptestserver.protocol.websocket_codec import Close, Failure, Message, \
+    Ping, Pong, Protocol
+from httptestserver.protocol.websocket_frames import BINARY, CLOSE, \
+    CONTINUATION, PING, PONG, TEXT, encode_frame
 
-from conftest import WEBSOCKET_KEY as KEY, upgrade_request
 MASK = b'\x37\xfa\x21\x3d'
 
 
@@ -35,61 +34,6 @@ def feed(protocol, data, step=None):
     for i in range(0, len(data), step):
         events.extend(protocol.receive_data(data[i:i + step]))
     return events
-
-
-# -- the handshake ---------------------------------------------------------
-def test_accept_key_matches_the_rfc_example():
-    assert accept_key(KEY) == 's3pPLMBiTxaQ9kYGzzhZRbK+xOo='
-
-
-def test_a_good_upgrade_gets_101_with_the_accept_key():
-    status, headers, subprotocol = handshake(upgrade_request())
-    assert status == 101
-    assert dict(headers)['Sec-WebSocket-Accept'] == \
-        's3pPLMBiTxaQ9kYGzzhZRbK+xOo='
-    assert subprotocol is None
-
-
-@pytest.mark.parametrize('headers', [{'Upgrade': None}, {'Upgrade': 'h2c'}])
-def test_a_request_that_is_no_upgrade_gets_426(headers):
-    status, answer, reason = handshake(upgrade_request(**headers))
-    assert status == 426
-    assert ('Sec-WebSocket-Version', '13') in answer
-    assert 'Upgrade: websocket' in reason
-
-
-def test_another_websocket_version_gets_426_naming_13():
-    status, answer, _ = handshake(upgrade_request(
-        **{'Sec-WebSocket-Version': '8'}))
-    assert (status, dict(answer)['Sec-WebSocket-Version']) == (426, '13')
-
-
-@pytest.mark.parametrize('change', [
-    {'method': 'POST'}, {'request_version': 'HTTP/1.0'}])
-def test_an_upgrade_that_is_not_a_get_on_http_1_1_gets_400(change):
-    request = upgrade_request()
-    request.update(change)
-    assert handshake(request)[0] == 400
-
-
-@pytest.mark.parametrize('headers', [
-    {'Connection': 'keep-alive'},
-    {'Sec-WebSocket-Key': None},
-    {'Sec-WebSocket-Key': 'not base64!'},
-    {'Sec-WebSocket-Key': base64.b64encode(b'short').decode('ascii')},
-])
-def test_a_malformed_upgrade_gets_400(headers):
-    status, _, reason = handshake(upgrade_request(**headers))
-    assert status == 400, reason
-
-
-def test_the_subprotocol_chosen_is_the_servers_first_the_client_offered():
-    request = upgrade_request(**{'Sec-WebSocket-Protocol': 'b, a'})
-    status, headers, chosen = handshake(request, ['a', 'b'])
-    assert chosen == 'a'
-    assert ('Sec-WebSocket-Protocol', 'a') in headers
-    assert handshake(request, ['c'])[2] is None
-    assert handshake(request, lambda offered: offered[-1])[2] == 'a'
 
 
 # -- the codec: messages -----------------------------------------------------
