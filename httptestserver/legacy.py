@@ -38,7 +38,7 @@ class ServerAliases(object):
     def is_alive(self):
         # type: () -> bool
         """True while the server thread runs (``Thread.is_alive``)."""
-        thread = self.listener.thread
+        thread = self.engine.thread
         return thread is not None and thread.is_alive()
 
     isAlive = is_alive
@@ -47,7 +47,7 @@ class ServerAliases(object):
         # type: (Optional[float]) -> None
         """Wait until the server thread ends (``Thread.join``); it ends when
         the server is stopped."""
-        thread = self.listener.thread
+        thread = self.engine.thread
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
 

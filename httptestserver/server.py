@@ -4,7 +4,7 @@ Creating a :class:`Server` binds and listens in the caller's thread, so its
 URL is valid and connections queue before it serves; :meth:`Server.start`
 serves in a daemon thread; :meth:`Server.stop` returns when the port is free,
 in well under a millisecond.  This module owns the lifecycle and the facade:
-sockets and threads are :mod:`~httptestserver.serving.listener`'s, what a request
+sockets and the event loop are :mod:`~httptestserver.serving.engine`'s, what a request
 means is the handler's, what was seen is the state store's, and checking it
 is :mod:`~httptestserver.store.verification`'s -- the methods here that read or
 check state are one-line delegations.
@@ -21,9 +21,8 @@ from .answers.responses import validate_spec
 from .answers.routes import NOT_SET, Route, make_route, response_list
 from .errors import ConfigurationError, ServerStateError
 from .legacy import ServerAliases
-from .serving import fault_actions
 from .serving.handler import Handler
-from .serving.listener import Listener
+from .serving.engine import Engine
 from .static import mounts as static
 from .store import aio, verification
 from .store.records import Records
@@ -83,8 +82,8 @@ class Server(ServerAliases):
     (``'optional'``, ``'required'``) asks for client certificates signed by
     ``cafile``; ``directory`` serves files at ``/`` after every route.  Bad
     arguments raise :class:`~httptestserver.ConfigurationError` here.
-    Every method is thread-safe; as a context manager it stops and
-    :meth:`check`\ s on exit.  See :doc:`server`.
+    Every method is thread-safe; as a context manager it stops, then calls
+    :meth:`check`, on exit.  See :doc:`server`.
     """
 
     def __init__(self, host=None, port=None, scheme='http', handler=Handler,
@@ -114,19 +113,18 @@ class Server(ServerAliases):
             tls.refuse_without_https(certfile=certfile, keyfile=keyfile,
                                      client_cert=client_cert, cafile=cafile)
             self.ca_file = None
-        #: Sockets and threads (:class:`~httptestserver.serving.listener.Listener`).
-        self.listener = Listener(
-            host, port, self._serve_connection, self.store.add_error,
-            self.ssl_context, getattr(handler, 'timeout', None),
-            before_handshake=self._handshake_fault)
+        #: The event loop and its sockets
+        #: (:class:`~httptestserver.serving.engine.Engine`).
+        self.engine = Engine(host, port, self, self.store.add_error,
+                             self.ssl_context, fault_of=self._handshake_fault)
         self.host = host
-        self.port = self.listener.port
+        self.port = self.engine.port
         self.store.records = Records(self.url('/')[:-1])
         if directory is not None:
             try:
                 static.serve_directory(self, '/', directory, keep=True)
             except Exception:
-                self.listener.sock.close()
+                self.engine.sock.close()
                 raise
 
     # -- identity --------------------------------------------------------
@@ -175,7 +173,7 @@ class Server(ServerAliases):
                 raise ServerStateError('%r is already running; start() is '
                                        'called once per server' % self)
             self._started = True
-            self.listener.start()
+            self.engine.start()
         return self
 
     def stop(self, timeout=5.0):
@@ -193,7 +191,7 @@ class Server(ServerAliases):
             self._stopped = True
         current = threading.current_thread()
         if not first:
-            if current not in self.listener.connection_threads():
+            if not self.engine.is_worker(current):
                 self._stopped_event.wait(None if timeout is None
                                          else timeout + 1.0)
             return
@@ -202,7 +200,7 @@ class Server(ServerAliases):
             self.store.close()
             if self.control is not None:
                 self.control.close()  # ends its long-polls at once
-            self.listener.stop(timeout, current)
+            self.engine.stop(timeout, current)
         finally:
             self._stopped_event.set()
 
@@ -219,22 +217,16 @@ class Server(ServerAliases):
             self.check()
 
     # -- for the handler ---------------------------------------------------
-    def _serve_connection(self, sock, peer):
-        self.handler_class(sock, peer, self)
-
-    def _handshake_fault(self, conn):
-        """Fail the TLS handshake as ``data['response_fault']`` says, if it
-        names a handshake fault; return True when it did."""
+    def _handshake_fault(self):
+        """Name the TLS handshake fault ``data['response_fault']`` sets,
+        or None."""
         fault = self.store.data.get('response_fault')
-        if fault not in faults.HANDSHAKE_FAULTS:
-            return False
-        fault_actions.handshake(fault, conn, self.store.begin().pause)
-        return True
+        return fault if fault in faults.HANDSHAKE_FAULTS else None
 
     @property
     def stopping(self):
         """True from the moment :meth:`stop` begins."""
-        return self.listener.stopping
+        return self.engine.stopping
 
     def pause(self, seconds):
         # type: (float) -> bool

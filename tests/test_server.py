@@ -327,7 +327,9 @@ def test_server_threads_are_daemons_so_they_never_hold_interpreter_exit():
         server.wait(1, timeout=TIMEOUT)
         ours = [t for t in threading.enumerate()
                 if t.name.startswith('httptestserver-%d' % server.port)]
-        assert len(ours) >= 2  # the accept loop and the connection
+        # The event loop, and any worker: a held response needs no thread
+        # of its own any more, but whatever threads there are are daemons.
+        assert len(ours) >= 1
         assert all(t.daemon for t in ours)
     finally:
         server.stop()

@@ -84,6 +84,9 @@ class Route(object):
         if match is not None and not callable(match):
             match = Matcher(match)
         self.match = match
+        #: True when matching runs user code (a predicate of the test's).
+        self.runs_user_code = match is not None and \
+            not isinstance(match, Matcher)
         self.responses = list(responses)
         if not self.responses:
             raise ConfigurationError('a route needs at least one response')

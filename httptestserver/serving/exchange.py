@@ -49,6 +49,81 @@ def _nothing():
     pass
 
 
+class Handoff(Exception):
+    """Raised in the loop's thread where an exchange must go on in a worker
+    (user code, or a wait); ``resume()`` goes on from there."""
+
+    def __init__(self, resume):
+        Exception.__init__(self, 'continue in a worker thread')
+        self.resume = resume
+
+
+class _NoBody(object):
+    """``rfile`` between requests: the engine reads the socket, not us."""
+
+    def read(self, size=-1):
+        return b''
+
+    readline = read
+
+
+_NO_BODY = _NoBody()
+
+
+class _ChannelWriter(object):
+    """``wfile`` in the loop: writes go to the channel's send buffer."""
+
+    def __init__(self, channel):
+        self._channel = channel
+
+    def write(self, data):
+        self._channel.send(bytes(data))
+        return len(data)
+
+    def flush(self):
+        pass
+
+
+class _SocketWriter(object):
+    """``wfile`` in a worker: writes go to the blocking socket."""
+
+    def __init__(self, sock):
+        self._sock = sock
+
+    def write(self, data):
+        self._sock.sendall(data)
+        return len(data)
+
+    def flush(self):
+        pass
+
+
+#: Hooks a handler class may override; overriding one sends every request
+#: of that class to a worker, with the 0.1.0 blocking world.
+_HOOKS = frozenset(['handle_request', 'update_state', 'save_history', 'send',
+                    'send_error', 'pause', 'send_response', 'send_header',
+                    'end_headers', 'setup', 'finish'])
+_INLINE_CLASSES = {}  # type: Dict[type, bool]
+
+
+def _answers_inline(cls):
+    """True when *cls* adds no hook to the class that declared
+    ``answers_inline = True`` (the library's Handler): its requests may then
+    be answered in the loop.  Cached per class."""
+    known = _INLINE_CLASSES.get(cls)
+    if known is None:
+        known = False
+        for klass in cls.__mro__:
+            if klass.__dict__.get('answers_inline'):
+                known = True
+                break
+            if any(name in _HOOKS or name.startswith('do_')
+                   for name in klass.__dict__):
+                break
+        _INLINE_CLASSES[cls] = known
+    return known
+
+
 class Exchange(BaseHTTPServer.BaseHTTPRequestHandler, object):
     """Reads, records and answers the requests of one connection.
 
@@ -91,64 +166,37 @@ class Exchange(BaseHTTPServer.BaseHTTPRequestHandler, object):
     #: The :class:`~httptestserver.Server` this request came to.
     server = None  # type: Any
 
-    def setup(self):
-        super(Exchange, self).setup()
-        self.tls = tls.connection_info(self.request) \
-            if isinstance(self.request, ssl.SSLSocket) else None
-        self._conn = ServerConnection(Limits(
-            self.max_line, self.max_headers, self.max_body, self.max_head))
-        self._socket_rfile = self.rfile
-
-    # -- reading -------------------------------------------------------------
-    def _receive(self, idle):
-        """Read from the socket into the protocol; False if the client is
-        gone or silent past :attr:`timeout`."""
-        server = self.server
-        if idle:
-            server.listener.set_idle(self.request, True)
-        try:
-            data = self.connection.recv(65536)
-        except (socket.error, ValueError):
-            return False
-        finally:
-            if idle:
-                server.listener.set_idle(self.request, False)
-        self._conn.receive_data(data)
-        return True
-
-    def _read_request(self):
-        """Return ``(Request, body)``, a :class:`Rejected`, or None."""
-        conn = self._conn
-        request = None
-        body = []
-        while True:
-            event = conn.next_event()
-            if event is NEED_DATA:
-                if conn.they_are_waiting_for_100_continue:
-                    self.wfile.write(conn.send_continue())
-                idle = request is None and conn.request is None and \
-                    not conn.trailing_data
-                if not self._receive(idle):
-                    return None
-            elif isinstance(event, Request):
-                request = event
-                # Which reset() era this request belongs to: if the test
-                # resets the server before it is answered (even while its
-                # body is on the way), its record is dropped and its waits
-                # end.
-                self._era = self.server.store.begin()
-            elif isinstance(event, Data):
-                body.append(event.data)
-            elif isinstance(event, EndOfMessage):
-                return request, b''.join(body)
-            elif isinstance(event, Rejected):
-                return event
-            else:  # ConnectionClosed: nothing to answer
-                return None
+    # -- made by the engine, one per connection ------------------------------
+    @classmethod
+    def engine_exchange(cls, channel):
+        """Return the exchange of *channel* (an engine
+        :class:`~httptestserver.serving.channel.Channel`), made without
+        ``BaseHTTPRequestHandler.__init__``, which would serve the whole
+        connection; the engine then calls :meth:`serve` per request."""
+        self = cls.__new__(cls)
+        self._channel = channel
+        self.request = self.connection = channel.sock
+        self.client_address = channel.peer
+        self.server = channel.engine.server
+        self.tls = channel.tls
+        self._conn = channel.conn
+        self._loop_wfile = _ChannelWriter(channel)
+        self.wfile = self._loop_wfile
+        self.rfile = _NO_BODY
+        self.close_connection = False
+        self._inline_ok = _answers_inline(cls)
+        self._inline = False
+        return self
 
     # -- one exchange --------------------------------------------------------
-    def handle_one_request(self):
-        """Read, record and answer one request on this connection."""
+    def serve(self, got, era, started, inline=False):
+        """Record and answer one request read by the engine.
+
+        *got* is ``(Request, body)`` or a :class:`Rejected`; *era* the
+        store's era it began in.  With *inline* (the loop's thread), return
+        a callable -- to run in a worker thread -- as soon as the answer
+        needs user code or a wait; else answer and return None.
+        """
         self.state = self.response = self.route = None
         self.unexpected = False
         self.body = b''
@@ -157,19 +205,19 @@ class Exchange(BaseHTTPServer.BaseHTTPRequestHandler, object):
         self._recorded = self._history_hooked = False
         self._response_started = False
         self._raw_head = b''
-        got = self._read_request()
-        if got is None:
-            self.close_connection = True
-            return
-        server = self.server
-        started = time.time()
+        self._chosen = None
+        self._era = era
+        self._inline = inline
+        self.close_connection = False
+        if inline:
+            self.request = self.connection = self._channel.sock
         if isinstance(got, Rejected):
-            self._era = server.store.begin()
             self._reject(got, started)
-            return
+            return None
         request, self.body = got
         self._take_request(request)
         self.state = self._fields(started)
+        server = self.server
         if server.stopping:
             self.close_connection = True
         handler = getattr(self, 'do_' + self.command, None) or \
@@ -181,10 +229,37 @@ class Exchange(BaseHTTPServer.BaseHTTPRequestHandler, object):
             self._recorded = self._history_hooked = True
             update_state = _nothing
             handler = self._answer_control
+            if inline:
+                return self._handoff(lambda: self._hooks(_nothing, handler))
+        elif inline and not (self._inline_ok and
+                             server.store.answers_inline()):
+            return self._handoff(lambda: self._hooks(update_state, handler))
+        return self._hooks(update_state, handler)
+
+    def _handoff(self, task):
+        """Return the rest of this exchange as a task for a worker: there
+        the socket blocks and writes go straight to it."""
+        self._inline = False
+
+        def run():
+            self.wfile = _SocketWriter(self.connection)
+            try:
+                result = task()
+                if result is not None:  # pragma: no cover - never inline
+                    result()
+            finally:
+                self.wfile = self._loop_wfile
+        return run
+
+    def _hooks(self, update_state, handler):
+        """Run the hooks, answer, record; return a handoff or None."""
         self.rfile = io.BytesIO(self.body)
         try:
             update_state()
             handler()
+        except Handoff as exc:
+            handoff = exc  # Python 3 unbinds the name of the except clause
+            return self._handoff(lambda: self._continue(handoff))
         except socket.error as exc:
             if not self._response_started:
                 self._fail(exc)
@@ -195,9 +270,33 @@ class Exchange(BaseHTTPServer.BaseHTTPRequestHandler, object):
         except Exception as exc:
             self._fail(exc)
         finally:
-            self.rfile = self._socket_rfile
+            self.rfile = _NO_BODY
             if self._real_wfile is not None:
                 self.wfile, self._real_wfile = self._real_wfile, None
+        self._end()
+        return None
+
+    def _continue(self, handoff):
+        """In a worker: go on where the loop stopped (see :class:`Handoff`)."""
+        self.rfile = io.BytesIO(self.body)
+        try:
+            handoff.resume()
+        except socket.error as exc:
+            if not self._response_started:
+                self._fail(exc)
+            else:
+                log.debug('client gone while answering %r: %s',
+                          self.requestline, exc)
+                self.close_connection = True
+        except Exception as exc:
+            self._fail(exc)
+        finally:
+            self.rfile = _NO_BODY
+        self._end()
+
+    def _end(self):
+        """After the hooks: an answer always goes out, the request is
+        always recorded, and the protocol decides what comes next."""
         if not self._response_started:
             # A custom handler that answered nothing: like Go, send an empty
             # 200 rather than leave the client hanging.
@@ -208,6 +307,13 @@ class Exchange(BaseHTTPServer.BaseHTTPRequestHandler, object):
         self._save_history_once()
         self._record()  # an override of save_history() may skip super()
         self._end_exchange()
+
+    def blocks_inline(self, response):
+        # type: (Response) -> bool
+        """True when sending *response* from the loop would wait or run
+        user code: a delay, a fault plan, a streamed body, a takeover."""
+        return bool(response.delay or response.plan is not None or
+                    response.streamed or response.takeover is not None)
 
     def _answer_control(self):
         self.send(self.server.control.handle(self.state))

@@ -11,7 +11,7 @@ Reading, recording and framing are :mod:`~httptestserver.serving.exchange`'s.
 """
 from ..answers import faults
 from .._compat import PY2
-from .exchange import Exchange
+from .exchange import Exchange, Handoff
 from ..answers.responses import Response, make_response
 from ..answers.routes import unmatched_text
 
@@ -70,6 +70,10 @@ class Handler(Exchange):
     :attr:`max_body` set the limits.
     """
 
+    #: Requests of this class (and of subclasses that override no hook)
+    #: may be answered in the event loop's thread when no user code runs.
+    answers_inline = True
+
     # -- the 0.1.0 hooks -----------------------------------------------------
     def handle_request(self):
         # type: () -> None
@@ -84,9 +88,15 @@ class Handler(Exchange):
         (cut short by ``stop()``) and sends the response.
         """
         store = self.server.store
-        settings = store.settings(self._era)
-        route, spec, unexpected = store.choose(self.state, settings,
-                                               self._era)
+        chosen, self._chosen = self._chosen, None
+        if chosen is None:
+            settings = store.settings(self._era)
+            chosen = (settings,) + store.choose(self.state, settings,
+                                                self._era)
+            if self._inline and callable(chosen[2]) and \
+                    not isinstance(chosen[2], Response):
+                raise Handoff(lambda: self._resume_with(chosen))
+        settings, route, spec, unexpected = chosen
         self.route, self.unexpected = route, unexpected
         if unexpected and spec is None:
             self.response = Response(500, _TEXT, unmatched_text(
@@ -98,6 +108,19 @@ class Handler(Exchange):
         self._plan_faults(route, settings)
         self._save_history_once()
         store.finish(settings, self._era)
+        if self._inline and self.blocks_inline(self.response):
+            raise Handoff(self._deliver)
+        self._deliver()
+
+    def _resume_with(self, chosen):
+        """In a worker: answer with the route the loop already chose (a
+        callable, which may block)."""
+        self._chosen = chosen
+        self.handle_request()
+
+    def _deliver(self):
+        """Wait the response's delay (cut short by ``stop()`` and
+        ``reset()``), then send it."""
         if self.response.delay:
             self.pause(self.response.delay)
         self.send(self.response)

@@ -72,6 +72,7 @@ class Store(object):
         self.data = StateDict(self.lock)
         self._history = []
         self._routes = []
+        self._user_code = 0  # routes whose matching runs user code
         self._mounts = []  # type: list
         self._kept_mounts = []  # type: list
         self._errors = []
@@ -207,7 +208,14 @@ class Store(object):
         route.bind_records(self.records.entry)
         with self.lock:
             self._routes.append(route)
+            self._user_code += route.runs_user_code
         return route
+
+    def answers_inline(self):
+        # type: () -> bool
+        """True when choosing a route runs no user code (no route has a
+        predicate of the test's), so the event loop may choose."""
+        return not self._user_code
 
     def add_mount(self, route, keep=False):
         """Add a route tried after every route (a directory served); *keep*
@@ -221,6 +229,8 @@ class Store(object):
 
     def remove_route(self, route):
         with self.lock:
+            if route in self._routes:
+                self._user_code -= route.runs_user_code
             for routes in (self._routes, self._mounts, self._kept_mounts):
                 if route in routes:
                     routes.remove(route)
@@ -276,6 +286,7 @@ class Store(object):
             self.unmatched_response = None
             self._history = []  # views handed out keep the old list
             del self._routes[:]
+            self._user_code = 0
             self._mounts = list(self._kept_mounts)
             del self._errors[:]
             del self._unexpected[:]
