@@ -21,7 +21,8 @@ from six.moves.urllib.parse import urlsplit
 from .. import tls
 from .child import ChildProcess, forget_at_exit, server_args, \
     stop_at_exit
-from .control import PREFIX, TOKEN_HEADER, entry_from_json, from_json, to_json
+from .codec import entry_from_json, from_json, to_json
+from .control import PREFIX, TOKEN_HEADER
 from ..errors import ConfigurationError, HandlerError, HttpTestServerError, \
     ServerStateError, VerificationError, WaitTimeout
 from ..headers import Headers
