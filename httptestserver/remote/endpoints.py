@@ -16,6 +16,7 @@ import six
 
 from ..errors import ConfigurationError, HandlerError, VerificationError
 from ..answers.matchers import MATCH_KEYS, Matcher
+from ..store.verification import check_count
 from .codec import entry_to_json, from_json, to_json
 from .stubs import response_spec
 from .wiremock import from_wiremock, parse_mappings, to_wiremock
@@ -184,10 +185,10 @@ class Endpoints(object):
             raise ClientError(400, 'a wait takes {"count": N, "match": '
                               '{...}, "timeout": seconds}')
         count, timeout = body.get('count', 1), body.get('timeout', 5.0)
-        if isinstance(count, bool) or not isinstance(
-                count, six.integer_types) or count < 0:
-            raise ClientError(400, 'count must be a whole number >= 0, got '
-                              '%r' % (count,))
+        try:
+            check_count(count)
+        except ConfigurationError as exc:
+            raise ClientError(400, str(exc))
         if isinstance(timeout, bool) or not isinstance(
                 timeout, six.integer_types + (float,)) or \
                 not 0 <= timeout <= MAX_WAIT:

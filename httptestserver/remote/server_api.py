@@ -4,17 +4,17 @@
 what a test asks of :class:`~httptestserver.Server`: ``data``, ``history``,
 ``route()``, ``wait()``, ``assert_requested()``, ``check()`` and the rest,
 each one call to the child's control API, with arguments that cross as data
-(:mod:`httptestserver.remote.specs`).  It never starts or stops the child:
-that is the ChildServer's.
+(:mod:`httptestserver.remote.specs`) and failures worded as the in-thread
+server words them (:mod:`httptestserver.store.verification`).  It never
+starts or stops the child: that is the ChildServer's.
 """
-import six
-
-from ..errors import ConfigurationError, HandlerError, HttpTestServerError, \
-    ServerStateError, VerificationError, WaitTimeout
+from ..errors import HandlerError, HttpTestServerError, ServerStateError, \
+    VerificationError
 from ..answers.routes import NOT_SET
+from ..store.verification import check_count, no_route, not_requested, \
+    wait_timeout
 from .codec import entry_from_json
-from .specs import described, request_line, route_match, route_stubs, \
-    stub_response
+from .specs import route_match, route_stubs, stub_response
 from .views import RemoteData, RemoteRoute
 from .wiremock import from_wiremock
 
@@ -149,10 +149,7 @@ class ServerAPI(object):
         """Block until *count* requests (matching *method*/*path*/*match*)
         arrived; return them.  A long-poll: one call, answered as soon as
         they are there.  Raises :class:`WaitTimeout` after *timeout*."""
-        if isinstance(count, bool) or not isinstance(
-                count, six.integer_types) or count < 0:
-            raise ConfigurationError('count must be a whole number >= 0, got '
-                                     '%r' % (count,))
+        check_count(count)
         if timeout is None:
             timeout = 300.0
         spec = route_match(path, method, None, match)
@@ -162,9 +159,8 @@ class ServerAPI(object):
             timeout=timeout + 10.0, ok=(200, 408))
         found = [entry_from_json(e) for e in document['requests']]
         if status == 408:
-            raise WaitTimeout('expected %d request(s)%s within %ss, saw %d%s'
-                              % (count, described(spec), timeout, len(found),
-                                 self._seen()))
+            raise wait_timeout(count, timeout, found, self.history,
+                               self._client.url(''), method, path, match)
         return found
 
     def assert_requested(self, path=None, method=None, times=None,
@@ -177,18 +173,15 @@ class ServerAPI(object):
         found = self._entries('POST', 'requests/find', spec)
         if (times is None and found) or len(found) == times:
             return found
-        expected = 'at least once' if times is None else '%d time(s)' % times
-        raise VerificationError('expected %s%s %s, got %d%s' % (
-            'a request' if times is None else 'requests', described(spec),
-            expected, len(found), self._seen()))
+        raise not_requested(times, found, self.history,
+                            self._client.url(''), method, path, query, match)
 
     def assert_no_unexpected(self):
-        """Assert every request matched a route."""
+        """Assert every request matched a route; list the ones that did not
+        and the routes."""
         unexpected = self.unexpected
         if unexpected:
-            raise VerificationError('%d request(s) matched no route: %s' % (
-                len(unexpected),
-                ', '.join(request_line(e) for e in unexpected)))
+            raise no_route(unexpected, [r.describe() for r in self.routes])
 
     def check(self):
         # type: () -> None
@@ -203,11 +196,3 @@ class ServerAPI(object):
                 (e['request'], RemoteError(e['error']), e['traceback'])
                 for e in document.get('errors', [])])
         raise VerificationError(document.get('message'))
-
-    def _seen(self):
-        history = self.history
-        if not history:
-            return ' (no requests at all; is the client using %s?)' % \
-                self._client.url('')
-        return '; seen: %s' % ', '.join(request_line(e)
-                                        for e in history[-10:])

@@ -7,9 +7,7 @@ query, a ``match`` dict, a response in any of its forms) must cross as JSON.
 :func:`stub_response` a response spec into a stub response dict and
 :func:`route_stubs` a whole ``route()`` call into stubs; all raise
 :class:`~httptestserver.errors.ConfigurationError` for what cannot cross (a
-function, a stream, regex flags).  :func:`described` and
-:func:`request_line` word them in error messages.  Pure functions: no
-I/O, thread-safe.
+function, a stream, regex flags).  Pure functions: no I/O, thread-safe.
 """
 import re
 
@@ -22,8 +20,7 @@ from ..answers.responses import spec_dict
 from ..answers.routes import response_list
 from .stubs import normalise_stub
 
-__all__ = ['route_match', 'stub_response', 'route_stubs', 'described',
-           'request_line']
+__all__ = ['route_match', 'stub_response', 'route_stubs']
 
 
 def route_match(path, method, query, match):
@@ -118,16 +115,6 @@ def stub_response(spec, name):
                 '%s body must be bytes or text in a child process (a stream '
                 'cannot cross), got %r' % (name, body))
     return result
-
-
-def described(spec):
-    """Word a match spec for a message: ``' matching ...'``, or ''."""
-    return ' matching %s' % Matcher(spec).describe() if spec else ''
-
-
-def request_line(entry):
-    """Word a recorded request for a message: ``'GET /path'``."""
-    return '%s %s' % (entry.get('method') or '?', entry.get('path') or '?')
 
 
 def route_stubs(path, response, method, query, times, responses, match,

@@ -396,3 +396,52 @@ def test_own_certificate_and_a_control_token():
         assert outsider.status_code == 401
         assert [e['path'] for e in server.history] == ['/own']
     assert gone(server.pid)
+
+
+def _failures(server):
+    """The failure messages *server* gives for one scenario, its URL
+    replaced by ``URL``."""
+    texts = []
+    with pytest.raises(WaitTimeout) as info:
+        server.wait(1, path='/users/1', timeout=0.1)
+    texts.append(str(info.value))
+    requests.get(server.url('/users/1'), timeout=TIMEOUT)
+    with pytest.raises(WaitTimeout) as info:
+        server.wait(2, path='/users/1', timeout=0.1)
+    texts.append(str(info.value))
+    with pytest.raises(VerificationError) as info:
+        server.assert_requested('/users/2', method='GET', times=2,
+                                query={'a': '1'})
+    texts.append(str(info.value))
+    server.route('/known', 200)
+    requests.get(server.url('/typo'), timeout=TIMEOUT)
+    with pytest.raises(VerificationError) as info:
+        server.assert_no_unexpected()
+    texts.append(str(info.value))
+    with pytest.raises(VerificationError) as info:
+        server.check()
+    texts.append(str(info.value))
+    return [t.replace(server.url('').rstrip('/'), 'URL') for t in texts]
+
+
+def test_failures_are_worded_as_the_in_thread_server_words_them(child):
+    with httptestserver.http_server() as local:
+        in_thread = _failures(local)
+    assert _failures(child) == in_thread
+    assert in_thread[:4] == [
+        'expected 1 request(s) matching /users/1 within 0.1s, saw 0 (no '
+        'requests at all; is the client using URL/?)',
+        'expected 2 request(s) matching /users/1 within 0.1s, saw 1; closest '
+        'seen: GET /users/1 (of 1)',
+        "expected requests matching GET /users/2 query={'a': '1'} 2 "
+        "time(s), got 0; closest seen: GET /users/1 (of 1)",
+        '1 request(s) matched no route: GET /typo; routes are: ANY /known']
+
+
+def test_a_match_dict_is_worded_as_a_route_words_it(child):
+    with pytest.raises(WaitTimeout) as info:
+        child.wait(1, method='POST', match={'headers': {'X-A': '1'}},
+                   timeout=0.1)
+    assert str(info.value).startswith(
+        'expected 1 request(s) matching POST match=ANY headers={"X-A":"1"} '
+        'within 0.1s, saw 0')
