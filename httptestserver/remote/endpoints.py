@@ -3,11 +3,11 @@
 :class:`Endpoints` holds the route table under the prefix and one method per
 endpoint; each turns a recorded request dict into ``(status, JSON
 document)`` and raises :class:`ClientError` for a request the caller got
-wrong (a 4xx).  It is mixed into :class:`~httptestserver.remote.control.
-ControlAPI`, which authorises a request before it gets here and turns the
-document into a response.  The endpoints reach the server only through its
-public API and the control API's own methods; sockets and threads stay with
-the server.
+wrong (a 4xx).  It is the base of
+:class:`~httptestserver.remote.control.ControlAPI`, which authorises a
+request before it gets here and turns the document into a response.  The
+endpoints reach the server only through its public API and the control
+API's own methods; sockets and threads stay with the server.
 """
 import json as jsonlib
 import threading
