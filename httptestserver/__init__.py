@@ -15,7 +15,8 @@ from .helpers import http_server, https_server, start_server, \
 from .mixins import HttpServerTest, HttpsServerTest
 from .protocol.websocket import Close, Message
 from .remote.control import ControlAPI, enable_control
-from .remote.process import ChildServer, RemoteError, start_child_server
+from .remote.process import ChildServer, start_child_server
+from .remote.server_api import RemoteError
 from .remote.stubs import normalise_stub, response_spec
 from .remote.wiremock import dump_stubs, from_wiremock, load_stubs, \
     to_wiremock

@@ -1,5 +1,8 @@
-"""``python -m httptestserver``: prints its URL, serves, stops on Ctrl-C."""
+"""``python -m httptestserver``: prints its URL, serves (stub files too),
+stops on Ctrl-C."""
+import json
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -114,3 +117,51 @@ def test_a_bad_history_limit_exits_2_naming_the_option():
     process = run_cli('--history-limit', '-1')
     code, _, err = wait_exit(process)
     assert code == 2 and '--history-limit' in err
+
+
+def read_banner(process):
+    """Read the CLI's banner, up to its last line, bounded in time."""
+    data = b''
+    fd = process.stdout.fileno()
+    while b'Press Ctrl-C to stop.\n' not in data:
+        ready = select.select([fd], [], [], TIMEOUT)[0]
+        assert ready, 'no banner within %ss: %r' % (TIMEOUT, data)
+        chunk = os.read(fd, 4096)
+        assert chunk, 'the CLI exited: %r' % (process.communicate(),)
+        data += chunk
+    return data.decode('utf-8').splitlines()
+
+
+@pytest.mark.parametrize('sig', [signal.SIGINT, signal.SIGTERM])
+def test_the_cli_serves_stub_files_and_exits_cleanly_on_signals(sig, tmpdir):
+    tmpdir.mkdir('mappings').join('hello.json').write(json.dumps(
+        {'request': {'method': 'GET', 'url': '/hello'},
+         'response': {'status': 200, 'body': 'hi'}}))
+    port_file = str(tmpdir.join('port'))
+    process = run_cli('--stubs', str(tmpdir), '--port-file', port_file)
+    try:
+        lines = read_banner(process)
+        url = lines[0].split()[-1]
+        assert lines[1] == 'Control API: %s__admin/' % url
+        with open(port_file) as handle:
+            assert url == 'http://127.0.0.1:%d/' % int(handle.read())
+        assert requests.get(url + 'hello', timeout=TIMEOUT).text == 'hi'
+        listing = requests.get(url + '__admin/mappings', timeout=TIMEOUT)
+        assert listing.json()['meta']['total'] == 1
+    finally:
+        process.send_signal(sig)
+        out, err = process.communicate()
+    assert process.returncode == 0, err
+    assert out.decode('utf-8').endswith('Stopped.\n')
+    assert not os.path.exists(port_file)
+
+
+def test_the_cli_names_the_bad_field_of_a_stub_file(tmpdir):
+    stub = tmpdir.join('bad.json')
+    stub.write(json.dumps({'request': {
+        'urlPath': '/', 'method': 'GET',
+        'bodyPatterns': [{'equalToXml': 'x'}]}}))
+    process = run_cli('--stubs', str(stub))
+    out, err = process.communicate()
+    assert process.returncode == 2
+    assert 'bad.json: mapping.request.bodyPatterns[0]' in err.decode('utf-8')

@@ -25,11 +25,12 @@ from .. import tls
 from .._compat import monotonic
 from ..errors import ConfigurationError, ServerStateError
 
-__all__ = ['ChildProcess', 'server_args', 'stop_at_exit', 'forget_at_exit']
+__all__ = ['ChildProcess', 'server_args', 'stub_args', 'stop_at_exit',
+           'forget_at_exit']
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import Any, List, Optional  # noqa: F401
+    from typing import Any, List, Optional, Tuple  # noqa: F401
 
 _PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _READY = 'Press Ctrl-C to stop.'
@@ -209,6 +210,23 @@ def server_args(host=None, port=None, scheme='http', certfile=None,
         tls.refuse_without_https(certfile=certfile, keyfile=keyfile,
                                  client_cert=client_cert, cafile=cafile)
     return args
+
+
+def stub_args(stubs):
+    # type: (Any) -> Tuple[List[str], List[Any]]
+    """Split the ``stubs`` a child is started with: the command-line
+    arguments that load the stub files (a path or list of paths, made
+    absolute), and the stub dicts, which the caller adds once the child
+    serves."""
+    args = []  # type: List[str]
+    dicts = []  # type: List[Any]
+    for item in ([] if stubs is None else [stubs] if isinstance(
+            stubs, six.string_types) else stubs):
+        if isinstance(item, six.string_types):
+            args += ['--stubs', os.path.abspath(item)]
+        else:
+            dicts.append(item)
+    return args, dicts
 
 
 def stop_at_exit(owner):

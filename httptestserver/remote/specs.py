@@ -4,11 +4,10 @@ A child process is driven over the control API, so what
 :meth:`~httptestserver.Server.route` and friends take (a path, a method, a
 query, a ``match`` dict, a response in any of its forms) must cross as JSON.
 :func:`route_match` turns the matching arguments into a stub match spec,
-:func:`stub_response` a response spec into a stub response dict; both raise
+:func:`stub_response` a response spec into a stub response dict and
+:func:`route_stubs` a whole ``route()`` call into stubs; all raise
 :class:`~httptestserver.errors.ConfigurationError` for what cannot cross (a
-function, a stream, regex flags).  :func:`described` and
-:func:`request_line` word them in error messages.  Pure functions: no
-I/O, thread-safe.
+function, a stream, regex flags).  Pure functions: no I/O, thread-safe.
 """
 import re
 
@@ -16,10 +15,12 @@ import six
 
 from ..errors import ConfigurationError
 from ..headers import Headers
+from ..answers.matchers import Matcher
 from ..answers.responses import spec_dict
-from .stubs import Matcher
+from ..answers.routes import response_list
+from .stubs import normalise_stub
 
-__all__ = ['route_match', 'stub_response', 'described', 'request_line']
+__all__ = ['route_match', 'stub_response', 'route_stubs']
 
 
 def route_match(path, method, query, match):
@@ -116,11 +117,21 @@ def stub_response(spec, name):
     return result
 
 
-def described(spec):
-    """Word a match spec for a message: ``' matching ...'``, or ''."""
-    return ' matching %s' % Matcher(spec).describe() if spec else ''
-
-
-def request_line(entry):
-    """Word a recorded request for a message: ``'GET /path'``."""
-    return '%s %s' % (entry.get('method') or '?', entry.get('path') or '?')
+def route_stubs(path, response, method, query, times, responses, match,
+                fields):
+    """Turn the arguments of one ``Server.route()`` call into the stubs that
+    answer the same way: one stub, or one per response of a sequence (each
+    answering once, in order)."""
+    specs = response_list(response, responses, fields)
+    if responses is not None and times is not None:
+        raise ConfigurationError(
+            'times with a sequence of responses is not supported in a '
+            'child process; give times with one response')
+    spec_match = route_match(path, method, query, match)
+    stubs = []
+    for index, spec in enumerate(specs):
+        name = 'responses[%d]' % index if len(specs) > 1 else 'response'
+        stubs.append(normalise_stub({
+            'match': spec_match, 'response': stub_response(spec, name),
+            'times': 1 if len(specs) > 1 else times}))
+    return stubs

@@ -6,6 +6,12 @@ arrive, :func:`assert_requested`, :func:`assert_no_unexpected` and
 what was expected, what arrived (closest first) and the URL a client should
 use.  The functions take the server and read it through its state store;
 they block only in :func:`wait`, never touch a socket and start no thread.
+
+The failure wording lives here once: :func:`wait_timeout`,
+:func:`not_requested` and :func:`no_route` build the exceptions from plain
+values (a history, a URL, the arguments asked for), so a server in another
+process (:mod:`httptestserver.remote`) words its failures exactly as the
+in-thread one does.
 """
 import difflib
 
@@ -13,9 +19,12 @@ import six
 
 from ..errors import ConfigurationError, HandlerError, VerificationError, \
     WaitTimeout
+from ..answers.matchers import Matcher
 from ..answers.routes import Route
 
-__all__ = ['wait', 'assert_requested', 'assert_no_unexpected', 'check']
+__all__ = ['wait', 'assert_requested', 'assert_no_unexpected', 'check',
+           'check_count', 'check_timeout', 'wait_timeout', 'not_requested',
+           'no_route', 'request_line']
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
@@ -31,17 +40,13 @@ def wait(server, count=1, method=None, path=None, timeout=5.0):
     :class:`WaitTimeout` after *timeout* seconds (None: no limit) listing
     what did arrive, :class:`ConfigurationError` for bad arguments.
     """
-    if isinstance(count, bool) or not isinstance(
-            count, six.integer_types) or count < 0:
-        raise ConfigurationError('count must be a whole number >= 0, got '
-                                 '%r' % (count,))
+    check_count(count)
     check_timeout(timeout)
     matcher = _matcher(path, method)
     ok, found = server.store.wait(count, matcher.matches, timeout)
     if not ok:
-        raise WaitTimeout('expected %d request(s)%s within %ss, saw %d%s'
-                          % (count, _described(method, path), timeout,
-                             len(found), _seen(server, method, path)))
+        raise wait_timeout(count, timeout, found, server.history,
+                           server.url(''), method, path)
     return found
 
 
@@ -57,11 +62,8 @@ def assert_requested(server, path=None, method=None, times=None, query=None):
     found = [e for e in server.history if matcher.matches(e)]
     if (times is None and found) or len(found) == times:
         return found
-    expected = 'at least once' if times is None else '%d time(s)' % times
-    raise VerificationError('expected %s%s %s, got %d%s' % (
-        'a request' if times is None else 'requests',
-        _described(method, path, query), expected, len(found),
-        _seen(server, method, path)))
+    raise not_requested(times, found, server.history, server.url(''), method,
+                        path, query)
 
 
 def assert_no_unexpected(server):
@@ -69,10 +71,7 @@ def assert_no_unexpected(server):
     """Assert every request matched a route; list the ones that did not."""
     unexpected = server.unexpected
     if unexpected:
-        raise VerificationError(
-            '%d request(s) matched no route: %s; routes are: %s' % (
-                len(unexpected), ', '.join(_line(e) for e in unexpected),
-                ', '.join(r.describe() for r in server.routes) or 'none'))
+        raise no_route(unexpected, [r.describe() for r in server.routes])
 
 
 def check(server):
@@ -99,10 +98,23 @@ def check(server):
             '%d request(s) to %r matched no route: %s; add routes for them '
             'or set server.unmatched_response' % (
                 len(unexpected), server,
-                ', '.join(_line(e) for e in unexpected)))
+                ', '.join(request_line(e) for e in unexpected)))
+
+
+def check_count(count):
+    # type: (Any) -> None
+    """Raise :class:`ConfigurationError` unless *count* is a whole number
+    >= 0 (a bool is not)."""
+    if isinstance(count, bool) or not isinstance(
+            count, six.integer_types) or count < 0:
+        raise ConfigurationError('count must be a whole number >= 0, got '
+                                 '%r' % (count,))
 
 
 def check_timeout(timeout):
+    # type: (Any) -> None
+    """Raise :class:`ConfigurationError` unless *timeout* is a number of
+    seconds >= 0 or None."""
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(
             timeout, six.integer_types + (float,)) or timeout < 0):
         raise ConfigurationError('timeout must be a number of seconds >= 0 '
@@ -110,12 +122,55 @@ def check_timeout(timeout):
                                  % (timeout,))
 
 
-def _seen(server, method, path):
-    history = server.history
+# -- the failure wording, shared with a server in another process -------------
+def wait_timeout(count, timeout, found, history, url, method=None, path=None,
+                 match=None):
+    # type: (int, Any, List[Any], List[Dict[str, Any]], str, Any, Any, Any) -> WaitTimeout
+    """Return the :class:`WaitTimeout` for a wait of *count* requests that
+    saw only *found* within *timeout* seconds.
+
+    *history* is every request the server saw and *url* its root URL; a
+    *match* dict (a child process's wait takes one) is worded after the
+    method and path.
+    """
+    return WaitTimeout('expected %d request(s)%s within %ss, saw %d%s' % (
+        count, _described(method, path, None, match), timeout, len(found),
+        _seen(history, url, method, path)))
+
+
+def not_requested(times, found, history, url, method=None, path=None,
+                  query=None, match=None):
+    # type: (Optional[int], List[Any], List[Dict[str, Any]], str, Any, Any, Any, Any) -> VerificationError
+    """Return the :class:`VerificationError` for an ``assert_requested``
+    that wanted *times* requests (None: at least one) and got *found*; the
+    other arguments as for :func:`wait_timeout`."""
+    expected = 'at least once' if times is None else '%d time(s)' % times
+    return VerificationError('expected %s%s %s, got %d%s' % (
+        'a request' if times is None else 'requests',
+        _described(method, path, query, match), expected, len(found),
+        _seen(history, url, method, path)))
+
+
+def no_route(unexpected, routes):
+    # type: (List[Dict[str, Any]], List[str]) -> VerificationError
+    """Return the :class:`VerificationError` for requests that matched no
+    route, listing them and *routes* (their descriptions)."""
+    return VerificationError(
+        '%d request(s) matched no route: %s; routes are: %s' % (
+            len(unexpected), ', '.join(request_line(e) for e in unexpected),
+            ', '.join(routes) or 'none'))
+
+
+def request_line(entry):
+    # type: (Dict[str, Any]) -> str
+    """Word a recorded request for a message: ``'GET /path?q=1'``."""
+    return '%s %s' % (entry.get('method') or '?', entry.get('path') or '?')
+
+
+def _seen(history, url, method, path):
     if not history:
-        return ' (no requests at all; is the client using %s?)' % \
-            server.url('')
-    lines = [_line(e) for e in history]
+        return ' (no requests at all; is the client using %s?)' % url
+    lines = [request_line(e) for e in history]
     wanted = '%s %s' % (method or 'GET', path if isinstance(
         path, six.string_types) else '/')
     close = difflib.get_close_matches(wanted, lines, n=5, cutoff=0)
@@ -126,7 +181,7 @@ def _matcher(path, method, query=None):
     return Route(path, [None], method=method, query=query)
 
 
-def _described(method, path, query=None):
+def _described(method, path, query=None, match=None):
     parts = []
     if method:
         parts.append(method if isinstance(method, six.string_types)
@@ -136,8 +191,6 @@ def _described(method, path, query=None):
                      else 're:' + path.pattern)
     if query:
         parts.append('query=%r' % (query,))
+    if match:
+        parts.append('match=%s' % Matcher(match).describe())
     return ' matching ' + ' '.join(parts) if parts else ''
-
-
-def _line(entry):
-    return '%s %s' % (entry.get('method') or '?', entry.get('path') or '?')

@@ -1,6 +1,6 @@
-"""The control API: stubs, requests, waits, data, reset and shutdown over
-HTTP, from Python (stdlib and requests), curl and Node's fetch."""
-import base64
+"""The control API as a whole: off unless enabled, who may call it (a token,
+loopback peers), its stubs and reset, shutdown, TLS, and clients in other
+languages (curl, Node's fetch) driving it over HTTP."""
 import json
 import subprocess
 import threading
@@ -8,8 +8,6 @@ import time
 
 import pytest
 import requests
-from six.moves.urllib import error as urlerror
-from six.moves.urllib import request as urlrequest
 
 import httptestserver
 from httptestserver.remote.control import ControlAPI, enable_control
@@ -17,38 +15,7 @@ from httptestserver.errors import ConfigurationError
 from httptestserver.headers import Headers
 
 from conftest import TIMEOUT, communicate, which
-
-
-def call(method, url, document=None, headers=None):
-    """Call the control API with the standard library; return (status,
-    decoded JSON)."""
-    data = None if document is None else json.dumps(document).encode('utf-8')
-    req = urlrequest.Request(url, data=data, headers=headers or {})
-    req.get_method = lambda: method
-    try:
-        response = urlrequest.urlopen(req, timeout=TIMEOUT)
-    except urlerror.HTTPError as exc:
-        response = exc
-    try:
-        return response.getcode(), json.loads(response.read().decode('utf-8'))
-    finally:
-        response.close()
-
-
-@pytest.fixture
-def server():
-    with httptestserver.http_server() as server:
-        enable_control(server)
-        yield server
-
-
-def admin(server, path=''):
-    return server.control.url(path)
-
-
-STUB = {'request': {'method': 'POST', 'urlPath': '/users',
-                    'headers': {'X-Token': {'equalTo': 'abc'}}},
-        'response': {'status': 201, 'jsonBody': {'id': 1}}}
+from _remote_helpers import STUB, admin, call, server  # noqa: F401
 
 
 def test_the_control_api_is_off_unless_enabled():
@@ -76,22 +43,6 @@ def test_stubs_added_over_http_answer_and_control_calls_are_not_recorded(
         server.check()  # the unmatched one is reported, then forgotten
 
 
-def test_mappings_can_be_listed_fetched_and_removed(server):
-    _, first = call('POST', admin(server, 'mappings'), STUB)
-    _, second = call('POST', admin(server, 'mappings'),
-                     {'match': {'path': '/ours'}, 'response': {'body': 'x'}})
-    status, listing = call('GET', admin(server, 'mappings'))
-    assert status == 200 and listing['meta']['total'] == 2
-    assert [m['id'] for m in listing['mappings']] == [first['id'],
-                                                      second['id']]
-    assert call('GET', admin(server, 'mappings/' + first['id'])) == (
-        200, first)
-    assert call('DELETE', admin(server, 'mappings/' + first['id']))[0] == 200
-    assert call('GET', admin(server, 'mappings/' + first['id']))[0] == 404
-    assert call('DELETE', admin(server, 'mappings')) == (200, {'removed': 1})
-    assert server.routes == []
-
-
 def test_exported_mappings_load_into_a_new_server(server, tmpdir):
     call('POST', admin(server, 'mappings/import'), {'mappings': [
         STUB, {'request': {'urlPathPattern': '/files/.*'},
@@ -109,90 +60,6 @@ def test_exported_mappings_load_into_a_new_server(server, tmpdir):
                                headers={'X-Token': 'abc'})
         assert answer.status_code == 201
         assert call('GET', admin(other, 'mappings'))[1] == exported
-
-
-def test_recorded_requests_carry_text_and_base64_bodies(server):
-    requests.post(server.url('/bin'), data=b'\x00\xff', timeout=TIMEOUT)
-    requests.post(server.url('/text?q=1'), data=u'h\xe9'.encode('utf-8'),
-                  timeout=TIMEOUT, headers={'X-A': '1'})
-    status, found = call('GET', admin(server, 'requests'))
-    assert status == 200 and found['meta']['total'] == 2
-    binary, text = found['requests']
-    assert binary['body'] is None and base64.b64decode(
-        binary['body_base64']) == b'\x00\xff'
-    assert text['body'] == u'h\xe9' and text['query'] == {'q': ['1']}
-    assert ['X-A', '1'] in text['headers']
-
-
-def test_requests_are_counted_and_found_by_our_spec_or_wiremocks(server):
-    for token in ('a', 'b', 'a'):
-        requests.get(server.url('/x'), headers={'X-T': token},
-                     timeout=TIMEOUT)
-    ours = {'path': '/x', 'headers': {'X-T': 'a'}}
-    theirs = {'urlPath': '/x', 'headers': {'X-T': {'equalTo': 'a'}}}
-    assert call('POST', admin(server, 'requests/count'), ours)[1] == {
-        'count': 2}
-    assert call('POST', admin(server, 'requests/count'), theirs)[1] == {
-        'count': 2}
-    assert call('POST', admin(server, 'requests/count'))[1] == {'count': 3}
-    _, found = call('POST', admin(server, 'requests/find'),
-                    {'headers': {'X-T': 'b'}})
-    assert len(found['requests']) == 1
-
-
-def test_a_wait_returns_as_soon_as_the_requests_arrive(server):
-    answers = []
-    waiter = threading.Thread(target=lambda: answers.append(call(
-        'POST', admin(server, 'requests/wait'),
-        {'count': 2, 'match': {'path': '/late'}, 'timeout': TIMEOUT})))
-    waiter.start()
-    for _ in range(2):
-        requests.get(server.url('/late'), timeout=TIMEOUT)
-    waiter.join(TIMEOUT + 5)
-    status, document = answers[0]
-    assert status == 200 and document['ok'] and document['count'] == 2
-
-
-def test_a_wait_that_times_out_answers_408_with_what_arrived(server):
-    requests.get(server.url('/one'), timeout=TIMEOUT)
-    started = time.time()
-    status, document = call('POST', admin(server, 'requests/wait'),
-                            {'count': 2, 'timeout': 0.3})
-    assert 0.25 <= time.time() - started < 5
-    assert status == 408 and document['ok'] is False
-    assert document['count'] == 1
-
-
-def test_errors_are_readable_and_check_takes_them(server):
-    def boom(request):
-        raise ValueError('broken route')
-    server.route('/boom', boom)
-    assert requests.get(server.url('/boom'), timeout=TIMEOUT).status_code \
-        == 500
-    _, errors = call('GET', admin(server, 'errors'))
-    assert 'broken route' in errors['errors'][0]['error']
-    _, checked = call('POST', admin(server, 'check'))
-    assert checked['error'] == 'HandlerError' and 'broken route' in \
-        checked['message']
-    assert call('POST', admin(server, 'check'))[1] == {'ok': True}
-
-
-def test_data_settings_shape_the_default_response(server):
-    status, data = call('POST', admin(server, 'data'), {
-        'response_status': 418, 'response_content': {'$base64': 'AP8='},
-        'response_headers': {'X-Tea': 'yes'}})
-    assert status == 200 and data['response_status'] == 418
-    answer = requests.get(server.url('/tea'), timeout=TIMEOUT)
-    assert answer.status_code == 418 and answer.content == b'\x00\xff'
-    assert answer.headers['X-Tea'] == 'yes'
-    _, data = call('GET', admin(server, 'data'))
-    assert data['path'] == '/tea' and data['response_content'] == {
-        '$base64': 'AP8='}
-    call('DELETE', admin(server, 'data/response_status'))
-    assert 'response_status' not in server.data
-    status, message = call('POST', admin(server, 'data'),
-                           {'response_status': 'x'})
-    assert status == 422 and 'response_status' in message['error']
 
 
 def test_reset_forgets_everything_but_the_initial_stubs():
@@ -227,19 +94,6 @@ def test_shutdown_by_default_stops_the_server():
         assert not server.running
     finally:
         server.stop()
-
-
-@pytest.mark.parametrize('method, path, status, words', [
-    ('GET', 'nothing', 404, ['no control endpoint']),
-    ('PUT', 'mappings', 405, ['takes DELETE, GET, POST']),
-    ('POST', 'mappings', 400, ['needs a JSON body']),
-])
-def test_bad_control_requests_get_a_clear_4xx(server, method, path, status,
-                                              words):
-    got, document = call(method, admin(server, path))
-    assert got == status
-    for word in words:
-        assert word in document['error']
 
 
 def test_a_bad_stub_gets_422_naming_the_field(server):
@@ -289,6 +143,22 @@ def test_https_servers_offer_the_control_api_over_tls():
         answer = requests.get(admin(server, 'mappings'), timeout=TIMEOUT,
                               verify=server.ca_file)
         assert answer.json()['meta']['total'] == 0
+
+
+@pytest.mark.parametrize('fault, error', [
+    ('CONNECTION_RESET_BY_PEER', requests.ConnectionError),
+    ('EMPTY_RESPONSE', requests.ConnectionError),
+    ('MALFORMED_RESPONSE_CHUNK', requests.RequestException),
+])
+def test_a_wiremock_fault_in_a_mapping_is_produced(server, fault, error):
+    mapping = {'request': {'urlPath': '/flaky'},
+               'response': {'fault': fault}}
+    status, _ = call('POST', admin(server, 'mappings'), mapping)
+    assert status == 201
+    with pytest.raises(error):
+        response = requests.get(server.url('/flaky'), timeout=TIMEOUT)
+        response.content  # a malformed chunk shows when the body is read
+    assert server.history[0]['fault'] is not None
 
 
 @pytest.mark.skipif(not which('curl'), reason='curl is not installed')
@@ -346,47 +216,3 @@ def test_node_fetch_drives_the_control_api(server):
     assert process.returncode == 0, err
     assert json.loads(out.decode('utf-8')) == {'status': 204, 'ok': True,
                                                'body': '{"a": 1}'}
-
-
-def test_the_unmatched_response_is_set_read_and_cleared(server):
-    server.route('/known', 200)
-    assert call('POST', admin(server, 'unmatched'), {
-        'status': 404, 'body': 'nope'}) == (200, {'response': {
-            'status': 404, 'body': 'nope'}})
-    answer = requests.get(server.url('/other'), timeout=TIMEOUT)
-    assert (answer.status_code, answer.text) == (404, 'nope')
-    assert call('GET', admin(server, 'unmatched'))[1]['response'][
-        'status'] == 404
-    assert call('DELETE', admin(server, 'unmatched'))[0] == 200
-    assert server.unmatched_response is None
-    status, document = call('POST', admin(server, 'unmatched'),
-                            {'status': 'x'})
-    assert status == 422 and 'status' in document['error']
-    with pytest.raises(httptestserver.VerificationError):
-        server.check()  # /other was still unexpected
-
-
-@pytest.mark.parametrize('fault, error', [
-    ('CONNECTION_RESET_BY_PEER', requests.ConnectionError),
-    ('EMPTY_RESPONSE', requests.ConnectionError),
-    ('MALFORMED_RESPONSE_CHUNK', requests.RequestException),
-])
-def test_a_wiremock_fault_in_a_mapping_is_produced(server, fault, error):
-    mapping = {'request': {'urlPath': '/flaky'},
-               'response': {'fault': fault}}
-    status, _ = call('POST', admin(server, 'mappings'), mapping)
-    assert status == 201
-    with pytest.raises(error):
-        response = requests.get(server.url('/flaky'), timeout=TIMEOUT)
-        response.content  # a malformed chunk shows when the body is read
-    assert server.history[0]['fault'] is not None
-
-
-def test_every_wiremock_fault_names_a_fault_of_the_server():
-    from httptestserver.answers import faults
-    from httptestserver.remote import stubs
-    for name in stubs.FAULTS:
-        spec = stubs.response_spec({'response': {'fault': name}})
-        assert faults.check_fault(spec['fault'], 'fault') == spec['fault']
-    assert stubs.response_spec({'response': {
-        'fault': 'RANDOM_DATA_THEN_CLOSE'}})['fault'] == 'garbage'

@@ -28,3 +28,13 @@ def test_response_spec_gives_route_keywords():
                                         'delay': 0.5}})
     assert spec == {'status': 201, 'json': {'a': 1}, 'delay': 0.5,
                     'headers': [('X', '1'), ('X', '2')]}
+
+
+def test_every_wiremock_fault_names_a_fault_of_the_server():
+    from httptestserver.answers import faults
+    from httptestserver.remote import stubs
+    for name in stubs.FAULTS:
+        spec = stubs.response_spec({'response': {'fault': name}})
+        assert faults.check_fault(spec['fault'], 'fault') == spec['fault']
+    assert stubs.response_spec({'response': {
+        'fault': 'RANDOM_DATA_THEN_CLOSE'}})['fault'] == 'garbage'

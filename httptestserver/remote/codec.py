@@ -1,0 +1,87 @@
+"""The JSON form of what crosses the control API: values and history entries.
+
+A recorded request holds bytes, :class:`~httptestserver.headers.Headers` and
+tuples, which JSON has not.  :func:`to_json` and :func:`entry_to_json` give
+them a JSON shape any language can read (bytes as ``{"$base64": ...}`` or a
+``*_base64`` field, headers as ``[name, value]`` pairs); :func:`from_json`
+and :func:`entry_from_json` undo that for Python clients, who get bytes and
+headers back where the server recorded them.  Pure functions: no I/O,
+thread-safe.
+"""
+import base64
+
+import six
+
+from ..headers import Headers
+
+__all__ = ['to_json', 'from_json', 'entry_to_json', 'entry_from_json']
+
+
+def to_json(value):
+    """Return *value* as JSON-able data: bytes become ``{"$base64": ...}``,
+    headers a list of ``[name, value]`` pairs, tuples lists, anything else
+    unknown its ``repr``."""
+    if six.PY2 and isinstance(value, str):  # Python 2: native str is bytes
+        try:
+            return value.decode('utf-8')
+        except UnicodeDecodeError:
+            pass
+    if isinstance(value, bytes):
+        return {'$base64': base64.b64encode(value).decode('ascii')}
+    if isinstance(value, Headers):
+        return [[k, v] for k, v in value.items_all()]
+    if isinstance(value, dict):
+        return dict((str(k), to_json(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return [to_json(v) for v in value]
+    if value is None or isinstance(value, (bool, float) + six.integer_types +
+                                   six.string_types):
+        return value
+    return repr(value)
+
+
+def from_json(value):
+    """Undo :func:`to_json` for bytes (``{"$base64": ...}``)."""
+    if isinstance(value, dict):
+        if list(value) == ['$base64']:
+            return base64.b64decode(value['$base64'].encode('ascii'))
+        return dict((k, from_json(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return [from_json(v) for v in value]
+    return value
+
+
+def entry_to_json(entry):
+    """Return a history entry as JSON: ``headers`` as ``[name, value]``
+    pairs, ``body`` as text (None when not UTF-8) plus ``body_base64``
+    always, ``response_content`` as ``response_content_base64``."""
+    result = to_json(dict((k, v) for k, v in entry.items()
+                          if k not in ('body', 'response_content')))
+    body = entry.get('body') or b''
+    try:
+        result['body'] = body.decode('utf-8')
+    except UnicodeDecodeError:
+        result['body'] = None
+    result['body_base64'] = base64.b64encode(body).decode('ascii')
+    content = entry.get('response_content')
+    result['response_content_base64'] = None if content is None else \
+        base64.b64encode(content).decode('ascii')
+    return result
+
+
+def entry_from_json(data):
+    """Rebuild a history entry from :func:`entry_to_json` (for Python
+    clients): headers as :class:`Headers`, bodies as bytes."""
+    entry = from_json(dict((k, v) for k, v in data.items()
+                           if k not in ('body_base64',
+                                        'response_content_base64')))
+    entry['body'] = base64.b64decode(data.get('body_base64') or '')
+    content = data.get('response_content_base64')
+    entry['response_content'] = None if content is None else \
+        base64.b64decode(content)
+    for key in ('headers', 'response_headers'):
+        if isinstance(entry.get(key), list):
+            entry[key] = Headers([tuple(p) for p in entry[key]])
+    if isinstance(entry.get('client_address'), list):
+        entry['client_address'] = tuple(entry['client_address'])
+    return entry

@@ -1,0 +1,285 @@
+"""The control API's endpoints: which method on which path does what.
+
+:class:`Endpoints` holds the route table under the prefix and one method per
+endpoint; each turns a recorded request dict into ``(status, JSON
+document)`` and raises :class:`ClientError` for a request the caller got
+wrong (a 4xx).  It is the base of
+:class:`~httptestserver.remote.control.ControlAPI`, which authorises a
+request before it gets here and turns the document into a response.  The
+endpoints reach the server only through its public API and the control
+API's own methods; sockets and threads stay with the server.
+"""
+import json as jsonlib
+import threading
+
+import six
+
+from ..errors import ConfigurationError, HandlerError, VerificationError
+from ..answers.matchers import MATCH_KEYS, Matcher
+from ..store.verification import check_count
+from .codec import entry_to_json, from_json, to_json
+from .stubs import response_spec
+from .wiremock import from_wiremock, parse_mappings, to_wiremock
+
+__all__ = ['Endpoints', 'ClientError', 'request_matcher', 'MAX_WAIT']
+
+#: The longest a wait may block, in seconds.
+MAX_WAIT = 300.0
+
+#: What the index lists, in the order of the route table.
+INDEX = ['GET|POST|DELETE mappings', 'POST mappings/import',
+         'GET|DELETE mappings/{id}', 'GET requests', 'GET requests/unmatched',
+         'POST requests/count', 'POST requests/find', 'POST requests/wait',
+         'GET errors', 'POST check', 'GET|POST|DELETE data',
+         'DELETE data/{key}', 'GET|POST|DELETE unmatched', 'POST reset',
+         'POST shutdown']
+
+
+class ClientError(Exception):
+    """A control request the caller got wrong: answered with *status*, the
+    message as ``{"error": ...}`` and *headers*."""
+
+    def __init__(self, status, message, headers=()):
+        Exception.__init__(self, message)
+        self.status = status
+        self.headers = list(headers)
+
+
+def request_matcher(spec, field='match'):
+    """Return a :class:`Matcher` from our match spec or a WireMock request
+    pattern (``{"urlPath": ..., "headers": {"X": {"equalTo": ...}}}``)."""
+    if spec is None:
+        return Matcher({})
+    try:
+        return Matcher(spec, field)
+    except ConfigurationError as first:
+        if not isinstance(spec, dict) or set(spec) <= set(MATCH_KEYS) and \
+                not _wiremock_shaped(spec):
+            raise
+        try:
+            return Matcher(from_wiremock({'request': spec}, field)['match'])
+        except ConfigurationError:
+            raise first
+
+
+def _wiremock_shaped(spec):
+    for key in ('headers', 'cookies'):
+        for cond in (spec.get(key) or {}).values():
+            if isinstance(cond, dict) and set(cond) & set(
+                    ['equalTo', 'absent', 'caseInsensitive']):
+                return True
+    return False
+
+
+class Endpoints(object):
+    """The endpoints of :class:`~httptestserver.remote.control.ControlAPI`.
+
+    A mixin: it relies on the control API's ``server``, ``prefix``,
+    :meth:`url`, stub methods (``stubs``, ``add_stub``, ``remove_stub``),
+    ``reset`` and ``close``, and on the state it keeps for the endpoints
+    (``_unmatched_response``, ``_closed``, ``_on_shutdown``).  Thread-safe
+    as those are.
+    """
+
+    def _dispatch(self, request):
+        """Route *request* to its endpoint; return ``(status, document)``."""
+        rest = request['url_path'][len(self.prefix):].strip('/')
+        parts = rest.split('/') if rest else []
+        method = request.get('method')
+        routes = [
+            ([], {'GET': self._index}),
+            (['mappings'], {'GET': self._list_mappings,
+                            'POST': self._add_mapping,
+                            'DELETE': self._remove_mappings}),
+            (['mappings', 'import'], {'POST': self._import_mappings}),
+            (['mappings', '*'], {'GET': self._get_mapping,
+                                 'DELETE': self._remove_mapping}),
+            (['requests'], {'GET': self._list_requests}),
+            (['requests', 'unmatched'], {'GET': self._unmatched}),
+            (['requests', 'count'], {'POST': self._count}),
+            (['requests', 'find'], {'POST': self._find}),
+            (['requests', 'wait'], {'POST': self._wait}),
+            (['errors'], {'GET': self._errors}),
+            (['check'], {'POST': self._check}),
+            (['data'], {'GET': self._get_data, 'POST': self._set_data,
+                        'DELETE': self._clear_data}),
+            (['data', '*'], {'DELETE': self._del_data}),
+            (['unmatched'], {'GET': self._get_unmatched,
+                             'POST': self._set_unmatched,
+                             'DELETE': self._clear_unmatched}),
+            (['reset'], {'POST': self._reset}),
+            (['shutdown'], {'POST': self._shutdown}),
+        ]
+        for pattern, methods in routes:
+            if len(pattern) == len(parts) and all(
+                    p == '*' or p == q for p, q in zip(pattern, parts)):
+                handler = methods.get(method)
+                if handler is None:
+                    allowed = ', '.join(sorted(methods))
+                    raise ClientError(405, '%s %s takes %s' % (
+                        method, request['url_path'], allowed),
+                        [('Allow', allowed)])
+                return handler(request, *[q for p, q in zip(pattern, parts)
+                                          if p == '*'])
+        raise ClientError(404, 'no control endpoint %s; see GET %s/'
+                          % (request['url_path'], self.prefix))
+
+    def _index(self, request):
+        return 200, {'url': self.server.url('/'), 'control': self.url(),
+                     'endpoints': list(INDEX)}
+
+    # -- mappings -----------------------------------------------------------
+    def _list_mappings(self, request):
+        mappings = [to_wiremock(s) for s in self.stubs()]
+        return 200, {'mappings': mappings, 'meta': {'total': len(mappings)}}
+
+    def _add_mapping(self, request):
+        return 201, to_wiremock(self.add_stub(_body(request)))
+
+    def _import_mappings(self, request):
+        stubs = parse_mappings(_body(request), 'import')
+        return 200, {'mappings': [to_wiremock(self.add_stub(s))
+                                  for s in stubs]}
+
+    def _remove_mappings(self, request):
+        removed = 0
+        for stub in self.stubs():
+            removed += self.remove_stub(stub['id'])
+        return 200, {'removed': removed}
+
+    def _get_mapping(self, request, stub_id):
+        for stub in self.stubs():
+            if stub['id'] == stub_id:
+                return 200, to_wiremock(stub)
+        raise ClientError(404, 'no stub with id %s' % stub_id)
+
+    def _remove_mapping(self, request, stub_id):
+        if not self.remove_stub(stub_id):
+            raise ClientError(404, 'no stub with id %s' % stub_id)
+        return 200, {'removed': 1}
+
+    # -- requests -----------------------------------------------------------
+    def _list_requests(self, request):
+        entries = [entry_to_json(e) for e in self.server.history]
+        return 200, {'requests': entries, 'meta': {'total': len(entries)}}
+
+    def _unmatched(self, request):
+        entries = [entry_to_json(e) for e in self.server.unexpected]
+        return 200, {'requests': entries, 'meta': {'total': len(entries)}}
+
+    def _matching(self, request):
+        matcher = request_matcher(_body(request, {}))
+        return [e for e in self.server.history if matcher.matches(e)]
+
+    def _count(self, request):
+        return 200, {'count': len(self._matching(request))}
+
+    def _find(self, request):
+        return 200, {'requests': [entry_to_json(e)
+                                  for e in self._matching(request)]}
+
+    def _wait(self, request):
+        body = _body(request, {})
+        if not isinstance(body, dict) or set(body) - set(['count', 'match',
+                                                          'timeout']):
+            raise ClientError(400, 'a wait takes {"count": N, "match": '
+                              '{...}, "timeout": seconds}')
+        count, timeout = body.get('count', 1), body.get('timeout', 5.0)
+        try:
+            check_count(count)
+        except ConfigurationError as exc:
+            raise ClientError(400, str(exc))
+        if isinstance(timeout, bool) or not isinstance(
+                timeout, six.integer_types + (float,)) or \
+                not 0 <= timeout <= MAX_WAIT:
+            raise ClientError(400, 'timeout must be seconds from 0 to %d, '
+                              'got %r' % (MAX_WAIT, timeout))
+        matcher = request_matcher(body.get('match'))
+        # Like Server.wait, and ended by close() so a stop is not held up.
+        ok, found = self.server.store.wait(count, matcher.matches, timeout,
+                                           cancelled=lambda: self._closed)
+        document = {'ok': ok, 'count': len(found),
+                    'requests': [entry_to_json(e) for e in found]}
+        return (200 if ok else 408), document
+
+    # -- failures -----------------------------------------------------------
+    def _errors(self, request):
+        return 200, {'errors': [_error_json(e) for e in self.server.errors]}
+
+    def _check(self, request):
+        try:
+            self.server.check()
+        except HandlerError as exc:
+            return 200, {'ok': False, 'error': 'HandlerError',
+                         'message': str(exc),
+                         'errors': [_error_json(e) for e in exc.errors]}
+        except VerificationError as exc:
+            return 200, {'ok': False, 'error': 'VerificationError',
+                         'message': str(exc)}
+        return 200, {'ok': True}
+
+    # -- settings -----------------------------------------------------------
+    def _get_data(self, request):
+        return 200, to_json(self.server.data.copy())
+
+    def _set_data(self, request):
+        body = _body(request)
+        if not isinstance(body, dict):
+            raise ClientError(400, 'give a JSON object of key -> value, '
+                              'e.g. {"response_status": 404}')
+        self.server.data.update(from_json(body))
+        return 200, to_json(self.server.data.copy())
+
+    def _clear_data(self, request):
+        self.server.data.clear()
+        return 200, {}
+
+    def _del_data(self, request, key):
+        self.server.data.pop(key, None)
+        return 200, to_json(self.server.data.copy())
+
+    def _get_unmatched(self, request):
+        return 200, {'response': self._unmatched_response}
+
+    def _set_unmatched(self, request):
+        body = _body(request)
+        spec = response_spec({'response': body})
+        spec.pop('fault', None)
+        self.server.unmatched_response = spec
+        self._unmatched_response = body
+        return 200, {'response': body}
+
+    def _clear_unmatched(self, request):
+        self.server.unmatched_response = None
+        self._unmatched_response = None
+        return 200, {'response': None}
+
+    # -- life ---------------------------------------------------------------
+    def _reset(self, request):
+        self.reset()
+        return 200, {'ok': True}
+
+    def _shutdown(self, request):
+        self.close()
+        thread = threading.Thread(target=self._on_shutdown,
+                                  name='httptestserver-shutdown')
+        thread.daemon = True
+        thread.start()
+        return 200, {'ok': True}
+
+
+def _error_json(error):
+    line, exc, text = error
+    return {'request': line, 'error': repr(exc), 'traceback': text}
+
+
+def _body(request, default=None):
+    body = request.get('body') or b''
+    if not body.strip():
+        if default is not None:
+            return default
+        raise ClientError(400, 'this endpoint needs a JSON body')
+    try:
+        return jsonlib.loads(body.decode('utf-8'))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ClientError(400, 'the body is not JSON: %s' % exc)
