@@ -380,7 +380,7 @@ def test_the_log_entry_repr_is_short():
     route = WebSocket()
     request = upgrade_request()
     route(request)
-    route._record(route.connections[0], 'in', 'text', u'x' * 1000)
+    route.record(route.connections[0], 'in', 'text', u'x' * 1000)
     assert len(repr(route.log[0])) < 100
 
 
