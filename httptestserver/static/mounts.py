@@ -29,6 +29,7 @@ from six.moves.urllib.parse import unquote_to_bytes
 from . import conditional
 
 from . import files as static_files
+from .._compat import fspath
 from ..errors import ConfigurationError
 from ..headers import Headers
 from ..answers.responses import Response
@@ -335,14 +336,11 @@ def _check_prefix(prefix):
     return str(prefix.rstrip('/'))
 
 
-def _check_root(root):
-    if hasattr(root, '__fspath__'):
-        root = root.__fspath__()
-    if isinstance(root, bytes) and not six.PY2:
-        root = os.fsdecode(root)
-    if not isinstance(root, six.string_types):
+def _check_root(value):
+    root = fspath(value)
+    if root is None:
         raise ConfigurationError('path must be a directory path (str), got '
-                                 '%r' % (root,))
+                                 '%r' % (value,))
     if six.PY2 and isinstance(root, bytes):  # Python 2: text paths throughout
         root = root.decode(sys.getfilesystemencoding() or 'utf-8')
     if not os.path.exists(root):
