@@ -2,6 +2,8 @@
 recorded request dicts for matcher tests.
 
 Every client call in the suite has a timeout; ``TIMEOUT`` is the one to use.
+Fixtures shared by the test files of one sub-package live in helper modules
+loaded as plugins below (``_static_site.py``, ``_websocket_clients.py``).
 """
 import shutil
 import socket
@@ -12,7 +14,7 @@ import pytest
 import httptestserver
 from httptestserver.headers import Headers
 
-pytest_plugins = ["pytester"]
+pytest_plugins = ["pytester", "_static_site", "_websocket_clients"]
 
 #: Seconds any client call in the tests may take before it counts as a hang.
 TIMEOUT = 10

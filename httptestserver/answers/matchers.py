@@ -2,12 +2,12 @@
 
 A *match spec* is a dict that says which requests a stub answers (method,
 path, query, headers, cookies, body); :class:`Matcher` checks one against a
-recorded request dict, and :func:`json_matches` compares JSON documents the
-way a ``json``/``json_subset`` body condition does.  The stub format built
-on it is in :mod:`httptestserver.remote.stubs`.
+recorded request dict.  How a ``json``/``json_subset`` body condition
+compares JSON documents is :mod:`httptestserver.answers.json_matching`'s.
+The stub format built on it is in :mod:`httptestserver.remote.stubs`.
 
-Pure: no sockets, threads or locks; imports only errors, six and the
-standard library.  Every function is thread-safe and raises
+Pure: no sockets, threads or locks; imports only errors, json_matching, six
+and the standard library.  Every function is thread-safe and raises
 :class:`~httptestserver.errors.ConfigurationError` naming the field, the bad
 value and the fix.
 """
@@ -19,8 +19,9 @@ import re
 import six
 
 from ..errors import ConfigurationError
+from .json_matching import json_matches
 
-__all__ = ['Matcher', 'json_matches', 'MATCH_KEYS']
+__all__ = ['Matcher', 'MATCH_KEYS']
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
@@ -165,41 +166,6 @@ def b64decode(field, text):
             text, six.text_type) else text)
     except (TypeError, ValueError, binascii.Error, AttributeError):
         fail(field, text, 'give the bytes as base64 text')
-
-
-def json_matches(expected, actual, subset=False, ignore_order=False):
-    """Return True if JSON value *actual* matches *expected*.
-
-    ``subset`` ignores object members *actual* has beyond *expected*'s (at
-    every depth); ``ignore_order`` compares arrays as multisets.  Numbers
-    compare by value (``1 == 1.0``) but never equal booleans.
-    """
-    if isinstance(expected, dict):
-        if not isinstance(actual, dict):
-            return False
-        if not subset and set(expected) != set(actual):
-            return False
-        return all(key in actual and json_matches(
-            value, actual[key], subset, ignore_order)
-            for key, value in expected.items())
-    if isinstance(expected, list):
-        if not isinstance(actual, list) or len(expected) != len(actual):
-            return False
-        if not ignore_order:
-            return all(json_matches(e, a, subset, ignore_order)
-                       for e, a in zip(expected, actual))
-        unused = list(actual)
-        for item in expected:
-            for index, candidate in enumerate(unused):
-                if json_matches(item, candidate, subset, ignore_order):
-                    del unused[index]
-                    break
-            else:
-                return False
-        return True
-    if isinstance(expected, bool) or isinstance(actual, bool):
-        return expected is actual
-    return expected == actual
 
 
 # -- the matcher --------------------------------------------------------------

@@ -11,6 +11,7 @@ import re
 import six
 
 from . import faults as faultlib
+from .._compat import native_str
 from ..errors import ConfigurationError
 from .responses import snapshot, validate_spec
 from .matchers import Matcher
@@ -286,21 +287,14 @@ def _methods(method):
         raise ConfigurationError(
             'method must be a method name such as "GET", or a list of them '
             '(["GET", "HEAD"]), got %r' % (method,))
-    return frozenset(_native(m).upper() for m in methods)
-
-
-def _native(value):
-    """Return *value* as the native ``str`` the parser records."""
-    if six.PY2 and isinstance(value, six.text_type):  # Python 2
-        return value.encode('utf-8')
-    return value if isinstance(value, str) else str(value)
+    return frozenset(native_str(m).upper() for m in methods)
 
 
 def _normalise_query(query):
     if query is None:
         return query
     if isinstance(query, six.string_types):
-        return _native(query)
+        return native_str(query)
     if not hasattr(query, 'items'):
         raise ConfigurationError(
             'query must be a dict like {"page": "2"} or a raw query string, '
@@ -308,7 +302,7 @@ def _normalise_query(query):
     result = {}
     for key, value in query.items():
         if isinstance(value, (list, tuple)):
-            result[_native(key)] = [_native(v) for v in value]
+            result[native_str(key)] = [native_str(v) for v in value]
         else:
-            result[_native(key)] = [_native(value)]
+            result[native_str(key)] = [native_str(value)]
     return result

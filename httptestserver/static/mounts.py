@@ -10,9 +10,11 @@ exactly once, split on ``/`` only, any ``..``, backslash or NUL refused, and
 the real path (symlinks resolved) checked to be inside the root.
 
 What a file says of itself without a request (its type, validators,
-streamed body, sidecar) is :mod:`httptestserver.static.files`', and how
+streamed body, sidecar) is :mod:`httptestserver.static.files`', how
 request headers compare with its validators (preconditions, ranges, gzip)
-is :mod:`httptestserver.static.conditional`'s; this module imports both.  Pure
+is :mod:`httptestserver.static.conditional`'s, and the pages a mount
+writes itself (refusals, directory listings) are
+:mod:`httptestserver.static.pages`'; this module imports all three.  Pure
 apart from reading the file system: no sockets, threads or locks.
 :func:`serve_directory` registers a mount on a server through its public
 ``route()``.
@@ -22,16 +24,18 @@ import re
 import sys
 
 import six
-from six.moves.urllib.parse import quote, unquote_to_bytes
+from six.moves.urllib.parse import unquote_to_bytes
 
 from . import conditional
 
 from . import files as static_files
+from .._compat import fspath
 from ..errors import ConfigurationError
 from ..headers import Headers
 from ..answers.responses import Response
 from ..answers.routes import make_route
 from .files import CHUNK_SIZE, FileBody, Refused as _Refused
+from .pages import listing_page, text_response
 
 __all__ = ['Mount', 'FileBody', 'serve_directory']
 
@@ -137,7 +141,7 @@ class Mount(object):
                                        headers, method)
             return self._file(path, headers, method)
         except _Refused as refused:
-            response = _text(refused.status, refused.message)
+            response = text_response(refused.status, refused.message)
             if refused.status == 405:
                 response.headers.append(('Allow', 'GET, HEAD'))
             return response
@@ -185,7 +189,7 @@ class Mount(object):
         if not url_path.endswith('/'):
             query = request.get('query_string')
             location = url_path + '/' + ('?' + query if query else '')
-            response = _text(301, 'Moved to %s' % location)
+            response = text_response(301, 'Moved to %s' % location)
             response.headers.append(('Location', location))
             return response
         if self.index:
@@ -213,7 +217,7 @@ class Mount(object):
             if not self.follow_symlinks and not self._inside(full):
                 continue
             names.append(name + '/' if os.path.isdir(full) else name)
-        return _listing_page(url_path, names, bool(parts))
+        return listing_page(_display(url_path), names, bool(parts))
 
     def _file(self, path, headers, method):
         """Answer with the file at *path* (its gzip sibling when fit)."""
@@ -249,8 +253,8 @@ class Mount(object):
                 answer = conditional.precondition(headers, etag,
                                                   int(info.st_mtime))
                 if answer == 412:
-                    response = _text(412, 'Precondition failed: the file '
-                                          'is now %s.' % etag)
+                    response = text_response(412, 'Precondition failed: '
+                                             'the file is now %s.' % etag)
                     response.headers.extend(
                         (k, v) for k, v in out.items_all()
                         if k not in _NOT_ON_ERRORS)
@@ -270,8 +274,9 @@ class Mount(object):
                         headers, etag, int(info.st_mtime), size)
                     if span == 416:
                         out['Content-Range'] = 'bytes */%d' % size
-                        response = _text(416, 'Range not satisfiable: the '
-                                              'file has %d bytes.' % size)
+                        response = text_response(
+                            416, 'Range not satisfiable: the file has %d '
+                            'bytes.' % size)
                         response.headers.extend(
                             (k, v) for k, v in out.items_all()
                             if k not in _NOT_ON_ERRORS)
@@ -331,14 +336,11 @@ def _check_prefix(prefix):
     return str(prefix.rstrip('/'))
 
 
-def _check_root(root):
-    if hasattr(root, '__fspath__'):
-        root = root.__fspath__()
-    if isinstance(root, bytes) and not six.PY2:
-        root = os.fsdecode(root)
-    if not isinstance(root, six.string_types):
+def _check_root(value):
+    root = fspath(value)
+    if root is None:
         raise ConfigurationError('path must be a directory path (str), got '
-                                 '%r' % (root,))
+                                 '%r' % (value,))
     if six.PY2 and isinstance(root, bytes):  # Python 2: text paths throughout
         root = root.decode(sys.getfilesystemencoding() or 'utf-8')
     if not os.path.exists(root):
@@ -348,7 +350,6 @@ def _check_root(root):
         raise ConfigurationError('path %r is not a directory; give the '
                                  'directory that holds it' % (root,))
     return os.path.abspath(root)
-
 
 
 def _apply(headers, extra):
@@ -362,31 +363,6 @@ def _apply(headers, extra):
     return out
 
 
-def _listing_page(url_path, names, has_parent):
-    """Return the HTML listing of *names* for the directory at *url_path*,
-    with a ``../`` link first when *has_parent*."""
-    title = _escape(_display(url_path))
-    lines = ['<!DOCTYPE html>', '<html><head><meta charset="utf-8">',
-             '<title>Index of %s</title></head>' % title,
-             '<body><h1>Index of %s</h1><ul>' % title]
-    if has_parent:
-        lines.append('<li><a href="../">../</a></li>')
-    for name in names:
-        href = quote(name.encode('utf-8') if six.PY2 else name)
-        lines.append('<li><a href="%s">%s</a></li>'
-                     % (_escape(href), _escape(name)))
-    lines.append('</ul></body></html>\n')
-    return u'\n'.join(_text_type(line) for line in lines)
-
-
-def _text(status, message):
-    body = (_text_type(message) + u'\n').encode('utf-8')
-    response = Response(status, [('Content-Type',
-                                  'text/plain; charset=utf-8')], body)
-    response.record = {'file': None}
-    return response
-
-
 def _utf8(text):
     if isinstance(text, bytes):  # Python 2: native str is UTF-8 bytes
         return text
@@ -395,15 +371,3 @@ def _utf8(text):
 
 def _display(url_path):
     return unquote_to_bytes(_utf8(url_path)).decode('utf-8', 'replace')
-
-
-def _text_type(value):
-    if isinstance(value, bytes):  # Python 2: native str
-        return value.decode('utf-8', 'replace')
-    return value
-
-
-def _escape(text):
-    return (_text_type(text).replace(u'&', u'&amp;').replace(u'<', u'&lt;')
-            .replace(u'>', u'&gt;').replace(u'"', u'&quot;')
-            .replace(u"'", u'&#x27;'))

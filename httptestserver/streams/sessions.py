@@ -1,0 +1,291 @@
+"""WebSocket sessions: one upgraded connection, run in its own thread.
+
+This module owns what happens on a connection after the 101: a
+:class:`Connection` runs the sans-IO codec
+(:class:`~httptestserver.protocol.websocket.Protocol`) over the socket the
+core hands over -- the greeting, the replies, what the test posts, ping/pong
+and the close handshake -- and records every message in and out as a
+:class:`LogEntry`.  The rule it keeps: a session decides nothing of the
+script.  What to send first, what to answer, when to stop and where to
+record are its endpoint's
+(:class:`~httptestserver.streams.websocket.WebSocket`), asked through the
+endpoint's public attributes and methods; the one lock is the endpoint's,
+handed over when the session is made.  Imports only errors,
+_compat and ``protocol.websocket``; it never opens a socket, and never
+imports the endpoint's module (which imports this one).
+"""
+import errno
+import os
+import select
+import socket
+import traceback
+
+import six
+
+from .._compat import monotonic
+from ..errors import ConfigurationError
+from ..protocol.websocket import GOING_AWAY, INTERNAL_ERROR, NORMAL_CLOSURE, \
+    Close, Failure, Message, Ping, Pong, Protocol, check_control_payload, \
+    check_message
+
+__all__ = ['Connection', 'LogEntry']
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any, List, Optional, Tuple  # noqa: F401
+
+
+class LogEntry(object):
+    """One message in or out: ``connection`` (its :class:`Connection`),
+    ``direction`` (``'in'`` or ``'out'``), ``kind`` (``'text'``,
+    ``'binary'``, ``'ping'``, ``'pong'``, ``'close'``, or ``'error'`` for a
+    client's protocol violation) and ``data`` (text, bytes, a
+    :class:`~httptestserver.protocol.websocket.Close` for a close, a
+    :class:`~httptestserver.protocol.websocket.Failure` for an error)."""
+
+    __slots__ = ('connection', 'direction', 'kind', 'data')
+
+    def __init__(self, connection, direction, kind, data):
+        self.connection = connection
+        self.direction = direction
+        self.kind = kind
+        self.data = data
+
+    def __repr__(self):
+        data = self.data
+        if isinstance(data, (bytes, six.text_type)) and len(data) > 40:
+            return '<%s #%d %s %r... (%d)>' % (
+                self.direction, self.connection.id, self.kind, data[:40],
+                len(data))
+        return '<%s #%d %s %r>' % (self.direction, self.connection.id,
+                                   self.kind, data)
+
+
+def _kind(data):
+    return 'text' if isinstance(data, six.text_type) else 'binary'
+
+
+class Connection(object):
+    """One upgraded WebSocket connection, run in its connection's thread.
+
+    ``id`` (1, 2, ... per
+    :class:`~httptestserver.streams.websocket.WebSocket`), ``request`` (the
+    recorded upgrade request), ``subprotocol``, ``messages`` (its
+    :class:`LogEntry` list), ``close_code``/``close_reason`` (the client's
+    close, when it sent one) and ``closed``.  :meth:`send`, :meth:`ping` and
+    :meth:`close` are thread-safe and return at once: the session thread
+    writes the frames, in order, and records them when written.
+
+    Made by its endpoint *owner*, which passes *changed*, its condition: the
+    condition's lock guards this session's outbox, wake-up pipe and
+    ``closed`` too, and it is notified when the session ends, so that the
+    endpoint's waits see ``closed`` change.
+    """
+
+    def __init__(self, owner, ident, request, subprotocol, changed):
+        self._owner = owner
+        self._changed = changed
+        self.id = ident
+        self.request = request
+        self.subprotocol = subprotocol
+        self.protocol = Protocol(owner.max_message_size)
+        self.close_code = None  # type: Optional[int]
+        self.close_reason = None  # type: Optional[str]
+        self.closed = False
+        self._outbox = []  # type: List[Tuple[str, Any]]
+        self._wake_r = self._wake_w = None  # type: Any  # made by run()
+        self._sock = None  # type: Any
+
+    def __repr__(self):
+        return '<websocket.Connection #%d %s>' % (
+            self.id, 'closed' if self.closed else 'open')
+
+    @property
+    def messages(self):
+        # type: () -> List[LogEntry]
+        """This connection's messages in and out, in order (a snapshot)."""
+        return [e for e in self._owner.log if e.connection is self]
+
+    # -- from the test thread
+    def send(self, data):
+        # type: (Any) -> None
+        """Send a message: text as a text message, bytes as binary."""
+        self._post('message', check_message(data))
+
+    def ping(self, payload=b''):
+        # type: (Any) -> None
+        """Send a ping; the client's pong is recorded."""
+        self._post('ping', check_control_payload(payload,
+                                                 'ping payload'))
+
+    def close(self, code=NORMAL_CLOSURE, reason=u''):
+        # type: (int, Any) -> None
+        """Start the close handshake with *code* and *reason*."""
+        Protocol().close(code, reason)  # checks the values now
+        self._post('close', Close(code, reason))
+
+    def _post(self, what, value):
+        with self._changed:
+            if self.closed:
+                raise ConfigurationError('%r is closed: it cannot %s any more'
+                                         % (self, what))
+            self._outbox.append((what, value))
+            # Under the lock: run() closes the pipe under it, so this never
+            # writes to a descriptor number reused by someone else.
+            if self._wake_w is not None:
+                os.write(self._wake_w, b'x')
+
+    # -- in the connection's thread
+    def run(self, sock, leftover=b''):
+        """Serve the session on *sock* until it closes; the takeover hook.
+
+        Blocks.  Sends the greeting, then answers messages as the
+        :class:`~httptestserver.streams.websocket.WebSocket` says, sends
+        what the test posts, answers pings, and completes the close
+        handshake.  Returns when the connection is closed (by either side,
+        a protocol error, or the server stopping).  Re-raises an exception
+        from a reply callable after closing with 1011, so it is recorded
+        like any handler error.
+        """
+        self._sock = sock
+        owner = self._owner
+        error = None
+        with self._changed:
+            self._wake_r, self._wake_w = os.pipe()
+        try:
+            for data in list(owner.greeting):
+                self._write('message', data)
+            if leftover:
+                self._receive(leftover)
+            while not self.protocol.close_received:
+                if owner.should_stop():
+                    self._write('close', Close(GOING_AWAY, u'server stopping'))
+                    break
+                self._flush_outbox()
+                if self.protocol.close_received:
+                    break
+                data = self._read()
+                if data is None:
+                    continue
+                if not data:
+                    break  # the client went away without a close
+                self._receive(data)
+            self._finish()
+        except socket.error:
+            pass  # the client is gone; nothing more to say
+        except Exception as exc:  # a reply callable failed
+            error = exc
+            owner.add_error(self, exc, traceback.format_exc())
+            try:
+                self._write('close', Close(INTERNAL_ERROR,
+                                           u'error in the test server'))
+            except (socket.error, ConfigurationError):
+                pass
+        finally:
+            with self._changed:
+                self.closed = True
+                self._changed.notify_all()
+                for fd in (self._wake_r, self._wake_w):
+                    os.close(fd)
+                self._wake_r = self._wake_w = None
+        if error is not None:
+            raise error
+
+    def _read(self):
+        """Return bytes read, b'' at EOF, or None when there is nothing yet
+        (a post arrived, or poll_interval passed)."""
+        sock = self._sock
+        pending = getattr(sock, 'pending', None)
+        if not (pending is not None and pending()):
+            try:
+                ready = select.select([sock, self._wake_r], [], [],
+                                      self._owner.poll_interval)[0]
+            except (select.error, OSError) as exc:
+                if exc.args and exc.args[0] == errno.EINTR:  # Python 2
+                    return None
+                raise
+            if self._wake_r in ready:
+                os.read(self._wake_r, 512)
+            if sock not in ready:
+                return None
+        try:
+            return sock.recv(65536)
+        except socket.timeout:
+            return None  # part of a TLS record; the rest comes later
+        except socket.error as exc:
+            if getattr(exc, 'errno', None) in (errno.EAGAIN, errno.EWOULDBLOCK):
+                return None
+            if exc.__class__.__name__ == 'SSLWantReadError':
+                return None
+            raise
+
+    def _receive(self, data):
+        owner = self._owner
+        for event in self.protocol.receive_data(data):
+            if isinstance(event, Message):
+                owner.record(self, 'in', _kind(event.data), event.data)
+                for reply in owner.reply_to(self, event.data):
+                    if isinstance(reply, Close):
+                        self._write('close', reply)
+                        return
+                    self._write('message', reply)
+            elif isinstance(event, Ping):
+                owner.record(self, 'in', 'ping', event.payload)
+                if not self.protocol.close_sent:
+                    self._write('pong', event.payload)
+            elif isinstance(event, Pong):
+                owner.record(self, 'in', 'pong', event.payload)
+            elif isinstance(event, Close):
+                self.close_code, self.close_reason = event.code, event.reason
+                owner.record(self, 'in', 'close', event)
+                if not self.protocol.close_sent:
+                    # Echo the code, as RFC 6455 5.5.1 suggests.
+                    self._write('close', Close(event.code, u''))
+            elif isinstance(event, Failure):
+                owner.record(self, 'in', 'error', event)
+                self._write('close', Close(event.code, event.reason))
+
+    def _flush_outbox(self):
+        with self._changed:
+            outbox, self._outbox = self._outbox, []
+        for what, value in outbox:
+            if self.protocol.close_sent:
+                break
+            self._write(what, value)
+
+    def _write(self, what, value):
+        protocol = self.protocol
+        if protocol.close_sent:
+            return
+        if what == 'message':
+            frame, kind = protocol.message(value), _kind(value)
+        elif what == 'ping':
+            frame, kind = protocol.ping(value), 'ping'
+        elif what == 'pong':
+            frame, kind = protocol.pong(value), 'pong'
+        else:
+            frame, kind = protocol.close(value.code, value.reason), 'close'
+        self._sock.sendall(frame)
+        self._owner.record(self, 'out', kind, value)
+
+    def _finish(self):
+        """After our close: wait (bounded) for the client's close, or after
+        a protocol failure for its end of the stream, so that closing the
+        socket does not reset a connection (RST) before the client read
+        our close frame."""
+        protocol = self.protocol
+        if not protocol.close_sent or protocol.close_received and \
+                protocol.failure is None:
+            return
+        deadline = monotonic() + self._owner.close_timeout
+        while monotonic() < deadline and not self._owner.should_stop():
+            data = self._read()
+            if data is None:
+                continue
+            if not data:
+                return
+            if not protocol.close_received:
+                self._receive(data)
+                if protocol.close_received and protocol.failure is None:
+                    return
+
