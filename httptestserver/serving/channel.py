@@ -84,6 +84,9 @@ class Channel(object):
         #: True when a plain handler class serves the whole connection.
         self.whole = False
         self._registered = False
+        self._processing = False
+        #: The worker thread answering now (None: the loop's turn).
+        self.worker = None  # type: Any
 
     # -- life ------------------------------------------------------------
     def open(self):
@@ -101,16 +104,10 @@ class Channel(object):
     @property
     def idle(self):
         # type: () -> bool
-        """True when no request is under way: stop() may close it."""
-        return self.state in (READING, HANDSHAKE) and \
+        """True when no request is under way and every answer is written:
+        stop() may close it."""
+        return self.state in (READING, HANDSHAKE) and not self._out and \
             self.conn.request is None and not self.conn.trailing_data
-
-    @property
-    def busy(self):
-        # type: () -> bool
-        """True while a request is being answered."""
-        return self.state in (ANSWERING, WORKER) or (
-            self.state == READING and not self.idle)
 
     def close(self):
         """Close now: unregister, close the socket; idempotent."""
@@ -131,9 +128,9 @@ class Channel(object):
 
     # -- the silence timer -------------------------------------------------
     def _arm_silence(self):
+        self._last = time.time()
         if self.timeout is None or self._deadline is not None:
             return
-        self._last = time.time()
         self._deadline = self.loop.call_later(self.timeout, self._silence)
 
     def _cancel_silence(self):
@@ -143,7 +140,10 @@ class Channel(object):
 
     def _silence(self):
         self._deadline = None
-        if self.state not in (READING, HANDSHAKE):
+        if self.state in (ANSWERING, WORKER, CLOSING, CLOSED):
+            if self.state in (ANSWERING, WORKER):  # not silence: our turn
+                self._last = time.time()
+                self._arm_silence()
             return
         quiet = time.time() - self._last
         if quiet + 0.001 < self.timeout:
@@ -220,7 +220,7 @@ class Channel(object):
                 'Content-Length: %d\r\n\r\n' % len(_PLAIN_ON_TLS))
         self.state = READING  # writes go out plain
         self.send(head.encode('ascii') + _PLAIN_ON_TLS)
-        self.finish(close=True)
+        self.finish(close=True, drain=True)
 
     # -- reading -------------------------------------------------------------
     def _read(self):
@@ -245,6 +245,15 @@ class Channel(object):
 
     def process(self):
         """Turn buffered bytes into requests and answer them in order."""
+        if self._processing:  # finish() of an answer given in this loop
+            return
+        self._processing = True
+        try:
+            self._process()
+        finally:
+            self._processing = False
+
+    def _process(self):
         conn = self.conn
         while self.state == READING:
             event = conn.next_event()
@@ -274,7 +283,6 @@ class Channel(object):
 
     def _answer(self, got):
         self.state = ANSWERING
-        self._cancel_silence()
         self.engine.answer(self, got, self._era, self._started)
 
     # -- writing -------------------------------------------------------------
@@ -326,19 +334,35 @@ class Channel(object):
             callback()
 
     # -- after an answer ------------------------------------------------------
-    def finish(self, close=False):
+    def finish(self, close=False, drain=False):
         """The answer is complete: read the next request, or close once
-        the answer is written (draining what the client still sends)."""
+        the answer is written (with *drain*, after reading what the client
+        still sends, so that it reads the answer before a reset)."""
+        self.worker = None
         if self.state == CLOSED:
             return
         if close or not self.conn.keep_alive or self.engine.stopping:
             self.state = CLOSING
-            self.when_flushed(self._half_close)
+            self.when_flushed(self._half_close if drain else self._end)
             return
         self.state = READING
         self._watch(READ | (WRITE if self._out else 0))
         self._arm_silence()
+        if self.engine.stopping and self.idle:
+            return self.close()
         self.process()
+
+    def _end(self):
+        """Close after the last answer: FIN first, as the standard
+        library's server does."""
+        if self.state == CLOSED:
+            return
+        if not isinstance(self.sock, ssl.SSLSocket):
+            try:
+                self.sock.shutdown(socket.SHUT_WR)
+            except socket.error:
+                pass
+        self.close()
 
     def _half_close(self):
         """Close our side, read what the client still sends (bounded in

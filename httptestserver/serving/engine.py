@@ -72,7 +72,6 @@ class Engine(object):
         self._channels = set()  # type: Set[Channel]
         self._lock = threading.Lock()
         self._settled = threading.Condition(self._lock)
-        self._busy = {}  # type: Any  # channel -> its worker thread, or None
         self._paused_accept = False
         self._spared = None  # type: Any  # the thread that called stop()
         exchange = getattr(self.handler_class, 'engine_exchange', None)
@@ -96,7 +95,7 @@ class Engine(object):
         finally:
             for channel in list(self._channels):
                 if channel.state == WORKER:
-                    if self._busy.get(channel) is self._spared:
+                    if channel.worker is self._spared:
                         continue  # stop() called from its own handler
                     _shutdown(channel.sock)  # wake the worker; it closes
                 else:
@@ -127,18 +126,16 @@ class Engine(object):
         self.loop.call_soon_threadsafe(self._begin_stop, done)
         done.wait()  # the port is free now
         deadline = None if timeout is None else monotonic() + timeout
-
-        def others():
-            return [channel for channel, thread in self._busy.items()
-                    if thread is not current]
         with self._lock:
-            while others():
+            while len(self._channels) > (1 if self.workers.is_worker(current)
+                                         else 0):
                 remaining = None if deadline is None \
                     else deadline - monotonic()
                 if remaining is not None and remaining <= 0:
                     break
                 self._settled.wait(remaining)
-            stuck = others()
+        stuck = [channel for channel in _snapshot(self._channels)
+                 if channel.worker is not current]
         if stuck:
             log.warning('%s: stop() waited %.1fs and is still blocked on %d '
                         'connection(s) from %s; closing them', self.name,
@@ -208,6 +205,9 @@ class Engine(object):
     def forget(self, channel):
         """A channel closed: drop it (loop thread)."""
         self._channels.discard(channel)
+        if self.stopping:
+            with self._lock:
+                self._settled.notify_all()
 
     # -- answering (loop thread) ----------------------------------------------
     def handshake_fault(self, channel):
@@ -217,15 +217,13 @@ class Engine(object):
         fault = self._fault_of() if self._fault_of is not None else None
         if fault is None:
             return False
-        self.busy(channel, True)
         era = self.store.begin()
 
         def task():
-            self.busy(channel, True)
+            channel.worker = threading.current_thread()
             try:
                 fault_actions.handshake(fault, channel.sock, era.pause)
             finally:
-                self.busy(channel, False)
                 self.give_back(channel, True)
         channel.to_worker(task)
         return True
@@ -238,6 +236,7 @@ class Engine(object):
         channel.whole = True
 
         def task():
+            channel.worker = threading.current_thread()
             try:
                 self.handler_class(channel.sock, channel.peer, self.server)
             except Exception as exc:
@@ -249,8 +248,8 @@ class Engine(object):
 
     def answer(self, channel, got, era, started):
         """Answer one request of *channel*: in the loop when the exchange
-        can, else in a worker."""
-        self.busy(channel, True)
+        can, else in a worker.  (An answer given in the loop is over before
+        stop() can look, so only a worker's counts as in flight.)"""
         exchange = channel.exchange
         if exchange is None:
             exchange = channel.exchange = self.exchange(channel)
@@ -259,20 +258,17 @@ class Engine(object):
         except Exception as exc:  # a bug of ours: answer nothing, close
             self._on_error(('connection from %s' % (channel.peer,), exc,
                             traceback.format_exc()))
-            self.busy(channel, False)
             return channel.close()
         if handoff is None:
-            self.busy(channel, False)
             return channel.finish(close=exchange.close_connection)
 
         def task():
             close = True
-            self.busy(channel, True)  # now answered by this worker thread
+            channel.worker = threading.current_thread()
             try:
                 handoff()
                 close = exchange.close_connection
             finally:
-                self.busy(channel, False)
                 self.give_back(channel, close)
         channel.to_worker(task)
 
@@ -286,20 +282,8 @@ class Engine(object):
         that connection, and go on serving the others."""
         self._on_error(('connection from %s: no worker thread' %
                         (channel.peer,), exc, traceback.format_exc()))
-        self.busy(channel, False)
         channel.state = WORKER  # not registered any more
         channel.close()
-
-    def busy(self, channel, begun):
-        """Note that *channel*'s request has begun (in the calling thread,
-        for a worker) or ended; any thread."""
-        with self._lock:
-            if begun:
-                self._busy[channel] = threading.current_thread()
-            else:
-                self._busy.pop(channel, None)
-                self._settled.notify_all()
-
 
 def bind(host, port):
     """Return a listening, non-blocking socket on *host*, *port*."""
@@ -328,6 +312,16 @@ def bind(host, port):
         raise ConfigurationError('cannot listen on %s port %s: %s'
                                  % (host, port, exc))
     return sock
+
+
+def _snapshot(channels):
+    """A list of *channels*, a set the loop thread may change meanwhile."""
+    for _ in range(100):
+        try:
+            return list(channels)
+        except RuntimeError:  # changed size during iteration: try again
+            continue
+    return []
 
 
 def _shutdown(sock):
