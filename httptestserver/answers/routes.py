@@ -16,7 +16,8 @@ from ..errors import ConfigurationError
 from .responses import snapshot, validate_spec
 from .matchers import Matcher
 
-__all__ = ['Route', 'make_route', 'choose', 'unmatched_text',
+__all__ = ['Route', 'make_route', 'choose', 'fallback', 'settings_spec',
+           'unmatched_text',
            'response_list', 'NOT_SET', 'RESPONSE_SETTINGS']
 
 TYPE_CHECKING = False
@@ -234,16 +235,32 @@ def choose(routes, request, settings, unmatched_response=None):
     """Pick what answers *request*: ``(route, spec, unexpected)``.
 
     The first route added that matches and is not exhausted wins (and is
-    counted); else the ``response_*`` *settings*; else, when routes exist
-    but none matched and no setting was made, the request is unexpected and
-    gets *unmatched_response* (None: the caller explains the miss with a
-    500, see :func:`unmatched_text`).
+    counted); else :func:`fallback`.  Not thread-safe: the store locks.
     """
     for route in routes:
         if not route.exhausted and route.matches(request):
             return route, route.take(), False
+    return fallback(routes, settings, unmatched_response)
+
+
+def fallback(routes, settings, unmatched_response=None, spec=None):
+    # type: (List[Route], Dict[str, Any], Any, Any) -> Tuple[Optional[Route], Any, bool]
+    """What answers a request no route took: ``(None, spec, unexpected)``.
+
+    The ``response_*`` *settings* (*spec*: their :func:`settings_spec`, if
+    made already); else, when routes exist but none matched and no setting
+    was made, the request is unexpected and gets *unmatched_response*
+    (None: the caller explains the miss with a 500, see
+    :func:`unmatched_text`).  Pure.
+    """
     if routes and not any(key in settings for key in _ANSWERING_SETTINGS):
         return None, unmatched_response, True
+    return None, settings_spec(settings) if spec is None else spec, False
+
+
+def settings_spec(settings):
+    # type: (Dict[str, Any]) -> Dict[str, Any]
+    """Return the response spec the ``response_*`` *settings* give.  Pure."""
     spec = {'status': settings.get('response_status', 200),
             'headers': settings.get('response_headers'),
             'body': settings.get('response_content'),
@@ -254,7 +271,7 @@ def choose(routes, request, settings, unmatched_response=None):
     fault = settings.get('response_fault')
     if fault not in faultlib.HANDSHAKE_FAULTS:  # those act before a request
         spec['fault'] = fault
-    return None, spec, False
+    return spec
 
 
 def unmatched_text(method, target, routes):

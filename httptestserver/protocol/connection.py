@@ -209,10 +209,7 @@ class ServerConnection(object):
                     out.append(('Connection', 'close'))
                 elif http10:
                     out.append(('Connection', 'keep-alive'))
-        parts = [_wire('%s %d %s\r\n' % (version, status, reason(status)))]
-        for name, value in out:
-            parts.extend((_wire(name), b': ', _wire(value), b'\r\n'))
-        parts.append(b'\r\n')
+        parts = [_head_bytes(version, status, out)]
         if interim:
             return b''.join(parts)
         if (request is not None and request.method == 'HEAD') or bodiless:
@@ -319,3 +316,20 @@ def _declared_length(headers):
                 return int(text)
             return None
     return None
+
+
+def _head_bytes(version, status, headers):
+    # type: (str, int, Pairs) -> bytes
+    """Return the status line, *headers* and the blank line as bytes:
+    latin-1 text at once when it is, else each part as :func:`wire` says."""
+    try:
+        text = '%s %d %s\r\n%s\r\n' % (
+            version, status, reason(status),
+            ''.join(['%s: %s\r\n' % pair for pair in headers]))
+        return text if isinstance(text, bytes) else text.encode('latin-1')
+    except (UnicodeError, TypeError):
+        parts = [_wire('%s %d %s\r\n' % (version, status, reason(status)))]
+        for name, value in headers:
+            parts.extend((_wire(name), b': ', _wire(value), b'\r\n'))
+        parts.append(b'\r\n')
+        return b''.join(parts)

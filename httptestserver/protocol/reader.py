@@ -163,6 +163,12 @@ class RequestReader(object):
         buffer = self._buffer
         limits = self.limits
         pos = self._offset
+        if pos == 0 and self.request is None and not self._skipped:
+            if not buffer and not self._eof:
+                return NEED_DATA
+            whole = self._read_whole_head()
+            if whole is not None:
+                return whole
         while True:
             # No newline before _scan: a long line arriving in small pieces
             # is searched once, not once per piece.
@@ -203,6 +209,36 @@ class RequestReader(object):
                 request.headers = [(_native(n), _native(v))
                                    for n, v in self._pairs]
                 return self._frame_request(request, self._pairs, self._minor)
+
+    def _read_whole_head(self):
+        """The common case at once: a whole, plain head already buffered
+        (CRLF line ends, no folding, within every limit) is checked with the
+        same rules, in the same order, as line by line; anything else
+        returns None and is read line by line."""
+        buffer = self._buffer
+        end = buffer.find(b'\r\n\r\n')
+        limits = self.limits
+        if end <= 0 or end + 2 > limits.max_head:
+            return None
+        lines = bytes(buffer[:end]).split(b'\r\n')
+        if not lines[0] or len(lines) > limits.max_headers + 1:
+            return None
+        for line in lines:
+            if len(line) > limits.max_line or b'\n' in line or \
+                    b'\r' in line or line[:1] in (b' ', b'\t'):
+                return None
+        first = lines[0]
+        self._start_request(first)
+        self._request_line(first)
+        for line in lines[1:]:
+            self._header_line(line)
+        raw = bytes(buffer[:end + 4])
+        del buffer[:end + 4]
+        self._scan = 0
+        request = self.request
+        request.raw = raw
+        request.headers = [(_native(n), _native(v)) for n, v in self._pairs]
+        return self._frame_request(request, self._pairs, self._minor)
 
     def _check_size(self, pos, end):
         """Refuse a head line or a whole head over its limit, the line

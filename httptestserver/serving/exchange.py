@@ -520,6 +520,19 @@ class Exchange(BaseHTTPServer.BaseHTTPRequestHandler, object):
         """The ``Server`` header: no Python version, no trailing space."""
         return self.server_version
 
+    _date = (None, '')
+
+    def date_time_string(self, timestamp=None):
+        """The ``Date`` header value; made once a second, not per request."""
+        if timestamp is not None:
+            return super(Exchange, self).date_time_string(timestamp)
+        now = int(time.time())
+        second, text = Exchange._date
+        if second != now:
+            text = super(Exchange, self).date_time_string(now)
+            Exchange._date = (now, text)
+        return text
+
     # -- failures ------------------------------------------------------------
     def _reject(self, rejected, started):
         self.close_connection = True

@@ -102,9 +102,12 @@ class Handler(Exchange):
             self.response = Response(500, _TEXT, unmatched_text(
                 self.command, self.path, store.routes()).encode('utf-8'))
         else:
-            name = 'route %s' % route.describe() if route else \
-                'server.unmatched_response' if unexpected else 'data'
-            self.response = make_response(spec, self.state, name)
+            self.response = store.responses.get(spec)
+            if self.response is None or 'response_chaos' in settings:
+                name = 'route %s' % route.describe() if route else \
+                    'server.unmatched_response' if unexpected else 'data'
+                self.response = make_response(spec, self.state, name)
+                store.responses.keep(spec, self.response)
         self._plan_faults(route, settings)
         self._save_history_once()
         store.finish(settings, self._era)

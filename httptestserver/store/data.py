@@ -53,6 +53,9 @@ class StateDict(dict):
         #: The server-wide random generator of faults and chaos, new for
         #: each data['response_chaos'] (seeded by it) and each reset().
         self.fault_rng = faultlib.make_rng()
+        #: Bumped whenever a key is set or removed (values of the request's
+        #: own keys aside): what the store derives from data is cached by it.
+        self.version = 0
 
     def __getitem__(self, key):
         with self._lock:
@@ -68,12 +71,14 @@ class StateDict(dict):
             if key == 'response_chaos' and value is not None:
                 self.fault_rng = faultlib.make_rng(value.get('seed'))
             dict.__setitem__(self, key, value)
+            self.version += 1
             if key == 'headers':
                 dict.__setitem__(self, 'response_headers', value)
 
     def __delitem__(self, key):
         with self._lock:
             dict.__delitem__(self, key)
+            self.version += 1
 
     def __contains__(self, key):
         with self._lock:
@@ -105,10 +110,12 @@ class StateDict(dict):
 
     def pop(self, key, *default):
         with self._lock:
+            self.version += 1
             return dict.pop(self, key, *default)
 
     def popitem(self):
         with self._lock:
+            self.version += 1
             return dict.popitem(self)
 
     def update(self, *args, **kws):
@@ -124,6 +131,7 @@ class StateDict(dict):
     def clear(self):
         with self._lock:
             dict.clear(self)
+            self.version += 1
 
     def copy(self):
         """Return a plain ``dict`` snapshot."""

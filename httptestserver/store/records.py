@@ -94,6 +94,10 @@ class Records(object):
         # type: (str) -> None
         self._base_url = base_url  # 'http://127.0.0.1:8000', no slash
         self._shared = []  # type: List[Dict[str, Any]]
+        # The last response and TLS facts seen, with what was made of them:
+        # most requests share both with the one before.
+        self._last_response = (None, None)  # type: Tuple[Any, Any]
+        self._last_tls = (None, None)  # type: Tuple[Any, Any]
         self._index = {}  # type: Dict[Any, int]
 
     def _share(self, key, make):
@@ -116,14 +120,24 @@ class Records(object):
         """
         host, port = fields['client_address'][:2]
         tls = fields.get('tls')
-        if response is not None:
+        if response is None:
+            summary = None
+        elif response is self._last_response[0]:
+            summary = self._last_response[1]  # a shared, unchanged response
+        else:
             summary = (response.status, tuple(response.headers),
                        None if response.streamed else response.body,
                        response.delay)
+            self._last_response = (response, summary)
+        if tls is None:
+            tls_key = None
+        elif tls is self._last_tls[0]:
+            tls_key = self._last_tls[1]  # the same connection's facts
         else:
-            summary = None
+            tls_key = _frozen(tls)
+            self._last_tls = (tls, tls_key)
         user_key = _frozen(user) if user else ()
-        key = (host, fields.get('scheme'), _frozen(tls), summary, route_name,
+        key = (host, fields.get('scheme'), tls_key, summary, route_name,
                unexpected, user_key)
 
         def make():

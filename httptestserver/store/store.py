@@ -10,7 +10,8 @@ import threading
 
 from .._compat import wait_for
 from ..answers import faults as faultlib
-from ..answers.routes import RESPONSE_SETTINGS, choose
+from ..answers.responses import ResponseCache
+from ..answers.routes import RESPONSE_SETTINGS, fallback, settings_spec
 from .data import StateDict
 from .records import History, Records
 
@@ -21,7 +22,7 @@ log = logging.getLogger('httptestserver')
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import Optional  # noqa: F401
+    from typing import Any, Optional  # noqa: F401
 
 #: Handler attributes copied into ``data`` after each request, as 0.1.0's
 #: ``data.update(handler.__dict__)`` did; never kept in history entries.
@@ -73,6 +74,12 @@ class Store(object):
         self._history = []
         self._routes = []
         self._user_code = 0  # routes whose matching runs user code
+        #: Responses made from plain specs, shared between requests.
+        self.responses = ResponseCache()
+        self._derived_at = -1  # data.version of the cache below
+        self._settings = {}  # type: dict
+        self._settings_spec = None  # type: Any
+        self._user = {}  # type: dict
         self._mounts = []  # type: list
         self._kept_mounts = []  # type: list
         self._errors = []
@@ -110,31 +117,72 @@ class Store(object):
         with self.lock:
             if self._ended(era):
                 return
-            for key in self._request_keys:
-                if key not in fields:
-                    dict.pop(self.data, key, None)
+            keys = self._request_keys
+            if len(keys) != len(fields) or not keys.issuperset(fields):
+                for key in keys:
+                    if key not in fields:
+                        dict.pop(self.data, key, None)
+                self._request_keys = frozenset(fields)
+                self.data.version += 1
             dict.update(self.data, fields)
-            self._request_keys = frozenset(fields)
 
     def settings(self, era=None):
-        """Return the ``response_*`` settings in force now (a new dict)."""
+        """Return the ``response_*`` settings in force now: a dict made
+        again only when ``data`` changed; read it, never change it."""
         with self.lock:
             if self._ended(era):
                 return {}
-            return dict((key, value) for key, value in dict.items(self.data)
-                        if key.startswith('response_'))
+            data = self.data
+            if self._derived_at != data.version:
+                self._derive()
+            return self._settings
+
+    def _derive(self):
+        """Make what is derived from ``data``: the settings, the answer
+        they give, the test's own keys (under the lock)."""
+        data = self.data
+        items = dict.items(data)
+        self._settings = settings = dict(
+            (key, value) for key, value in items
+            if key.startswith('response_'))
+        self._settings_spec = settings_spec(settings)
+        self._user = dict(
+            (key, value) for key, value in items
+            if key not in HANDLER_KEYS and key not in self._request_keys)
+        self._derived_at = data.version
 
     def choose(self, request, settings, era=None):
         """Pick what answers *request*: ``(route, spec, unexpected)``.
 
-        See :func:`httptestserver.answers.routes.choose`.  A request begun before
-        the last :meth:`reset` gets an empty 200 and touches no route.
+        The first route added that matches and is not exhausted wins (and is
+        counted); else the ``response_*`` *settings* (see
+        :func:`~httptestserver.answers.routes.fallback`).  Routes are matched
+        outside the lock -- a slow pattern holds up no other request and no
+        test thread -- and counted under it.  A request of an ended *era*
+        gets an empty 200 and touches no route.
         """
         with self.lock:
             if self._ended(era):
                 return None, None, False
-            return choose(self._routes + self._mounts, request, settings,
-                          self.unmatched_response)
+            routes = self._routes + self._mounts
+        for route in routes:
+            if route.exhausted or not route.matches(request):
+                continue
+            with self.lock:
+                if self._ended(era):
+                    return None, None, False
+                if not route.exhausted and (route in self._routes or
+                                            route in self._mounts):
+                    return route, route.take(), False
+        with self.lock:
+            if self._ended(era):
+                return None, None, False
+            if settings is self._settings and \
+                    self._derived_at == self.data.version:
+                spec = self._settings_spec  # the same object: cacheable
+            else:
+                spec = settings_spec(settings)
+            return fallback(routes, settings, self.unmatched_response, spec)
 
     def record(self, fields, head=b'', response=None, route=None,
                unexpected=False, extras=None, era=None):
@@ -155,9 +203,12 @@ class Store(object):
                          'while it was being answered',
                          fields.get('requestline'))
                 return
-            user = dict((key, value) for key, value in dict.items(self.data)
-                        if key not in fields and key not in HANDLER_KEYS and
-                        key not in self._request_keys)
+            if self._derived_at != self.data.version:
+                self._derive()
+            user = self._user
+            if any(key in fields for key in user):
+                user = dict((key, value) for key, value in user.items()
+                            if key not in fields)
             record = self.records.make(
                 fields, head, response,
                 route.describe(usage=False) if route is not None else None,
@@ -183,10 +234,12 @@ class Store(object):
             if settings.get('response_reset'):
                 dict.clear(self.data)
                 self._request_keys = frozenset()
+                self.data.version += 1
             elif settings.get('response_clear'):
                 for key in list(dict.keys(self.data)):
                     if key.startswith('response_'):
                         dict.__delitem__(self.data, key)
+                self.data.version += 1
 
     def add_error(self, error, era=None):
         """Keep a failure of the server thread for :meth:`take_errors`.
@@ -281,6 +334,8 @@ class Store(object):
                 self.era.ended.set()
             self._dropped = 0
             dict.clear(self.data)
+            self.data.version += 1
+            self.responses.clear()
             self.data.fault_rng = faultlib.make_rng()
             self._request_keys = frozenset()
             self.unmatched_response = None
