@@ -12,13 +12,16 @@ Every method runs in the loop thread, except where it says otherwise.
 """
 import errno
 import logging
+import random
 import socket
 import ssl
 import time
 
 from .. import tls
+from ..answers.faults import garbage
 from ..protocol.connection import NEED_DATA, Data, EndOfMessage, Limits, \
     Rejected, Request, ServerConnection
+from . import fault_actions
 from .loop import READ, WRITE
 
 __all__ = ['Channel']
@@ -87,6 +90,12 @@ class Channel(object):
         self._processing = False
         #: The worker thread answering now (None: the loop's turn).
         self.worker = None  # type: Any
+        self._steps = None  # type: Any  # the steps being played
+        self._done = None  # type: Any
+        self._timer = None  # type: Any
+        self._holding = False
+        self._soft = False
+        self._unwatch_era = None  # type: Any
 
     # -- life ------------------------------------------------------------
     def open(self):
@@ -113,6 +122,8 @@ class Channel(object):
         """Close now: unregister, close the socket; idempotent."""
         if self.state == CLOSED:
             return
+        if self._steps is not None:
+            self._stop_playing()
         self.state = CLOSED
         self._cancel_silence()
         if self._registered:  # else the descriptor may be another's now
@@ -163,6 +174,8 @@ class Channel(object):
                 self._handshake()
             elif self.state == READING:
                 self._read()
+            elif self.state == ANSWERING and self._steps is not None:
+                self._read_while_playing()
             elif self.state == CLOSING:
                 self._drain()
 
@@ -187,8 +200,9 @@ class Channel(object):
             self._peeked = True
             if not tls.is_tls_client_hello(first):
                 return self._plain_on_tls()
-            if self.engine.handshake_fault(self):
-                return
+            fault = self.engine.handshake_fault()
+            if fault is not None:
+                return self._handshake_fault(fault)
             try:
                 self.sock = sock = self.engine.ssl_context.wrap_socket(
                     sock, server_side=True, do_handshake_on_connect=False)
@@ -393,6 +407,121 @@ class Channel(object):
                 return self.close()
             self._drained += len(data)
         self.close()
+
+    def _handshake_fault(self, fault):
+        """Fail the TLS handshake on purpose: hold the connection, or read
+        the ClientHello and reset or answer garbage (in the loop)."""
+        self.state = ANSWERING
+        era = self.engine.store.begin()
+        if fault == 'handshake_never':
+            steps = iter([('hold',)])
+        else:
+            try:
+                self.sock.recv(65536)  # the ClientHello: the client waits
+            except socket.error as exc:
+                if not _want(exc):
+                    return self._broken(exc)
+            steps = iter([('reset',)] if fault == 'handshake_reset' else
+                         [('write', garbage(random.Random())), ('end', False)])
+        self.play(steps, era, lambda keep: self.finish(close=True))
+
+    # -- playing a response's steps in the loop -------------------------------
+    def play(self, steps, era, done):
+        """Play *steps* (see :func:`~httptestserver.serving.fault_actions.
+        steps`): writes with back-pressure, waits as timers, a held
+        connection that costs nothing until the client leaves.  The end of
+        *era* (``reset()``, ``stop()``) or the client leaving cuts it short.
+        Then ``done(keep_alive)``; not called if the connection closed."""
+        self._steps = steps
+        self._done = done
+        self._holding = False
+        self._timer = None
+        self._era = era
+        loop = self.loop
+        self._unwatch_era = era.on_end(
+            lambda: loop.call_soon_threadsafe(self._era_over, steps))
+        self._watch(READ | (self._events & WRITE))
+        self._step()
+
+    def _step(self):
+        self._timer = None
+        while self.state != CLOSED and self._steps is not None:
+            try:
+                step = next(self._steps)
+            except StopIteration:
+                step = ('end', True)
+            kind = step[0]
+            if kind == 'write':
+                self.send(step[1])
+                if self._out:  # back-pressure: go on once it is written
+                    self._after_flush = self._step
+                    return
+            elif kind == 'wait':
+                # ('wait', s, True): a delay whose answer still goes out,
+                # early, when reset() or stop() cut it short.
+                soft = len(step) > 2 and step[2]
+                if self._era.ended.is_set():
+                    if soft:
+                        continue
+                    return self._played(False)
+                self._timer = self.loop.call_later(step[1], self._step)
+                self._soft = soft
+                return
+            elif kind == 'hold':
+                self._holding = True
+                return
+            elif kind == 'end':
+                return self._played(step[1])
+            else:  # 'reset' or 'close_now': below TLS, no close_notify
+                self._stop_playing()
+                self._registered = False
+                self.loop.remove(self.fd)
+                getattr(fault_actions, kind)(self.sock)
+                return self.close()
+
+    def _stop_playing(self):
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._steps = None
+        self._holding = False
+        unwatch, self._unwatch_era = self._unwatch_era, None
+        if unwatch is not None:
+            unwatch()
+
+    def _played(self, keep_alive):
+        done = self._done
+        self._stop_playing()
+        self._done = None
+        done(keep_alive)
+
+    def _era_over(self, steps):
+        """reset() or stop() while playing: the wait is over, and so is
+        the connection (the test it belongs to is over)."""
+        if self._steps is not steps or self.state == CLOSED:
+            return
+        if self._timer is not None and self._soft:
+            self._timer.cancel()
+            return self._step()
+        if self._timer is not None or self._holding:
+            self._played(False)
+
+    def _read_while_playing(self):
+        """Read while an answer is played: an early next request is kept;
+        the client leaving ends everything at once."""
+        try:
+            data = self.sock.recv(65536)
+        except socket.error as exc:
+            if _want(exc):
+                return
+            data = b''
+        except ValueError:
+            data = b''
+        if not data:
+            self._stop_playing()
+            return self.close()
+        if not self._holding:
+            self.conn.receive_data(data)
 
     # -- handing the socket to a worker ---------------------------------------
     def to_worker(self, task):

@@ -20,8 +20,8 @@ import traceback
 
 from .._compat import monotonic
 from ..errors import ConfigurationError
-from . import fault_actions
 from .channel import Channel, WORKER
+from .exchange import Playback
 from .loop import READ, Loop
 from .workers import Workers
 
@@ -210,23 +210,10 @@ class Engine(object):
                 self._settled.notify_all()
 
     # -- answering (loop thread) ----------------------------------------------
-    def handshake_fault(self, channel):
-        """Perform a handshake fault instead of the TLS handshake when one
-        is set (in a worker: it waits); return True when it took the
-        connection."""
-        fault = self._fault_of() if self._fault_of is not None else None
-        if fault is None:
-            return False
-        era = self.store.begin()
-
-        def task():
-            channel.worker = threading.current_thread()
-            try:
-                fault_actions.handshake(fault, channel.sock, era.pause)
-            finally:
-                self.give_back(channel, True)
-        channel.to_worker(task)
-        return True
+    def handshake_fault(self):
+        """Name the TLS handshake fault to perform instead of a handshake,
+        or None (loop thread)."""
+        return self._fault_of() if self._fault_of is not None else None
 
     def serve_whole(self, channel):
         """Hand the whole connection to a worker running a plain
@@ -261,6 +248,8 @@ class Engine(object):
             return channel.close()
         if handoff is None:
             return channel.finish(close=exchange.close_connection)
+        if isinstance(handoff, Playback):
+            return channel.play(handoff.steps, era, handoff.done)
 
         def task():
             close = True

@@ -29,7 +29,7 @@ from ..store.records import STANDARD_KEYS, request_fields
 from ..answers.responses import Response
 from . import fault_actions
 
-__all__ = ['Exchange']
+__all__ = ['Exchange', 'Handoff', 'Playback']
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
@@ -47,6 +47,17 @@ if PY2:  # Python 2: long
 
 def _nothing():
     pass
+
+
+class Playback(object):
+    """What the loop plays to answer: ``steps`` (an iterator of steps), then
+    ``done(keep_alive)``."""
+
+    __slots__ = ('steps', 'done')
+
+    def __init__(self, steps, done):
+        self.steps = steps
+        self.done = done
 
 
 class Handoff(Exception):
@@ -206,6 +217,7 @@ class Exchange(BaseHTTPServer.BaseHTTPRequestHandler, object):
         self._response_started = False
         self._raw_head = b''
         self._chosen = None
+        self._playback = None
         self._era = era
         self._inline = inline
         self.close_connection = False
@@ -274,7 +286,18 @@ class Exchange(BaseHTTPServer.BaseHTTPRequestHandler, object):
             if self._real_wfile is not None:
                 self.wfile, self._real_wfile = self._real_wfile, None
         self._end()
+        playback, self._playback = self._playback, None
+        if playback is not None:
+            return Playback(playback, self._played)
         return None
+
+    def _played(self, keep_alive):
+        """The loop played the answer to its end: finish the exchange."""
+        if not keep_alive:
+            self._conn.must_close()
+            self.close_connection = True
+        self._end_exchange()
+        self._channel.finish(close=self.close_connection)
 
     def _continue(self, handoff):
         """In a worker: go on where the loop stopped (see :class:`Handoff`)."""
@@ -306,14 +329,19 @@ class Exchange(BaseHTTPServer.BaseHTTPRequestHandler, object):
                 self.close_connection = True
         self._save_history_once()
         self._record()  # an override of save_history() may skip super()
-        self._end_exchange()
+        if self._playback is None:
+            self._end_exchange()
 
     def blocks_inline(self, response):
         # type: (Response) -> bool
-        """True when sending *response* from the loop would wait or run
-        user code: a delay, a fault plan, a streamed body, a takeover."""
-        return bool(response.delay or response.plan is not None or
-                    response.streamed or response.takeover is not None)
+        """True when sending *response* from the loop would run user code
+        or block: a streamed body from an iterator of the test's (a file's
+        is fine), a takeover.  Delays and fault plans are played by the
+        loop's timers."""
+        if response.takeover is not None:
+            return True
+        return response.streamed and \
+            not getattr(response.body, 'may_shrink', False)
 
     def _answer_control(self):
         self.send(self.server.control.handle(self.state))
@@ -426,6 +454,11 @@ class Exchange(BaseHTTPServer.BaseHTTPRequestHandler, object):
         self.close_connection = not conn.keep_alive
         if log.isEnabledFor(logging.INFO):
             self.log_request(response.status)
+        if self._inline and (plan is not None or streamed or response.delay):
+            # Played by the loop: timers for waits, writes as the socket
+            # takes them (see plays_in_loop).
+            self._playback = self._steps(response, head)
+            return
         if plan is not None:
             self._send_planned(response, head)
         elif not streamed:
@@ -454,6 +487,39 @@ class Exchange(BaseHTTPServer.BaseHTTPRequestHandler, object):
             self.close_connection = True
             self.wfile.flush()
             response.takeover(self.connection, conn.trailing_data)
+
+    def _steps(self, response, head):
+        """Yield the steps that write *response* after *head* (see
+        :func:`~httptestserver.serving.fault_actions.steps`), in the loop's
+        thread: a delay first, then the fault plan's steps, or the body a
+        chunk at a time."""
+        conn = self._conn
+        if response.delay:
+            yield ('wait', response.delay, True)  # sent, early, if cut
+        body = response.body
+        try:
+            if response.plan is not None:
+                chunks = [] if not conn.sends_body else \
+                    body if response.streamed else [body]
+                for step in fault_actions.steps(response.plan, head, chunks):
+                    yield step
+                return
+            if not response.streamed:
+                yield ('write', head + conn.end_response())
+                yield ('end', True)
+                return
+            yield ('write', head)
+            if conn.sends_body:
+                for chunk in body:  # a file's: not user code
+                    yield ('write', conn.send_data(chunk))
+            yield ('write', conn.end_response())
+        finally:
+            close = getattr(body, 'close', None)
+            if close is not None:
+                close()
+        if conn.short_by:
+            self._ended_short(response, conn.short_by)
+        yield ('end', True)
 
     def _answered_by(self):
         """Name what answered this request, for error messages."""

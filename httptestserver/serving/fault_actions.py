@@ -1,15 +1,16 @@
 """Performing faults and delays on a socket: a response written slowly, or not.
 
-This module owns what a fault does on the wire: :func:`send` writes one
-response on a connection's blocking socket the way a decided plan says --
-waits before the head and the body, a body dribbled or cut into delayed
-chunks, a bandwidth limit -- or performs the plan's fault instead (a reset
-with ``SO_LINGER`` 0, random bytes, a held connection, a truncated or
-misframed response); :func:`handshake` does the same for a TLS handshake
-fault.  Every wait goes through the ``pause`` the server supplies, so
-``stop()`` and ``reset()`` cut it short.  It decides nothing: which fault
-and which delays is :mod:`httptestserver.answers.faults`' business; this
-module imports it, never the reverse.  No threads, no locks, no server.
+This module owns what a fault does on the wire.  :func:`steps` turns a
+decided plan into the steps that write one response -- waits before the
+head and the body, a body dribbled or cut into delayed chunks, a bandwidth
+limit -- or perform the plan's fault instead (a reset with ``SO_LINGER`` 0,
+random bytes, a held connection, a truncated or misframed response).  The
+event loop plays those steps with timers
+(:meth:`~httptestserver.serving.channel.Channel.play`); :func:`send` plays
+them on a blocking socket, for a worker thread.  Every wait can be cut
+short by ``stop()`` and ``reset()``.  It decides nothing: which fault and
+which delays is :mod:`httptestserver.answers.faults`' business; this module
+imports it, never the reverse.  No threads, no locks, no server.
 """
 import random
 import select
@@ -20,43 +21,40 @@ import six
 
 from ..answers.faults import check_handshake_fault, garbage, split
 
-__all__ = ['send', 'handshake', 'reset', 'hold', 'close_now']
+__all__ = ['steps', 'send', 'handshake', 'reset', 'hold', 'close_now']
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import Any, Callable, Iterable  # noqa: F401
+    from typing import Any, Callable, Iterable, Iterator, Tuple  # noqa: F401
 
-#: How often a ``never`` fault looks whether the client gave up, seconds.
+#: How often a held connection in a worker looks whether the client left.
 HOLD_INTERVAL = 0.05
 
 
-def send(plan, sock, head, chunks, pause):
-    # type: (Any, Any, bytes, Iterable[bytes], Callable[[float], bool]) -> bool
-    """Write the response on *sock* as *plan* says, or perform its fault;
-    blocks.
+def steps(plan, head, chunks):
+    # type: (Any, bytes, Iterable[bytes]) -> Iterator[Tuple[Any, ...]]
+    """Yield the steps that write the response as *plan* says.
 
-    *plan* is a :class:`httptestserver.answers.faults.Plan` (read only: its
-    ``fault``, ``delay``, ``body_delay``, ``chunk_delay``, ``dribble``,
-    ``bandwidth``, ``garbage`` and ``rng``).  The other arguments and the
-    result: True if the response was sent whole and the connection may be
-    reused; False if the server must close it (a fault, or a wait cut short).  Socket
-    errors (the client went away) propagate.
+    *plan* is a :class:`httptestserver.answers.faults.Plan` (read only);
+    *head* the complete response head; *chunks* the body's bytes
+    (unframed; empty for HEAD, 1xx, 204, 304).  Steps are tuples:
+    ``('wait', seconds)``, ``('write', bytes)``, ``('hold',)`` (answer
+    nothing until the client leaves), ``('reset',)``, ``('close_now',)``
+    (close with no TLS close_notify), and last ``('end', keep_alive)``.  A
+    wait cut short ends the response and closes the connection.  Pure.
     """
-    writer = _Writer(sock, plan.bandwidth, pause)
-    if plan.delay and not pause(plan.delay):
-        return False
+    if plan.delay:
+        yield ('wait', plan.delay)
     fault = plan.fault
-    if fault == 'empty':
-        return False
-    if fault == 'reset':
-        reset(sock)
-        return False
-    if fault == 'never':
-        hold(sock, pause)
-        return False
+    if fault in ('empty', 'reset', 'never'):
+        yield {'empty': ('end', False), 'reset': ('reset',),
+               'never': ('hold',)}[fault]
+        return
     if fault == 'garbage':
-        writer.write(plan.garbage)
-        return False
+        for step in _paced(plan, plan.garbage):
+            yield step
+        yield ('end', False)
+        return
     body = chunks
     if fault in ('truncated', 'headers_only'):
         payload = b''.join(chunks)
@@ -77,47 +75,90 @@ def send(plan, sock, head, chunks, pause):
     if fault == 'malformed_chunk' and not plan.body_delay:
         # One write: aiohttp 3.14's C parser misses a bad chunk that
         # arrives in a later read and waits for its timeout instead.
-        writer.write(head + b'zz\r\n' + plan.garbage)
-        return False
-    if not writer.write(head):
-        return False
-    if plan.body_delay and not pause(plan.body_delay):
-        return False
+        for step in _paced(plan, head + b'zz\r\n' + plan.garbage):
+            yield step
+        yield ('end', False)
+        return
+    for step in _paced(plan, head):
+        yield step
+    if plan.body_delay:
+        yield ('wait', plan.body_delay)
     if fault == 'malformed_chunk':
-        writer.write(b'zz\r\n' + plan.garbage)
-        return False
-    if not _write_body(plan, writer, body, chunked):
-        return False
+        for step in _paced(plan, b'zz\r\n' + plan.garbage):
+            yield step
+        yield ('end', False)
+        return
+    for step in _body(plan, body, chunked):
+        yield step
     if fault == 'no_close_notify':
-        close_now(sock)
-        return False
-    return fault is None
+        yield ('close_now',)
+        return
+    yield ('end', fault is None)
 
 
-def _write_body(plan, writer, chunks, chunked):
+def _body(plan, chunks, chunked):
     pieces, interval = chunks, 0.0
     if plan.dribble is not None:
         payload = b''.join(chunks)
         pieces = split(payload, plan.dribble['chunks'])
         interval = plan.dribble['duration'] / max(1, len(pieces))
-        if not pieces and not writer.pause(plan.dribble['duration']):
-            return False
+        if not pieces:
+            yield ('wait', plan.dribble['duration'])
     for piece in pieces:
         wait = interval
         if plan.chunk_delay is not None:
             wait += plan.chunk_delay.sample(plan.rng)
-        if wait and not writer.pause(wait):
-            return False
+        if wait:
+            yield ('wait', wait)
         if not piece:
             continue
         if chunked:
             piece = b''.join((('%x\r\n' % len(piece)).encode('ascii'),
                               piece, b'\r\n'))
-        if not writer.write(piece):
-            return False
+        for step in _paced(plan, piece):
+            yield step
     if chunked:
-        return writer.write(b'0\r\n\r\n')
-    return True
+        for step in _paced(plan, b'0\r\n\r\n'):
+            yield step
+
+
+def _paced(plan, data):
+    """Write *data*, at most ``plan.bandwidth`` bytes per second: slices
+    of a twentieth of a second, each after its wait (the last byte leaves
+    at size / bandwidth)."""
+    if not plan.bandwidth:
+        yield ('write', data)
+        return
+    size = max(1, int(plan.bandwidth / 20))
+    for start in range(0, len(data), size):
+        piece = data[start:start + size]
+        yield ('wait', len(piece) / float(plan.bandwidth))
+        yield ('write', piece)
+
+
+def send(plan, sock, head, chunks, pause):
+    # type: (Any, Any, bytes, Iterable[bytes], Callable[[float], bool]) -> bool
+    """Play :func:`steps` on the blocking *sock*; blocks.
+
+    ``pause(seconds)`` waits and returns False when cut short (the server
+    stops or resets).  Returns True if the response was sent whole and the
+    connection may be reused; False if the server must close it (a fault,
+    or a wait cut short).  Socket errors (the client went away) propagate.
+    """
+    for step in steps(plan, head, chunks):
+        kind = step[0]
+        if kind == 'write':
+            sock.sendall(step[1])
+        elif kind == 'wait':
+            if not pause(step[1]):
+                return False
+        elif kind == 'end':
+            return step[1]
+        else:
+            {'hold': lambda: hold(sock, pause), 'reset': lambda: reset(sock),
+             'close_now': lambda: close_now(sock)}[kind]()
+            return False
+    return False
 
 
 def _is_chunked(head):
@@ -138,32 +179,6 @@ def _reframe(head, headers, status=None):
             line.partition(b':')[0].strip().lower() not in drop]
     kept.extend(('%s: %s' % pair).encode('latin-1') for pair in headers)
     return b'\r\n'.join([first] + kept) + b'\r\n\r\n'
-
-
-class _Writer(object):
-    """Writes to a socket, at most *bandwidth* bytes per second."""
-
-    def __init__(self, sock, bandwidth, pause):
-        self.sock = sock
-        self.bandwidth = bandwidth
-        self.pause = pause
-        self.sent = 0
-        self.owed = 0.0  # seconds the bandwidth limit still asks to wait
-
-    def write(self, data):
-        """Send *data*; return False if a bandwidth wait was cut short."""
-        if not self.bandwidth:
-            self.sock.sendall(data)
-            return True
-        # Slices of a twentieth of a second each, so the rate is smooth.
-        step = max(1, int(self.bandwidth / 20))
-        for start in range(0, len(data), step):
-            piece = data[start:start + step]
-            # Wait first: the last byte leaves at size / bandwidth.
-            if not self.pause(len(piece) / self.bandwidth):
-                return False
-            self.sock.sendall(piece)
-        return True
 
 
 # -- socket-level actions -----------------------------------------------------
@@ -204,14 +219,16 @@ def hold(sock, pause, interval=HOLD_INTERVAL):
     """Answer nothing until the client closes *sock* or *pause* says stop.
 
     Reads and drops what the client sends, below TLS.  Returns True if the
-    client gave up, False if cut short by *pause*.  Blocks.
+    client gave up, False if cut short by *pause*.  Blocks; for a worker
+    thread (the event loop holds a connection without waking up at all).
     """
+    poller = select.poll()
+    poller.register(sock.fileno(), select.POLLIN)
     while pause(interval):
         try:
-            ready = select.select([sock], [], [], 0)[0]
-            if ready and not _raw_recv(sock, 65536):
+            if poller.poll(0) and not _raw_recv(sock, 65536):
                 return True
-        except (socket.error, ValueError):
+        except (socket.error, ValueError, select.error):
             return True
     return False
 

@@ -123,8 +123,9 @@ class Handler(Exchange):
 
     def _deliver(self):
         """Wait the response's delay (cut short by ``stop()`` and
-        ``reset()``), then send it."""
-        if self.response.delay:
+        ``reset()``), then send it.  In the loop, :meth:`send` makes the
+        wait a timer."""
+        if self.response.delay and not self._inline:
             self.pause(self.response.delay)
         self.send(self.response)
 

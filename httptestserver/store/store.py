@@ -42,17 +42,44 @@ class Era(object):
     :meth:`pause`, so either cuts it short.  Thread-safe.
     """
 
-    __slots__ = ('number', 'ended')
+    __slots__ = ('number', 'ended', '_callbacks', '_lock')
 
     def __init__(self, number):
         self.number = number
         #: Set when the era ends (reset, or the server stopping).
         self.ended = threading.Event()
+        self._callbacks = []  # type: list
+        self._lock = threading.Lock()
 
     def pause(self, seconds):
         # type: (float) -> bool
         """Wait *seconds*; return False if the era ended first.  Blocks."""
         return not self.ended.wait(seconds)
+
+    def on_end(self, callback):
+        """Call ``callback()`` when the era ends (at once if it has), in
+        the thread that ends it; for waits that are not threads (the event
+        loop's timers).  Return a function that cancels the call."""
+        with self._lock:
+            if not self.ended.is_set():
+                self._callbacks.append(callback)
+                return lambda: self._forget(callback)
+        callback()
+        return lambda: None
+
+    def _forget(self, callback):
+        with self._lock:
+            if callback in self._callbacks:
+                self._callbacks.remove(callback)
+
+    def end(self):
+        """End the era: wake every pause, call every :meth:`on_end`
+        callback; idempotent."""
+        with self._lock:
+            self.ended.set()
+            callbacks, self._callbacks = self._callbacks, []
+        for callback in callbacks:
+            callback()
 
     def __repr__(self):
         return '<Era %d%s>' % (self.number,
@@ -329,9 +356,9 @@ class Store(object):
         """Forget settings, request fields, routes, history and failures."""
         with self.lock:
             ended, self.era = self.era, Era(self.era.number + 1)
-            ended.ended.set()
+            ended.end()  # its callbacks only schedule: safe under the lock
             if self.closed:
-                self.era.ended.set()
+                self.era.end()
             self._dropped = 0
             dict.clear(self.data)
             self.data.version += 1
@@ -380,7 +407,7 @@ class Store(object):
         pause ends now and eras made by a later reset() start ended."""
         with self.lock:
             self.closed = True
-            self.era.ended.set()
+            self.era.end()
             self.changed.notify_all()
 
     def wake(self):
