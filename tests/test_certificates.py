@@ -21,8 +21,11 @@ YEAR = 365 * 24 * 3600
 MAKE_CERTS = os.path.join(certificates.CERTS_DIR, 'make-certs.sh')
 SERVER_CRT = os.path.join(certificates.CERTS_DIR, 'server.crt')
 CLIENT_CRT = os.path.join(certificates.CERTS_DIR, 'client.crt')
-BUNDLED_CERTIFICATES = [certificates.CA_FILE, certificates.SERVER_CERT_FILE,
-                        SERVER_CRT, certificates.CLIENT_CERT_FILE, CLIENT_CRT]
+ISSUING_CA = os.path.join(certificates.CERTS_DIR, 'issuing-ca.pem')
+ISSUING_CA_KEY = os.path.join(certificates.CERTS_DIR, 'issuing-ca.key')
+BUNDLED_CERTIFICATES = [certificates.CA_FILE, ISSUING_CA,
+                        certificates.SERVER_CERT_FILE, SERVER_CRT,
+                        certificates.CLIENT_CERT_FILE, CLIENT_CRT]
 
 
 OPENSSL = which('openssl')
@@ -49,7 +52,8 @@ def test_bundled_paths_are_absolute_and_exist():
     for path in [certificates.CERTS_DIR, certificates.CA_FILE,
                  certificates.SERVER_CERT_FILE, certificates.SERVER_KEY_FILE,
                  certificates.CLIENT_CERT_FILE, certificates.CLIENT_KEY_FILE,
-                 SERVER_CRT, CLIENT_CRT, MAKE_CERTS]:
+                 SERVER_CRT, CLIENT_CRT, ISSUING_CA, ISSUING_CA_KEY,
+                 MAKE_CERTS]:
         assert os.path.isabs(path), path
         assert os.path.exists(path), path
 
@@ -69,14 +73,12 @@ def test_bundled_ca_is_labelled_test_only():
 
 @needs_openssl
 def test_bundled_certificates_pass_openssl_strict_verification():
-    directory = certificates.CERTS_DIR
-    output = openssl('verify', '-x509_strict', '-CAfile', certificates.CA_FILE,
-                     SERVER_CRT, CLIENT_CRT)
+    chain = ('-x509_strict', '-CAfile', certificates.CA_FILE,
+             '-untrusted', ISSUING_CA)
+    output = openssl('verify', *(chain + (SERVER_CRT, CLIENT_CRT)))
     assert output.count(': OK') == 2, output
-    openssl('verify', '-x509_strict', '-purpose', 'sslserver', '-CAfile',
-            certificates.CA_FILE, os.path.join(directory, 'server.crt'))
-    openssl('verify', '-x509_strict', '-purpose', 'sslclient', '-CAfile',
-            certificates.CA_FILE, os.path.join(directory, 'client.crt'))
+    openssl('verify', '-purpose', 'sslserver', *(chain + (SERVER_CRT,)))
+    openssl('verify', '-purpose', 'sslclient', *(chain + (CLIENT_CRT,)))
 
 
 @pytest.mark.parametrize('path', BUNDLED_CERTIFICATES, ids=os.path.basename)

@@ -514,7 +514,7 @@ def test_required_client_cert_present_is_recorded():
     assert info['client_cert'] == {
         'subject': {'commonName': 'httptestserver test client',
                     'organizationName': 'httptestserver TEST ONLY'},
-        'issuer': {'commonName': 'httptestserver TEST CA - DO NOT TRUST',
+        'issuer': {'commonName': 'httptestserver TEST issuing CA - DO NOT TRUST',
                    'organizationName': 'httptestserver TEST ONLY'},
         'verified': True,
     }
