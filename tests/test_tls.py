@@ -439,6 +439,14 @@ def _allows_only_tls12_and_later(context):
     return context.options & flags == flags
 
 
+@pytest.mark.skipif(not hasattr(ssl, 'OP_NO_RENEGOTIATION'),
+                    reason='ssl.OP_NO_RENEGOTIATION is Python 3.7+')
+@pytest.mark.parametrize('client_cert', [None, 'optional', 'required'])
+def test_server_context_refuses_renegotiation(client_cert):
+    context = tls.server_context(client_cert=client_cert)
+    assert context.options & ssl.OP_NO_RENEGOTIATION
+
+
 def test_server_and_client_contexts_require_tls_1_2():
     assert _allows_only_tls12_and_later(tls.server_context())
     assert _allows_only_tls12_and_later(tls.client_context())
@@ -595,6 +603,24 @@ def test_connection_info_reports_version_cipher_and_server_name():
     assert info['cipher'] and info['cipher'] != 'None'
     assert info['server_name'] == 'localhost'
     assert info['client_cert'] is None
+
+
+def unverified_client():
+    """A client context that checks nothing, to send any server name."""
+    context = tls.client_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+@pytest.mark.parametrize('server_name', ['xn--bcher-kva.test', 'localhost'])
+def test_connection_info_reports_the_server_name_as_sent(server_name):
+    # Python 2.7 and 3.6 hand the SNI callback u'b\xfccher.test' for the
+    # first; connection_info gives the A-label everywhere.
+    info = succeeded(handshake(tls.server_context(), unverified_client(),
+                               server_name))
+    assert info['server_name'] == server_name
+    assert type(info['server_name']) is str
 
 
 def test_connection_info_has_no_server_name_for_an_ip_address():
