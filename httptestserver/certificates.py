@@ -37,21 +37,27 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: Directory of the bundled TEST-ONLY PKI (see ``certs/README.txt``).
 CERTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'certs')
-#: The test CA certificate ("httptestserver TEST CA - DO NOT TRUST").
+#: The test root CA certificate ("httptestserver TEST CA - DO NOT TRUST"),
+#: the one clients trust; name constraints limit it to loopback and
+#: special-use names (see ``certs/README.txt``).
 CA_FILE = os.path.join(CERTS_DIR, 'ca.pem')
-#: Server certificate for localhost, 127.0.0.1 and ::1, its key in the same file.
+#: Server certificate for localhost, 127.0.0.1 and ::1, then the issuing CA's
+#: and the key, in one file.
 SERVER_CERT_FILE = os.path.join(CERTS_DIR, 'server.pem')
 #: The server's private key alone (``SERVER_CERT_FILE`` holds it too).
 SERVER_KEY_FILE = os.path.join(CERTS_DIR, 'server.key')
-#: Client certificate for mutual TLS, its key in the same file.
+#: Client certificate for mutual TLS, then the issuing CA's and the key.
 CLIENT_CERT_FILE = os.path.join(CERTS_DIR, 'client.pem')
 #: The client's private key alone (``CLIENT_CERT_FILE`` holds it too).
 CLIENT_KEY_FILE = os.path.join(CERTS_DIR, 'client.key')
 
 #: The fix a message about a bundled file names.
 REGENERATE = 'regenerate the bundled files with httptestserver/certs/make-certs.sh'
-_BUNDLED = frozenset([CA_FILE, SERVER_CERT_FILE, SERVER_KEY_FILE,
-                      CLIENT_CERT_FILE, CLIENT_KEY_FILE])
+# The issuing CA signs the leaves; its certificate follows each leaf in
+# SERVER_CERT_FILE and CLIENT_CERT_FILE, so nothing needs it by name.
+_ISSUING_CA_FILE = os.path.join(CERTS_DIR, 'issuing-ca.pem')
+_BUNDLED = frozenset([CA_FILE, _ISSUING_CA_FILE, SERVER_CERT_FILE,
+                      SERVER_KEY_FILE, CLIENT_CERT_FILE, CLIENT_KEY_FILE])
 
 _CERT_BEGIN = b'-----BEGIN CERTIFICATE-----'
 # Matches "BEGIN PRIVATE KEY", "BEGIN EC PRIVATE KEY", "BEGIN RSA PRIVATE KEY"

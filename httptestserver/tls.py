@@ -63,8 +63,9 @@ def server_context(certfile=None, keyfile=None, client_cert=None, cafile=None):
     asking, client certificates must chain to ``cafile`` (None: the bundled
     test CA).  A ``cafile`` given without ``client_cert`` is still loaded, so
     it is checked now, but the server asks for no certificate.  TLS 1.2 is the
-    lowest version accepted.  An SNI callback records
-    the server name each client sends, for :func:`connection_info`.
+    lowest version accepted, and renegotiation is refused where
+    :mod:`ssl` has ``OP_NO_RENEGOTIATION`` (Python 3.7+).  An SNI callback
+    records the server name each client sends, for :func:`connection_info`.
 
     Each call returns a new context; once returned it may be shared by any
     number of threads.  Does not block.  Raises :class:`CertificateError`
@@ -84,6 +85,12 @@ def server_context(certfile=None, keyfile=None, client_cert=None, cafile=None):
 
     context = ssl.SSLContext(_SERVER_PROTOCOL)
     _require_tls12(context)
+    # No renegotiation, from either side: the server never needs it, and a
+    # client that renegotiates makes the server do a handshake's work again
+    # in the middle of the connection.  OpenSSL 3 already refuses a client's
+    # request unless SSL_OP_ALLOW_CLIENT_RENEGOTIATION is set; 1.1.x grants
+    # it.  Python 2 and 3.6 have no ssl.OP_NO_RENEGOTIATION.
+    context.options |= getattr(ssl, 'OP_NO_RENEGOTIATION', 0)
     _load_pair(context, 'certfile', certfile, 'keyfile', keyfile, cert_fix)
     if cafile is not None:
         _load_trust(context, 'cafile', path_argument('cafile', cafile),
@@ -184,7 +191,9 @@ def connection_info(ssl_socket):
     server context asked for one (``client_cert='optional'`` or
     ``'required'``), and then the handshake has verified it, so ``verified``
     is True.  ``server_name`` is only known for sockets wrapped by a context
-    from :func:`server_context`.
+    from :func:`server_context`; it is a native ``str`` holding the name as
+    sent, an internationalised name as its A-label (``'xn--bcher-kva.test'``)
+    on every Python version.
 
     Returns None for an object that is not a TLS socket (plain HTTP), so it can
     be called for every connection.  Works on :class:`ssl.SSLSocket` and
@@ -258,9 +267,27 @@ def _record_server_name(ssl_socket, server_name, context):
     # type: (Any, Optional[str], Any) -> None
     """Keep the SNI name on the socket; returning None lets the handshake go on."""
     try:
-        setattr(ssl_socket, _SNI_ATTRIBUTE, server_name)
+        setattr(ssl_socket, _SNI_ATTRIBUTE, _as_sent(server_name))
     except AttributeError:  # an object without a __dict__; the name is lost
         pass
+
+
+def _as_sent(server_name):
+    # type: (Optional[str]) -> Optional[str]
+    """Return the SNI name the callback got as the native str the client sent.
+
+    Python 3.7+ hands the callback the A-label the client sent, decoded as
+    ASCII (bpo-28414).  Python 2.7 and 3.6 decode it with the 'idna' codec,
+    so ``xn--bcher-kva.test`` arrives as ``u'b\\xfccher.test'``: encoding it
+    back gives the A-label (in lower case, as the codec writes it).
+    """
+    if server_name is None:
+        return None
+    try:
+        sent = server_name.encode('ascii')
+    except UnicodeError:  # Python 2 and 3.6: a U-label from the idna codec
+        sent = server_name.encode('idna')
+    return str(sent.decode('ascii'))
 
 
 def _load_trust(context, argument, cafile, fix):

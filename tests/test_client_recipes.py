@@ -16,10 +16,14 @@ Every code block of the page carries one of the two, so a new block cannot
 go untested by accident.  A recipe whose tool (curl, wget, node, go, java)
 is missing is skipped, saying which.  Each external recipe also has an
 untrusting twin: the same commands with ``$CA`` naming another CA bundle
-(certifi's) must fail before any request reaches the server.
+(certifi's) must fail before any request reaches the server; and a twin
+that trusts the test CA but meets a certificate, signed with the test PKI's
+public key, that also names ``www.example.com``: the CA's name constraints
+must make it fail too.
 """
 from __future__ import print_function
 
+import binascii
 import io
 import os
 import re
@@ -313,6 +317,65 @@ def test_external_recipe_fails_when_it_trusts_another_ca(name, workdir):
     server_context = run_python_setup()
     with server_context() as server:
         status, out = run_external(name, server, _other_ca(), workdir)
+        assert status != 0, out
+        assert server.history == [], 'a request got through: %s' % out
+
+
+def _outside_certificate(directory):
+    """Make a server certificate signed with the bundled issuing CA's public
+    key, as anyone could, good for 127.0.0.1 and localhost but also naming
+    www.example.com; return the file holding it, its chain and its key."""
+    import httptestserver
+    certs = os.path.dirname(httptestserver.CA_FILE)
+    path = lambda name: os.path.join(directory, name)  # noqa: E731
+    with open(path('outside.ext'), 'w') as f:
+        f.write('basicConstraints = critical, CA:FALSE\n'
+                'keyUsage = critical, digitalSignature\n'
+                'extendedKeyUsage = serverAuth\n'
+                'subjectKeyIdentifier = hash\n'
+                'authorityKeyIdentifier = keyid:always\n'
+                'subjectAltName = DNS:localhost, IP:127.0.0.1, '
+                'DNS:127.0.0.1, DNS:www.example.com\n')
+    for command in (
+            ['req', '-new', '-newkey', 'ec', '-pkeyopt',
+             'ec_paramgen_curve:P-256', '-nodes', '-keyout', path('outside.key'),
+             '-subj', '/CN=localhost', '-out', path('outside.csr')],
+            ['x509', '-req', '-in', path('outside.csr'), '-sha256',
+             '-CA', os.path.join(certs, 'issuing-ca.pem'),
+             '-CAkey', os.path.join(certs, 'issuing-ca.key'),
+             '-set_serial', str(int(binascii.hexlify(os.urandom(8)), 16)),
+             '-days', '30', '-extfile', path('outside.ext'),
+             '-out', path('outside.crt')]):
+        process = subprocess.Popen(['openssl'] + command,
+                                   stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT)
+        out = _communicate(process, TIMEOUT)
+        assert process.returncode == 0, out
+    with open(path('outside.pem'), 'wb') as f:
+        for name in (path('outside.crt'),
+                     os.path.join(certs, 'issuing-ca.pem'),
+                     path('outside.key')):
+            with open(name, 'rb') as part:
+                f.write(part.read())
+    return path('outside.pem')
+
+
+@needs_page
+@pytest.mark.parametrize('name', sorted(EXTERNAL))
+def test_external_recipe_refuses_a_name_outside_the_test_ca_constraints(
+        name, workdir):
+    # Java is kept here despite its cost: a single constrained CA would pass
+    # every other client, because Java ignores name constraints in the CA it
+    # trusts and enforces them only in the issuing CA.
+    tools = EXTERNAL[name][0]
+    _skip_without(tools + ('openssl',), name)
+    import httptestserver
+    pki = os.path.join(workdir, 'pki')
+    os.mkdir(pki)
+    with httptestserver.https_server(certfile=_outside_certificate(pki),
+                                     client_cert='optional') as server:
+        status, out = run_external(name, server, httptestserver.CA_FILE,
+                                   workdir)
         assert status != 0, out
         assert server.history == [], 'a request got through: %s' % out
 

@@ -1,6 +1,8 @@
 """HTTPS at the server level: trust, mutual TLS, recorded TLS facts."""
 import ssl
 import socket
+import subprocess
+import sys
 
 import pytest
 import requests
@@ -8,7 +10,26 @@ import requests
 import httptestserver
 from httptestserver import ConfigurationError, Server, https_server
 
-from conftest import TIMEOUT, needs_ipv6
+from conftest import TIMEOUT, communicate, needs_ipv6, which
+
+OPENSSL = which('openssl')
+needs_openssl = pytest.mark.skipif(OPENSSL is None,
+                                   reason='no openssl command')
+
+
+def s_client(server, *options, **keywords):
+    """Run ``openssl s_client`` against *server*, feeding it ``stdin``;
+    return (exit status, output)."""
+    command = [OPENSSL, 's_client', '-connect',
+               '%s:%d' % (server.host, server.port),
+               '-CAfile', httptestserver.CA_FILE] + list(options)
+    process = subprocess.Popen(command, stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT)
+    output, _, killed = communicate(process, TIMEOUT,
+                                    keywords.get('stdin', b''))
+    assert not killed, 'openssl s_client still running after %ss' % TIMEOUT
+    return process.returncode, output.decode('utf-8', 'replace')
 
 
 def test_a_client_that_trusts_the_test_ca_verifies():
@@ -49,6 +70,61 @@ def test_tls_facts_are_recorded_per_request():
         assert tls['cipher']
         assert tls['client_cert'] is None
         assert server.history[0]['scheme'] == 'https'
+
+
+def test_an_idna_server_name_is_recorded_as_its_a_label():
+    # The certificate does not name it, so the client does not verify.
+    context = httptestserver.client_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    with https_server() as server:
+        sock = socket.create_connection((server.host, server.port),
+                                        timeout=TIMEOUT)
+        tls = context.wrap_socket(sock, server_hostname='xn--bcher-kva.test')
+        try:
+            tls.sendall(b'GET / HTTP/1.1\r\nHost: xn--bcher-kva.test\r\n'
+                        b'Connection: close\r\n\r\n')
+            assert tls.recv(12) == b'HTTP/1.1 200'
+        finally:
+            tls.close()
+        assert server.history[0]['tls']['server_name'] == 'xn--bcher-kva.test'
+
+
+@needs_openssl
+def test_a_utf8_server_name_fails_the_handshake_and_the_server_serves_on(
+        monkeypatch, capsys):
+    # CPython decodes the SNI name before calling the server's callback (as
+    # ASCII from 3.7, with the idna codec before) and, when that raises,
+    # fails the handshake with an internal_error alert (see the ssl docs of
+    # SSLContext.sni_callback).  Python 3 clients send an IDNA name as its
+    # A-label; openssl s_client sends the bytes it is given.
+    unraisable = []
+    if hasattr(sys, 'unraisablehook'):  # Python 3.8+
+        monkeypatch.setattr(sys, 'unraisablehook', unraisable.append)
+    with https_server() as server:
+        status, output = s_client(
+            server, '-servername', u'b\u00fccher.test'.encode('utf-8'))
+        assert status != 0, output
+        assert 'alert internal error' in output, output
+        assert server.history == []
+        assert requests.get(server.url('/'), timeout=TIMEOUT,
+                            verify=httptestserver.CA_FILE).ok
+    if hasattr(sys, 'unraisablehook'):
+        assert [type(u.exc_value) for u in unraisable] == [UnicodeDecodeError]
+    else:  # Python 2 and 3.6 print it
+        assert 'UnicodeDecodeError' in capsys.readouterr().err
+
+
+@needs_openssl
+def test_a_client_that_asks_to_renegotiate_is_refused():
+    with https_server() as server:
+        # s_client renegotiates on a line "R"; TLS 1.3 has no renegotiation.
+        status, output = s_client(
+            server, '-tls1_2', '-servername', 'localhost',
+            stdin=b'R\nGET / HTTP/1.1\r\nHost: localhost\r\n\r\n')
+        assert 'RENEGOTIATING' in output, output
+        assert 'no renegotiation' in output, output
+        assert server.history == []
 
 
 def test_plain_http_requests_have_no_tls_facts():

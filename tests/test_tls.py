@@ -26,6 +26,8 @@ from conftest import needs_ipv6, which
 TIMEOUT = 10.0
 SERVER_CRT = os.path.join(tls.CERTS_DIR, 'server.crt')
 CLIENT_CRT = os.path.join(tls.CERTS_DIR, 'client.crt')
+ISSUING_CA = os.path.join(tls.CERTS_DIR, 'issuing-ca.pem')
+ISSUING_CA_KEY = os.path.join(tls.CERTS_DIR, 'issuing-ca.key')
 
 
 OPENSSL = which('openssl')
@@ -33,11 +35,17 @@ needs_openssl = pytest.mark.skipif(OPENSSL is None,
                                    reason='no openssl command')
 
 
-def openssl(*args):
+def run_openssl(*args):
+    """Run the openssl command; return (exit status, output)."""
     process = subprocess.Popen((OPENSSL,) + args, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT)
     output = process.communicate()[0].decode('utf-8', 'replace')
-    assert process.returncode == 0, 'openssl %s failed:\n%s' % (args, output)
+    return process.returncode, output
+
+
+def openssl(*args):
+    status, output = run_openssl(*args)
+    assert status == 0, 'openssl %s failed:\n%s' % (args, output)
     return output
 
 
@@ -102,6 +110,60 @@ def made(tmpdir_factory):
     openssl('pkey', '-in', tls.SERVER_KEY_FILE, '-aes256', '-passout',
             'pass:secret', '-out', encrypted_key)
     write(files['encrypted'], read(SERVER_CRT) + read(encrypted_key))
+    return files
+
+
+def _issued(directory, name, names):
+    """Make NAME.pem: a leaf for ``names`` (a subjectAltName value) signed
+    with the bundled issuing CA's public key, then the issuing CA, then the
+    leaf's key -- what anyone holding the published key could make."""
+    path = lambda suffix: os.path.join(directory, name + suffix)  # noqa: E731
+    write(path('.cnf'), (
+        '[req]\ndistinguished_name = dn\n[dn]\n'
+        '[ca]\ndefault_ca = test\n'
+        '[test]\ndatabase = %s\nserial = %s\nnew_certs_dir = %s\n'
+        'default_md = sha256\npolicy = any\nunique_subject = no\n'
+        '[any]\ncommonName = supplied\n'
+        '[leaf]\nbasicConstraints = critical, CA:FALSE\n'
+        'keyUsage = critical, digitalSignature\n'
+        'extendedKeyUsage = serverAuth\n'
+        'subjectKeyIdentifier = hash\nauthorityKeyIdentifier = keyid:always\n'
+        'subjectAltName = %s\n'
+        % (path('.index'), path('.serial'), directory, names)).encode('ascii'))
+    write(path('.index'), b'')
+    openssl('genpkey', '-algorithm', 'EC', '-pkeyopt',
+            'ec_paramgen_curve:P-256', '-out', path('.key'))
+    openssl('req', '-new', '-config', path('.cnf'), '-key', path('.key'),
+            '-subj', '/CN=' + name, '-out', path('.csr'))
+    openssl('ca', '-batch', '-notext', '-config', path('.cnf'),
+            '-cert', ISSUING_CA, '-keyfile', ISSUING_CA_KEY, '-rand_serial',
+            '-extensions', 'leaf', '-days', '30',
+            '-in', path('.csr'), '-out', path('.crt'))
+    write(path('.pem'), read(path('.crt')) + read(ISSUING_CA) + read(path('.key')))
+    return path('.pem')
+
+
+# Extra names for a leaf that is otherwise valid for localhost: the names
+# the bundled CAs' name constraints permit, and some they do not.
+INSIDE = ['DNS:www.example.test', 'DNS:app.localhost', 'IP:127.0.0.2']
+OUTSIDE = ['DNS:www.example.com', 'DNS:localhost.example.com',
+           'DNS:evillocalhost', 'IP:10.0.0.1', 'IP:::2']
+LOCALHOST = 'DNS:localhost,IP:127.0.0.1,DNS:127.0.0.1'
+
+
+@pytest.fixture(scope='module')
+def issued(tmpdir_factory):
+    """Leaves signed with the bundled issuing CA's key, made once."""
+    if OPENSSL is None:
+        pytest.skip('no openssl command')
+    directory = str(tmpdir_factory.mktemp('issued'))
+    files = {
+        'www.example.com': _issued(directory, 'outside', 'DNS:www.example.com'),
+        'www.example.test': _issued(directory, 'inside', 'DNS:www.example.test'),
+    }
+    for index, extra in enumerate(INSIDE + OUTSIDE):
+        files[extra] = _issued(directory, 'extra%d' % index,
+                               LOCALHOST + ',' + extra)
     return files
 
 
@@ -377,6 +439,14 @@ def _allows_only_tls12_and_later(context):
     return context.options & flags == flags
 
 
+@pytest.mark.skipif(not hasattr(ssl, 'OP_NO_RENEGOTIATION'),
+                    reason='ssl.OP_NO_RENEGOTIATION is Python 3.7+')
+@pytest.mark.parametrize('client_cert', [None, 'optional', 'required'])
+def test_server_context_refuses_renegotiation(client_cert):
+    context = tls.server_context(client_cert=client_cert)
+    assert context.options & ssl.OP_NO_RENEGOTIATION
+
+
 def test_server_and_client_contexts_require_tls_1_2():
     assert _allows_only_tls12_and_later(tls.server_context())
     assert _allows_only_tls12_and_later(tls.client_context())
@@ -445,6 +515,55 @@ def test_client_context_refuses_a_host_name_the_certificate_lacks():
     assert 'example.com' in str(outcome['client_error'])
 
 
+# -- The name constraints of the bundled CAs, as a verifying client sees them -
+
+def _refused_by_name_constraints(outcome):
+    assert 'info' not in outcome, outcome
+    error = outcome['client_error']
+    assert isinstance(error, ssl.SSLError), error
+    assert 'CERTIFICATE_VERIFY_FAILED' in str(error)
+    # Python 2.7 and 3.6 do not say which check failed.
+    if hasattr(error, 'verify_message'):
+        assert error.verify_message == 'permitted subtree violation', error
+
+
+def test_a_leaf_for_a_test_name_signed_with_the_public_key_verifies(issued):
+    # The twin of the test below: made the same way, for a permitted name.
+    succeeded(handshake(tls.server_context(certfile=issued['www.example.test']),
+                        tls.client_context(), 'www.example.test'))
+
+
+def test_a_leaf_for_a_real_name_signed_with_the_public_key_fails(issued):
+    outcome = handshake(tls.server_context(certfile=issued['www.example.com']),
+                        tls.client_context(), 'www.example.com')
+    _refused_by_name_constraints(outcome)
+
+
+@pytest.mark.parametrize('extra', INSIDE)
+def test_a_leaf_may_add_any_permitted_name(issued, extra):
+    succeeded(handshake(tls.server_context(certfile=issued[extra]),
+                        tls.client_context(), 'localhost'))
+
+
+@pytest.mark.parametrize('extra', OUTSIDE)
+def test_one_name_outside_the_constraints_fails_the_whole_leaf(issued, extra):
+    # The client asks for localhost, which the leaf names: only the extra
+    # name can make it fail.
+    outcome = handshake(tls.server_context(certfile=issued[extra]),
+                        tls.client_context(), 'localhost')
+    _refused_by_name_constraints(outcome)
+
+
+def test_openssl_strict_verification_refuses_a_name_outside_the_constraints(issued):
+    chain = ('verify', '-x509_strict', '-purpose', 'sslserver',
+             '-CAfile', tls.CA_FILE, '-untrusted', ISSUING_CA)
+    status, output = run_openssl(*(chain + (issued['www.example.test'],)))
+    assert status == 0, output
+    status, output = run_openssl(*(chain + (issued['www.example.com'],)))
+    assert status != 0, output
+    assert 'permitted subtree violation' in output
+
+
 def test_tls_1_1_client_is_refused():
     # The twin first: the same client does get through to a server that
     # allows TLS 1.1, so the refusal below is server_context's doing.
@@ -486,6 +605,24 @@ def test_connection_info_reports_version_cipher_and_server_name():
     assert info['client_cert'] is None
 
 
+def unverified_client():
+    """A client context that checks nothing, to send any server name."""
+    context = tls.client_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+@pytest.mark.parametrize('server_name', ['xn--bcher-kva.test', 'localhost'])
+def test_connection_info_reports_the_server_name_as_sent(server_name):
+    # Python 2.7 and 3.6 hand the SNI callback u'b\xfccher.test' for the
+    # first; connection_info gives the A-label everywhere.
+    info = succeeded(handshake(tls.server_context(), unverified_client(),
+                               server_name))
+    assert info['server_name'] == server_name
+    assert type(info['server_name']) is str
+
+
 def test_connection_info_has_no_server_name_for_an_ip_address():
     # Clients do not send SNI for an IP address (RFC 6066 section 3).
     info = succeeded(handshake(tls.server_context(), tls.client_context(), '127.0.0.1'))
@@ -514,7 +651,7 @@ def test_required_client_cert_present_is_recorded():
     assert info['client_cert'] == {
         'subject': {'commonName': 'httptestserver test client',
                     'organizationName': 'httptestserver TEST ONLY'},
-        'issuer': {'commonName': 'httptestserver TEST CA - DO NOT TRUST',
+        'issuer': {'commonName': 'httptestserver TEST issuing CA - DO NOT TRUST',
                    'organizationName': 'httptestserver TEST ONLY'},
         'verified': True,
     }
