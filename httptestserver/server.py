@@ -18,7 +18,7 @@ from six.moves import BaseHTTPServer
 from . import tls
 from .answers import faults
 from .answers.responses import validate_spec
-from .answers.routes import NOT_SET, Route, make_route, response_list
+from .answers.routes import NOT_SET, make_route, response_list
 from .errors import ConfigurationError, ServerStateError
 from .legacy import ServerAliases
 from .serving.handler import Handler
@@ -34,6 +34,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
     import ssl  # noqa: F401
     from typing import Any, Dict, List, Optional  # noqa: F401
+    from .answers.routes import Route  # noqa: F401
     from .store.aio import AsyncWait  # noqa: F401
 
 _WILDCARDS = {'': '127.0.0.1', '0.0.0.0': '127.0.0.1', '::': '::1'}

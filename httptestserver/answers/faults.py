@@ -24,7 +24,7 @@ from ..errors import ConfigurationError
 __all__ = ['FAULTS', 'HANDSHAKE_FAULTS', 'FAULT_KEYS', 'Delay', 'Plan',
            'check_fault', 'check_delay', 'check_dribble', 'check_bandwidth',
            'check_chaos', 'check_faults', 'make_rng', 'make_plan',
-           'handshake_fault']
+           'check_handshake_fault', 'split', 'garbage']
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover

@@ -15,8 +15,7 @@ from ..errors import ConfigurationError
 from ..headers import Headers
 from ..protocol.connection import check_header
 
-__all__ = ['Response', 'ResponseCache', 'make_response', 'validate_spec',
-           'spec_dict',
+__all__ = ['Response', 'make_response', 'validate_spec', 'spec_dict',
            'snapshot']
 
 TYPE_CHECKING = False
@@ -386,42 +385,3 @@ def snapshot(value):
     if isinstance(value, Headers):
         return value.copy()
     return value
-
-
-class ResponseCache(object):
-    """The :class:`Response` made from each plain spec, so that a route
-    answering the same bytes every time makes them once.
-
-    Only responses nobody changes are kept: no streamed body (an iterator
-    answers once), no faults (each request draws its own plan), no
-    takeover; callables are never asked.  Keyed by the spec object itself
-    (its identity: a route's spec, or the store's cached settings spec), at
-    most :attr:`size` of them.  Thread-safe (single dict operations).
-    """
-
-    size = 256
-
-    def __init__(self):
-        self._kept = {}  # type: Dict[int, Any]
-
-    def get(self, spec):
-        # type: (Any) -> Optional[Response]
-        """Return the response kept for *spec*, or None."""
-        kept = self._kept.get(id(spec))
-        if kept is not None and kept[0] is spec:
-            return kept[1]
-        return None
-
-    def keep(self, spec, response):
-        # type: (Any, Response) -> None
-        """Keep *response* for *spec* if it can be shared."""
-        if spec is None or callable(spec) or response.streamed or \
-                response.faults or response.takeover is not None:
-            return
-        if len(self._kept) >= self.size:
-            self._kept.clear()
-        self._kept[id(spec)] = (spec, response)
-
-    def clear(self):
-        """Forget every response kept."""
-        self._kept.clear()

@@ -12,8 +12,10 @@ thread-safe.
 """
 import re
 
-from .events import NEED_DATA, PAUSED, ConnectionClosed, Data, \
-    EndOfMessage, Limits, Rejected, Request, native as _native
+from .body import CHUNK_SIZE, CLOSED, DONE, HEAD, LENGTH, BodyReader, \
+    Reject
+from .events import NEED_DATA, PAUSED, ConnectionClosed, Limits, \
+    Rejected, Request, native as _native
 
 __all__ = ['RequestReader']
 
@@ -22,31 +24,18 @@ if TYPE_CHECKING:  # pragma: no cover
     from typing import Any, List, Optional, Tuple  # noqa: F401
 
 _TOKEN = re.compile(br"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
-_HEX = re.compile(br'^[0-9A-Fa-f]{1,16}$')
 _DIGITS = re.compile(br'^[0-9]{1,19}$')
 # One digit each, as h11 reads it: a version is never a big number.
 _VERSION = re.compile(br'^HTTP/([0-9])\.([0-9])$')
 _OWS = b' \t'
-_END = EndOfMessage()
 
 
 def _tokens(value):
     return [token.strip(_OWS).lower() for token in value.split(b',')]
 
 
-class _Reject(Exception):
-    def __init__(self, status, message):
-        Exception.__init__(self, message)
-        self.status = status
-        self.message = message
 
-
-# States of the request side.
-_HEAD, _LENGTH, _CHUNK_SIZE, _CHUNK_DATA, _CHUNK_END, _TRAILER, _DONE, \
-    _CLOSED = range(8)
-
-
-class RequestReader(object):
+class RequestReader(BodyReader):
     """The request side of one connection: a state machine over bytes.
 
     Feed bytes with :meth:`receive_data` (``b''`` for end of file) and call
@@ -74,7 +63,7 @@ class RequestReader(object):
         self._lines = 0
         self._minor = 1
         self._eof = False
-        self._state = _HEAD
+        self._state = HEAD
         self._remaining = 0
         self._announced = 0
         self._body_size = 0
@@ -107,7 +96,7 @@ class RequestReader(object):
     def body_not_started(self):
         # type: () -> bool
         """True when a body is announced and none of it has arrived yet."""
-        return self._state in (_LENGTH, _CHUNK_SIZE) and not self._buffer \
+        return self._state in (LENGTH, CHUNK_SIZE) and not self._buffer \
             and self._body_size == 0 and self._remaining == self._announced
 
     @property
@@ -115,7 +104,7 @@ class RequestReader(object):
         # type: () -> bool
         """True once the request side is closed (end of file, or after
         :meth:`next_request` was told to close)."""
-        return self._state == _CLOSED
+        return self._state == CLOSED
 
     def next_request(self, keep_open):
         # type: (bool) -> bool
@@ -124,10 +113,10 @@ class RequestReader(object):
         Open, it reads the next (maybe pipelined) request; else it is closed.
         """
         self.request = None
-        if keep_open and self._state == _DONE:
-            self._state = _HEAD
+        if keep_open and self._state == DONE:
+            self._state = HEAD
             return True
-        self._state = _CLOSED
+        self._state = CLOSED
         return False
 
     def next_event(self):
@@ -137,18 +126,18 @@ class RequestReader(object):
         Never raises for anything a client sends.
         """
         state = self._state
-        if state == _DONE:
+        if state == DONE:
             return PAUSED
-        if state == _CLOSED:
+        if state == CLOSED:
             return ConnectionClosed(True)
         try:
-            if state == _HEAD:
+            if state == HEAD:
                 return self._read_head()
-            if state == _LENGTH:
+            if state == LENGTH:
                 return self._read_length()
             return self._read_chunked()
-        except _Reject as exc:
-            self._state = _DONE
+        except Reject as exc:
+            self._state = DONE
             self.client_keep_alive = False
             request = self.request or Request('', '', 'HTTP/1.1', '', [], b'')
             self.request = request
@@ -161,7 +150,6 @@ class RequestReader(object):
         byte by byte, so a request gives the same events however it is split.
         """
         buffer = self._buffer
-        limits = self.limits
         pos = self._offset
         if pos == 0 and self.request is None and not self._skipped:
             if not buffer and not self._eof:
@@ -178,7 +166,7 @@ class RequestReader(object):
                 self._offset = pos
                 self._check_size(pos, len(buffer))
                 if self._eof:
-                    self._state = _CLOSED
+                    self._state = CLOSED
                     return ConnectionClosed(self.request is None and
                                             pos == len(buffer))
                 return NEED_DATA
@@ -258,11 +246,11 @@ class RequestReader(object):
             self._start_request(bytes(self._buffer[pos:pos + 200]))
         if line_at <= head_at:
             if first_line:
-                raise _Reject(414, 'The request line is longer than %d '
+                raise Reject(414, 'The request line is longer than %d '
                                    'bytes.' % limits.max_line)
-            raise _Reject(431, 'A header line is longer than %d bytes.'
+            raise Reject(431, 'A header line is longer than %d bytes.'
                           % limits.max_line)
-        raise _Reject(431, 'The request head is longer than %d bytes.'
+        raise Reject(431, 'The request head is longer than %d bytes.'
                       % limits.max_head)
 
     def _start_request(self, line):
@@ -274,28 +262,28 @@ class RequestReader(object):
         request = self.request
         if len(line) > self.limits.max_line:
             request.requestline = _native(line[:200])
-            raise _Reject(414, 'The request line is longer than %d bytes.'
+            raise Reject(414, 'The request line is longer than %d bytes.'
                           % self.limits.max_line)
         if b'\r' in line or b'\x00' in line:
-            raise _Reject(400, 'The request line holds a bare CR or a NUL '
+            raise Reject(400, 'The request line holds a bare CR or a NUL '
                                'byte.')
         if b'\x0b' in line or b'\x0c' in line:
             # RFC 9112 3: SP separates the parts; VT and FF never do.
-            raise _Reject(400, 'The request line holds a vertical tab or a '
+            raise Reject(400, 'The request line holds a vertical tab or a '
                                'form feed; separate its parts with spaces.')
         words = line.split()  # on SP and HTAB (VT, FF refused above)
         if len(words) != 3:
-            raise _Reject(400, 'Bad request line %r; expected "METHOD /path '
+            raise Reject(400, 'Bad request line %r; expected "METHOD /path '
                                'HTTP/1.1".' % request.requestline[:200])
         method, target, version = words
         match = _VERSION.match(version)
         if match is None:
-            raise _Reject(400, 'Bad HTTP version %r.' % _native(version[:20]))
+            raise Reject(400, 'Bad HTTP version %r.' % _native(version[:20]))
         if int(match.group(1)) != 1:
-            raise _Reject(505, 'HTTP version %r is not supported; use '
+            raise Reject(505, 'HTTP version %r is not supported; use '
                                'HTTP/1.1 or HTTP/1.0.' % _native(version[:20]))
         if not _TOKEN.match(method):
-            raise _Reject(400, 'Bad method %r.' % _native(method[:40]))
+            raise Reject(400, 'Bad method %r.' % _native(method[:40]))
         self._minor = int(match.group(2))
         request.method = _native(method)
         request.target = _native(target)
@@ -306,22 +294,22 @@ class RequestReader(object):
         pairs = self._pairs
         self._lines += 1  # folded lines count too
         if self._lines > limits.max_headers:
-            raise _Reject(431, 'More than %d header lines.'
+            raise Reject(431, 'More than %d header lines.'
                           % limits.max_headers)
         if len(line) > limits.max_line:
-            raise _Reject(431, 'A header line is longer than %d bytes.'
+            raise Reject(431, 'A header line is longer than %d bytes.'
                           % limits.max_line)
         if b'\r' in line or b'\x00' in line:
-            raise _Reject(400, 'A header line holds a bare CR or a NUL byte.')
+            raise Reject(400, 'A header line holds a bare CR or a NUL byte.')
         if line[:1] in (b' ', b'\t'):
             if not pairs:
-                raise _Reject(400, 'Bad header line %r.' % _native(line[:80]))
+                raise Reject(400, 'Bad header line %r.' % _native(line[:80]))
             name, value = pairs[-1]
             pairs[-1] = (name, (value + b' ' + line.strip(_OWS)).strip(_OWS))
             return
         name, sep, value = line.partition(b':')
         if not sep or not _TOKEN.match(name):
-            raise _Reject(400, 'Bad header line %r.' % _native(line[:80]))
+            raise Reject(400, 'Bad header line %r.' % _native(line[:80]))
         pairs.append((name, value.strip(_OWS)))
 
     def _frame_request(self, request, pairs, minor):
@@ -348,7 +336,7 @@ class RequestReader(object):
         self.framing_closes = False
         if minor >= 1 and hosts != 1:
             # RFC 9112 3.2: a server MUST answer 400 (as Go does).
-            raise _Reject(400, 'An HTTP/1.1 request needs exactly one Host '
+            raise Reject(400, 'An HTTP/1.1 request needs exactly one Host '
                                'header.')
         has_body = False
         if encodings:
@@ -356,7 +344,7 @@ class RequestReader(object):
             # smuggling hides (RFC 9112 6.1, as h11 and Go refuse it).
             if encodings != [b'chunked']:
                 unknown = [e for e in encodings if e != b'chunked']
-                raise _Reject(501 if unknown else 400,
+                raise Reject(501 if unknown else 400,
                               'Transfer-Encoding %r is not supported; send '
                               'the body with "Transfer-Encoding: chunked" '
                               'alone or with Content-Length.'
@@ -365,29 +353,29 @@ class RequestReader(object):
                 # Both framings (a smuggling risk), or chunked from an
                 # HTTP/1.0 client (RFC 9112 6.1): answer, then close.
                 self.framing_closes = True
-            self._state = _CHUNK_SIZE
+            self._state = CHUNK_SIZE
             has_body = True
         elif lengths:
             values = set(v.strip(_OWS) for value in lengths
                          for v in value.split(b','))
             if len(values) != 1 or not _DIGITS.match(list(values)[0]):
-                raise _Reject(400, 'Bad Content-Length %r.'
+                raise Reject(400, 'Bad Content-Length %r.'
                               % _native(b', '.join(lengths)))
             length = int(values.pop())
             if length > self.limits.max_body:
-                raise _Reject(413, 'The body of %d bytes is over the limit '
+                raise Reject(413, 'The body of %d bytes is over the limit '
                                    'of %d bytes.'
                               % (length, self.limits.max_body))
             self._remaining = length
-            self._state = _LENGTH
+            self._state = LENGTH
             has_body = length > 0
         else:
-            self._state = _LENGTH
+            self._state = LENGTH
             self._remaining = 0
         if expect:
             value = b','.join(expect).strip(_OWS).lower()
             if value != b'100-continue':
-                raise _Reject(417, 'Expect %r is not supported.'
+                raise Reject(417, 'Expect %r is not supported.'
                               % _native(b', '.join(expect)))
             request.expect_continue = has_body and minor >= 1
         request.has_body = has_body
@@ -396,90 +384,3 @@ class RequestReader(object):
         self._trailers = 0
         self._lines = 0
         return request
-
-    def _read_length(self):
-        if self._remaining == 0:
-            self._state = _DONE
-            return _END
-        buffer = self._buffer
-        if not buffer:
-            if self._eof:
-                return self._gone()
-            return NEED_DATA
-        take = bytes(buffer[:self._remaining])
-        del buffer[:len(take)]
-        self._remaining -= len(take)
-        return Data(take)
-
-    def _gone(self):
-        self._state = _CLOSED
-        return ConnectionClosed(False)
-
-    def _line(self):
-        """Return one line of the chunked framing without its end, or None."""
-        index = self._buffer.find(b'\n')
-        if index == -1:
-            if len(self._buffer) > self.limits.max_line:
-                raise _Reject(400, 'A chunk size or trailer line is longer '
-                                   'than %d bytes.' % self.limits.max_line)
-            return None
-        line = bytes(self._buffer[:index])
-        del self._buffer[:index + 1]
-        if line[-1:] == b'\r':
-            line = line[:-1]
-        return line
-
-    def _read_chunked(self):
-        while True:
-            state = self._state
-            if state == _CHUNK_DATA:
-                if not self._buffer:
-                    return self._gone() if self._eof else NEED_DATA
-                take = bytes(self._buffer[:self._remaining])
-                del self._buffer[:len(take)]
-                self._remaining -= len(take)
-                if self._remaining == 0:
-                    self._state = _CHUNK_END
-                return Data(take)
-            if state == _CHUNK_END:
-                if len(self._buffer) < 2 and self._buffer != b'\n':
-                    if self._buffer not in (b'', b'\r'):
-                        raise _Reject(400, 'A chunk is not followed by '
-                                           'CRLF.')
-                    return self._gone() if self._eof else NEED_DATA
-                if self._buffer[:2] == b'\r\n':
-                    del self._buffer[:2]
-                elif self._buffer[:1] == b'\n':
-                    del self._buffer[:1]
-                else:
-                    raise _Reject(400, 'A chunk is not followed by CRLF.')
-                self._state = _CHUNK_SIZE
-                continue
-            line = self._line()
-            if line is None:
-                return self._gone() if self._eof else NEED_DATA
-            if state == _CHUNK_SIZE:
-                size = line.split(b';', 1)[0].strip(_OWS)
-                if not _HEX.match(size):
-                    raise _Reject(400, 'Bad chunk size line %r.'
-                                  % _native(line[:40]))
-                size = int(size, 16)
-                if size == 0:
-                    self._state = _TRAILER
-                    continue
-                self._body_size += size
-                if self._body_size > self.limits.max_body:
-                    raise _Reject(413, 'The chunked body is over the limit '
-                                       'of %d bytes.' % self.limits.max_body)
-                self._remaining = size
-                self._state = _CHUNK_DATA
-                continue
-            # _TRAILER: trailer fields are read and ignored.
-            if not line:
-                self._state = _DONE
-                return _END
-            self._trailers += 1
-            if self._trailers > self.limits.max_headers:
-                raise _Reject(431, 'More than %d trailer lines.'
-                              % self.limits.max_headers)
-

@@ -10,19 +10,18 @@ loop when no user code and no wait is involved, else handed with the
 socket to a worker thread, which gives the socket back when it is done.
 Every method runs in the loop thread, except where it says otherwise.
 """
-import errno
 import logging
-import random
 import socket
 import ssl
 import time
 
-from .. import tls
-from ..answers.faults import garbage
 from ..protocol.connection import NEED_DATA, Data, EndOfMessage, Limits, \
     Rejected, Request, ServerConnection
-from . import fault_actions
-from .loop import READ, WRITE
+from .handshake import Handshaking
+from .loop import READ, WRITE, would_block as _want
+from .player import Player
+from .states import ANSWERING, CLOSED, CLOSING, HANDSHAKE, READING, \
+    WORKER
 
 __all__ = ['Channel']
 
@@ -32,31 +31,15 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
     from typing import Any, Callable, List, Optional  # noqa: F401
 
-_AGAIN = (errno.EAGAIN, errno.EWOULDBLOCK, errno.EINTR)
-_WANT = (ssl.SSLWantReadError, ssl.SSLWantWriteError) \
-    if hasattr(ssl, 'SSLWantReadError') else ()
-_PLAIN_ON_TLS = b'Client sent an HTTP request to an HTTPS server.\n'
 #: Most bytes read from a client after a final error answer, and for how
 #: long, so that its unread request does not make the kernel reset the
 #: connection before the answer is read (one deadline, not one per read).
 DRAIN_LIMIT = 1 << 16
 DRAIN_SECONDS = 1.0
 
-# Channel states.
-HANDSHAKE, READING, ANSWERING, WORKER, CLOSING, CLOSED = range(6)
 
 
-def _want(exc):
-    """True when *exc* only says "not now" (EAGAIN, or TLS wants I/O)."""
-    if _WANT and isinstance(exc, _WANT):
-        return True
-    if isinstance(exc, ssl.SSLError) and exc.args and exc.args[0] in (
-            ssl.SSL_ERROR_WANT_READ, ssl.SSL_ERROR_WANT_WRITE):
-        return True  # Python 2
-    return getattr(exc, 'errno', None) in _AGAIN
-
-
-class Channel(object):
+class Channel(Handshaking, Player):
     """The loop's side of one connection."""
 
     def __init__(self, engine, sock, peer):
@@ -184,57 +167,6 @@ class Channel(object):
                 self.state != WORKER:
             self._events = events
             self.loop.modify(self.fd, events)
-
-    # -- TLS -------------------------------------------------------------
-    def _handshake(self):
-        sock = self.sock
-        if not self._peeked:
-            try:
-                first = sock.recv(5, socket.MSG_PEEK)
-            except socket.error as exc:
-                if not _want(exc):
-                    self._broken(exc)
-                return
-            if not first:
-                return self.close()
-            self._peeked = True
-            if not tls.is_tls_client_hello(first):
-                return self._plain_on_tls()
-            fault = self.engine.handshake_fault()
-            if fault is not None:
-                return self._handshake_fault(fault)
-            try:
-                self.sock = sock = self.engine.ssl_context.wrap_socket(
-                    sock, server_side=True, do_handshake_on_connect=False)
-            except (socket.error, ValueError) as exc:
-                return self._broken(exc)
-        try:
-            sock.do_handshake()
-        except (socket.error, ValueError) as exc:
-            if _want(exc):
-                wants_write = isinstance(exc, ssl.SSLWantWriteError) \
-                    if _WANT else exc.args[0] == ssl.SSL_ERROR_WANT_WRITE
-                self._watch(WRITE if wants_write else READ)
-                return
-            log.info('TLS handshake with %s failed: %s', self.peer, exc)
-            return self.close()
-        self.tls = tls.connection_info(sock)
-        self.state = READING
-        self._cancel_silence()
-        if self.engine.exchange is None:
-            return self.engine.serve_whole(self)
-        self._arm_silence()
-        self._watch(READ)
-        self._read()  # the first request may have come with the Finished
-
-    def _plain_on_tls(self):
-        """Like Go: tell a plain-HTTP client what went wrong, then close."""
-        head = ('HTTP/1.0 400 Bad Request\r\nContent-Type: text/plain; '
-                'charset=utf-8\r\nConnection: close\r\n'
-                'Content-Length: %d\r\n\r\n' % len(_PLAIN_ON_TLS))
-        self.state = READING  # writes go out plain
-        self.send(head.encode('ascii') + _PLAIN_ON_TLS)
-        self.finish(close=True, drain=True)
 
     # -- reading -------------------------------------------------------------
     def _read(self):
@@ -407,121 +339,6 @@ class Channel(object):
                 return self.close()
             self._drained += len(data)
         self.close()
-
-    def _handshake_fault(self, fault):
-        """Fail the TLS handshake on purpose: hold the connection, or read
-        the ClientHello and reset or answer garbage (in the loop)."""
-        self.state = ANSWERING
-        era = self.engine.store.begin()
-        if fault == 'handshake_never':
-            steps = iter([('hold',)])
-        else:
-            try:
-                self.sock.recv(65536)  # the ClientHello: the client waits
-            except socket.error as exc:
-                if not _want(exc):
-                    return self._broken(exc)
-            steps = iter([('reset',)] if fault == 'handshake_reset' else
-                         [('write', garbage(random.Random())), ('end', False)])
-        self.play(steps, era, lambda keep: self.finish(close=True))
-
-    # -- playing a response's steps in the loop -------------------------------
-    def play(self, steps, era, done):
-        """Play *steps* (see :func:`~httptestserver.serving.fault_actions.
-        steps`): writes with back-pressure, waits as timers, a held
-        connection that costs nothing until the client leaves.  The end of
-        *era* (``reset()``, ``stop()``) or the client leaving cuts it short.
-        Then ``done(keep_alive)``; not called if the connection closed."""
-        self._steps = steps
-        self._done = done
-        self._holding = False
-        self._timer = None
-        self._era = era
-        loop = self.loop
-        self._unwatch_era = era.on_end(
-            lambda: loop.call_soon_threadsafe(self._era_over, steps))
-        self._watch(READ | (self._events & WRITE))
-        self._step()
-
-    def _step(self):
-        self._timer = None
-        while self.state != CLOSED and self._steps is not None:
-            try:
-                step = next(self._steps)
-            except StopIteration:
-                step = ('end', True)
-            kind = step[0]
-            if kind == 'write':
-                self.send(step[1])
-                if self._out:  # back-pressure: go on once it is written
-                    self._after_flush = self._step
-                    return
-            elif kind == 'wait':
-                # ('wait', s, True): a delay whose answer still goes out,
-                # early, when reset() or stop() cut it short.
-                soft = len(step) > 2 and step[2]
-                if self._era.ended.is_set():
-                    if soft:
-                        continue
-                    return self._played(False)
-                self._timer = self.loop.call_later(step[1], self._step)
-                self._soft = soft
-                return
-            elif kind == 'hold':
-                self._holding = True
-                return
-            elif kind == 'end':
-                return self._played(step[1])
-            else:  # 'reset' or 'close_now': below TLS, no close_notify
-                self._stop_playing()
-                self._registered = False
-                self.loop.remove(self.fd)
-                getattr(fault_actions, kind)(self.sock)
-                return self.close()
-
-    def _stop_playing(self):
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        self._steps = None
-        self._holding = False
-        unwatch, self._unwatch_era = self._unwatch_era, None
-        if unwatch is not None:
-            unwatch()
-
-    def _played(self, keep_alive):
-        done = self._done
-        self._stop_playing()
-        self._done = None
-        done(keep_alive)
-
-    def _era_over(self, steps):
-        """reset() or stop() while playing: the wait is over, and so is
-        the connection (the test it belongs to is over)."""
-        if self._steps is not steps or self.state == CLOSED:
-            return
-        if self._timer is not None and self._soft:
-            self._timer.cancel()
-            return self._step()
-        if self._timer is not None or self._holding:
-            self._played(False)
-
-    def _read_while_playing(self):
-        """Read while an answer is played: an early next request is kept;
-        the client leaving ends everything at once."""
-        try:
-            data = self.sock.recv(65536)
-        except socket.error as exc:
-            if _want(exc):
-                return
-            data = b''
-        except ValueError:
-            data = b''
-        if not data:
-            self._stop_playing()
-            return self.close()
-        if not self._holding:
-            self.conn.receive_data(data)
 
     # -- handing the socket to a worker ---------------------------------------
     def to_worker(self, task):

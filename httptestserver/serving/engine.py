@@ -20,9 +20,10 @@ import traceback
 
 from .._compat import monotonic
 from ..errors import ConfigurationError
-from .channel import Channel, WORKER
-from .exchange import Playback
+from .channel import Channel
+from .handoff import Playback
 from .loop import READ, Loop
+from .states import WORKER
 from .workers import Workers
 
 __all__ = ['Engine']

@@ -12,22 +12,18 @@ the machinery under :class:`~httptestserver.server.Handler`, which adds the
 import io
 import logging
 import socket
-import ssl
-import time
 import traceback
 
 from six.moves import BaseHTTPServer
 
-from .. import tls
 from .._compat import PY2
-from ..errors import ConfigurationError
 from ..headers import Headers
-from ..protocol.connection import NEED_DATA, BodyTooLong, Data, EndOfMessage, \
-    Limits, Rejected, \
-    Request, ServerConnection
+from ..protocol.connection import Rejected
 from ..store.records import STANDARD_KEYS, request_fields
 from ..answers.responses import Response
-from . import fault_actions
+from .handoff import NO_BODY, ChannelWriter, Handoff, Playback, \
+    SocketWriter, answers_inline
+from .sending import Sending
 
 __all__ = ['Exchange', 'Handoff', 'Playback']
 
@@ -49,93 +45,7 @@ def _nothing():
     pass
 
 
-class Playback(object):
-    """What the loop plays to answer: ``steps`` (an iterator of steps), then
-    ``done(keep_alive)``."""
-
-    __slots__ = ('steps', 'done')
-
-    def __init__(self, steps, done):
-        self.steps = steps
-        self.done = done
-
-
-class Handoff(Exception):
-    """Raised in the loop's thread where an exchange must go on in a worker
-    (user code, or a wait); ``resume()`` goes on from there."""
-
-    def __init__(self, resume):
-        Exception.__init__(self, 'continue in a worker thread')
-        self.resume = resume
-
-
-class _NoBody(object):
-    """``rfile`` between requests: the engine reads the socket, not us."""
-
-    def read(self, size=-1):
-        return b''
-
-    readline = read
-
-
-_NO_BODY = _NoBody()
-
-
-class _ChannelWriter(object):
-    """``wfile`` in the loop: writes go to the channel's send buffer."""
-
-    def __init__(self, channel):
-        self._channel = channel
-
-    def write(self, data):
-        self._channel.send(bytes(data))
-        return len(data)
-
-    def flush(self):
-        pass
-
-
-class _SocketWriter(object):
-    """``wfile`` in a worker: writes go to the blocking socket."""
-
-    def __init__(self, sock):
-        self._sock = sock
-
-    def write(self, data):
-        self._sock.sendall(data)
-        return len(data)
-
-    def flush(self):
-        pass
-
-
-#: Hooks a handler class may override; overriding one sends every request
-#: of that class to a worker, with the 0.1.0 blocking world.
-_HOOKS = frozenset(['handle_request', 'update_state', 'save_history', 'send',
-                    'send_error', 'pause', 'send_response', 'send_header',
-                    'end_headers', 'setup', 'finish'])
-_INLINE_CLASSES = {}  # type: Dict[type, bool]
-
-
-def _answers_inline(cls):
-    """True when *cls* adds no hook to the class that declared
-    ``answers_inline = True`` (the library's Handler): its requests may then
-    be answered in the loop.  Cached per class."""
-    known = _INLINE_CLASSES.get(cls)
-    if known is None:
-        known = False
-        for klass in cls.__mro__:
-            if klass.__dict__.get('answers_inline'):
-                known = True
-                break
-            if any(name in _HOOKS or name.startswith('do_')
-                   for name in klass.__dict__):
-                break
-        _INLINE_CLASSES[cls] = known
-    return known
-
-
-class Exchange(BaseHTTPServer.BaseHTTPRequestHandler, object):
+class Exchange(Sending, BaseHTTPServer.BaseHTTPRequestHandler, object):
     """Reads, records and answers the requests of one connection.
 
     The server makes one per accepted connection, in that connection's
@@ -191,11 +101,11 @@ class Exchange(BaseHTTPServer.BaseHTTPRequestHandler, object):
         self.server = channel.engine.server
         self.tls = channel.tls
         self._conn = channel.conn
-        self._loop_wfile = _ChannelWriter(channel)
+        self._loop_wfile = ChannelWriter(channel)
         self.wfile = self._loop_wfile
-        self.rfile = _NO_BODY
+        self.rfile = NO_BODY
         self.close_connection = False
-        self._inline_ok = _answers_inline(cls)
+        self._inline_ok = answers_inline(cls)
         self._inline = False
         return self
 
@@ -254,7 +164,7 @@ class Exchange(BaseHTTPServer.BaseHTTPRequestHandler, object):
         self._inline = False
 
         def run():
-            self.wfile = _SocketWriter(self.connection)
+            self.wfile = SocketWriter(self.connection)
             try:
                 result = task()
                 if result is not None:  # pragma: no cover - never inline
@@ -282,7 +192,7 @@ class Exchange(BaseHTTPServer.BaseHTTPRequestHandler, object):
         except Exception as exc:
             self._fail(exc)
         finally:
-            self.rfile = _NO_BODY
+            self.rfile = NO_BODY
             if self._real_wfile is not None:
                 self.wfile, self._real_wfile = self._real_wfile, None
         self._end()
@@ -314,7 +224,7 @@ class Exchange(BaseHTTPServer.BaseHTTPRequestHandler, object):
         except Exception as exc:
             self._fail(exc)
         finally:
-            self.rfile = _NO_BODY
+            self.rfile = NO_BODY
         self._end()
 
     def _end(self):
@@ -423,181 +333,6 @@ class Exchange(BaseHTTPServer.BaseHTTPRequestHandler, object):
         self.server.store.record(fields, head, response, self.route,
                                   self.unexpected, extras or None,
                                   self._era)
-
-    # -- answering -----------------------------------------------------------
-    def send(self, response):
-        # type: (Response) -> None
-        """Send *response* with HTTP/1.1 framing; blocks until written.
-
-        Adds ``Date``, ``Server`` and ``Content-Length`` (or chunked transfer
-        encoding for a streamed body) unless given; sends no body for HEAD,
-        1xx, 204 and 304; honours ``Connection: close`` both ways.  A header
-        that cannot be sent (CR or LF in it) raises
-        :class:`~httptestserver.ConfigurationError` naming it.
-        """
-        if self.response is None:
-            self.response = response
-        self._save_history_once()
-        conn = self._conn
-        streamed = response.streamed
-        plan = response.plan
-        try:
-            head = conn.send_response(
-                response.status, response.headers,
-                None if streamed else response.body,
-                date=self.date_time_string(), server=self.server_version,
-                closing=self.server.stopping, include_body=plan is None)
-        except ValueError as exc:
-            raise ConfigurationError('response of %s: %s'
-                                     % (self._answered_by(), exc))
-        self._response_started = True
-        self.close_connection = not conn.keep_alive
-        if log.isEnabledFor(logging.INFO):
-            self.log_request(response.status)
-        if self._inline and (plan is not None or streamed or response.delay):
-            # Played by the loop: timers for waits, writes as the socket
-            # takes them (see plays_in_loop).
-            self._playback = self._steps(response, head)
-            return
-        if plan is not None:
-            self._send_planned(response, head)
-        elif not streamed:
-            self.wfile.write(head + conn.end_response())
-        else:
-            self.wfile.write(head)
-            try:
-                if conn.sends_body:
-                    for chunk in response.body:
-                        try:
-                            data = conn.send_data(chunk)
-                        except BodyTooLong as exc:
-                            raise ConfigurationError('response of %s: %s'
-                                                     % (self._answered_by(),
-                                                        exc))
-                        if data:
-                            self.wfile.write(data)
-            finally:
-                close = getattr(response.body, 'close', None)
-                if close is not None:
-                    close()
-            self.wfile.write(conn.end_response())
-        if conn.short_by:
-            self._ended_short(response, conn.short_by)
-        if response.takeover is not None:
-            self.close_connection = True
-            self.wfile.flush()
-            response.takeover(self.connection, conn.trailing_data)
-
-    def _steps(self, response, head):
-        """Yield the steps that write *response* after *head* (see
-        :func:`~httptestserver.serving.fault_actions.steps`), in the loop's
-        thread: a delay first, then the fault plan's steps, or the body a
-        chunk at a time."""
-        conn = self._conn
-        if response.delay:
-            yield ('wait', response.delay, True)  # sent, early, if cut
-        body = response.body
-        try:
-            if response.plan is not None:
-                chunks = [] if not conn.sends_body else \
-                    body if response.streamed else [body]
-                for step in fault_actions.steps(response.plan, head, chunks):
-                    yield step
-                return
-            if not response.streamed:
-                yield ('write', head + conn.end_response())
-                yield ('end', True)
-                return
-            yield ('write', head)
-            if conn.sends_body:
-                for chunk in body:  # a file's: not user code
-                    yield ('write', conn.send_data(chunk))
-            yield ('write', conn.end_response())
-        finally:
-            close = getattr(body, 'close', None)
-            if close is not None:
-                close()
-        if conn.short_by:
-            self._ended_short(response, conn.short_by)
-        yield ('end', True)
-
-    def _answered_by(self):
-        """Name what answered this request, for error messages."""
-        if self.route is not None:
-            return '%s (route %s)' % (self.requestline, self.route.describe())
-        return self.requestline
-
-    def _ended_short(self, response, missing):
-        """A body ended before its ``Content-Length``: close the connection
-        (the client would read the next response as the rest of the body)
-        and, when the test's own answer caused it, record the error.  A file
-        that shrank while it was served is only logged."""
-        self.close_connection = True
-        text = ('response of %s ended %d byte(s) short of its '
-                'Content-Length; the connection was closed so the client '
-                'sees a truncated body; send as many bytes as '
-                'Content-Length says' % (self._answered_by(), missing))
-        if getattr(response.body, 'may_shrink', False):
-            log.warning('%s', text)
-            return
-        try:
-            raise ConfigurationError(text)
-        except ConfigurationError as exc:
-            self.server.store.add_error(
-                (self.requestline, exc, traceback.format_exc()), self._era)
-            log.error('%s', text)
-
-    def pause(self, seconds):
-        # type: (float) -> bool
-        """Wait *seconds*; return False at once if the server stops or is
-        reset meanwhile (the test this request belongs to is over)."""
-        return self._era.pause(seconds)
-
-    def _send_planned(self, response, head):
-        """Let the response's fault plan write it: delays, dribbles, or a
-        failure on purpose (then the connection is closed)."""
-        conn = self._conn
-        if not conn.sends_body:
-            chunks = []  # type: Any
-        elif response.streamed:
-            chunks = response.body
-        else:
-            chunks = [response.body]
-        try:
-            if not fault_actions.send(response.plan, self.connection, head, chunks,
-                                      self.pause):
-                conn.must_close()
-                self.close_connection = True
-        finally:
-            close = getattr(response.body, 'close', None)
-            if close is not None:
-                close()
-
-    def send_error(self, code, message=None, explain=None):
-        """Answer *code* with a short text body and close the connection."""
-        self.close_connection = True
-        self._conn.must_close()
-        text = message or self.responses.get(code, ('Error',))[0]
-        if explain:
-            text = '%s\n%s' % (text, explain)
-        self.send(Response(code, _TEXT, (text + '\n').encode('utf-8')))
-
-    def version_string(self):
-        """The ``Server`` header: no Python version, no trailing space."""
-        return self.server_version
-
-    _date = (None, '')
-
-    def date_time_string(self, timestamp=None):
-        """The ``Date`` header value; made once a second, not per request."""
-        if timestamp is not None:
-            return super(Exchange, self).date_time_string(timestamp)
-        now = int(time.time())
-        second, text = Exchange._date
-        if second != now:
-            text = super(Exchange, self).date_time_string(now)
-            Exchange._date = (now, text)
-        return text
 
     # -- failures ------------------------------------------------------------
     def _reject(self, rejected, started):

@@ -11,7 +11,8 @@ Reading, recording and framing are :mod:`~httptestserver.serving.exchange`'s.
 """
 from ..answers import faults
 from .._compat import PY2
-from .exchange import Exchange, Handoff
+from .exchange import Exchange
+from .handoff import Handoff
 from ..answers.responses import Response, make_response
 from ..answers.routes import unmatched_text
 

@@ -17,12 +17,13 @@ import itertools
 import logging
 import os
 import select
+import ssl
 import threading
 import traceback
 
 from .._compat import monotonic
 
-__all__ = ['Loop', 'READ', 'WRITE']
+__all__ = ['Loop', 'READ', 'WRITE', 'would_block']
 
 log = logging.getLogger('httptestserver')
 
@@ -36,6 +37,22 @@ READ = select.EPOLLIN if _EPOLL else select.POLLIN
 WRITE = select.EPOLLOUT if _EPOLL else select.POLLOUT
 _ERROR = (select.EPOLLERR | select.EPOLLHUP) if _EPOLL else \
     (select.POLLERR | select.POLLHUP | select.POLLNVAL)
+
+
+_AGAIN = (errno.EAGAIN, errno.EWOULDBLOCK, errno.EINTR)
+_WANT = (ssl.SSLWantReadError, ssl.SSLWantWriteError) \
+    if hasattr(ssl, 'SSLWantReadError') else ()
+
+
+def would_block(exc):
+    """True when *exc* from a non-blocking socket only says "not now"
+    (EAGAIN, or TLS wants to read or write first)."""
+    if _WANT and isinstance(exc, _WANT):
+        return True
+    if isinstance(exc, ssl.SSLError) and exc.args and exc.args[0] in (
+            ssl.SSL_ERROR_WANT_READ, ssl.SSL_ERROR_WANT_WRITE):
+        return True  # Python 2
+    return getattr(exc, 'errno', None) in _AGAIN
 
 
 class Timer(object):
