@@ -104,6 +104,7 @@ class Server(ServerAliases):
         self.ssl_context = None  # type: Optional[Any]
         host, port, scheme = _check_arguments(host, port, scheme, handler)
         self.scheme = scheme
+        self.store.data.https = scheme == 'https'
         self.handler_class = handler
         if scheme == 'https':
             self.ssl_context = tls.server_context(certfile, keyfile,

@@ -330,6 +330,9 @@ class Exchange(Sending, BaseHTTPServer.BaseHTTPRequestHandler, object):
                 summary = response.plan.summary()
                 extras['response_timeout'] = summary['delays'].get('delay')
                 extras.update(summary)
+            elif response.delay:  # a plain number of seconds: no plan
+                extras.update({'fault': None,
+                               'delays': {'delay': response.delay}})
         self.server.store.record(fields, head, response, self.route,
                                   self.unexpected, extras or None,
                                   self._era)

@@ -9,13 +9,14 @@ that made it.  No sockets, no threads.
 import six
 
 from ..answers import faults as faultlib
+from ..errors import ConfigurationError
 from ..answers.responses import OneShot, check_status, header_items, \
     validate_spec
 
 __all__ = ['StateDict']
 
 
-def _validate_setting(key, value):
+def _validate_setting(key, value, https=True):
     if value is None:
         return
     if key == 'response_status':
@@ -26,6 +27,12 @@ def _validate_setting(key, value):
         faultlib.check_delay(value, "data['response_timeout']")
     elif key == 'response_fault':
         faultlib.check_fault(value, "data['response_fault']", handshake=True)
+        if not https and value in faultlib.HANDSHAKE_FAULTS:
+            raise ConfigurationError(
+                "data['response_fault'] = %r is a fault of the TLS "
+                "handshake, and this server is plain HTTP: use "
+                "https_server() or Server(scheme='https'), or a response "
+                "fault such as 'reset'" % (value,))
     elif key == 'response_chaos':
         faultlib.check_chaos(value, "data['response_chaos']")
     elif key.startswith('response_') and key[9:] in faultlib.FAULT_KEYS:
@@ -56,13 +63,15 @@ class StateDict(dict):
         #: Bumped whenever a key is set or removed (values of the request's
         #: own keys aside): what the store derives from data is cached by it.
         self.version = 0
+        #: False on a plain-HTTP server: handshake faults are refused.
+        self.https = True
 
     def __getitem__(self, key):
         with self._lock:
             return dict.__getitem__(self, key)
 
     def __setitem__(self, key, value):
-        _validate_setting(key, value)
+        _validate_setting(key, value, self.https)
         if key == 'response_content' and value is not None and \
                 not isinstance(value, OneShot):
             value = validate_spec({'body': value},
