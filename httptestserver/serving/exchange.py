@@ -331,8 +331,7 @@ class Exchange(Sending, BaseHTTPServer.BaseHTTPRequestHandler, object):
                 extras['response_timeout'] = summary['delays'].get('delay')
                 extras.update(summary)
             elif response.delay:  # a plain number of seconds: no plan
-                extras.update({'fault': None,
-                               'delays': {'delay': response.delay}})
+                extras['delays'] = {'delay': response.delay}
         self.server.store.record(fields, head, response, self.route,
                                   self.unexpected, extras or None,
                                   self._era)

@@ -161,4 +161,7 @@ def test_a_plain_fixed_delay_is_recorded_in_delays():
         requests.get(server.url('/other'), timeout=TIMEOUT)
         assert [e['delays'] for e in server.history] == \
             [{'delay': 0.01}, {'delay': 0.01}]
-        assert [e['fault'] for e in server.history] == [None, None]
+        # 0.1.0's response_timeout stays, and no fault key appears.
+        assert [e['response_timeout'] for e in server.history] == \
+            [0.01, 0.01]
+        assert ['fault' in e for e in server.history] == [False, False]
