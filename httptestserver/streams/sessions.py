@@ -236,15 +236,21 @@ class Connection(object):
         """After a protocol failure, whose close we sent: the client's
         unread bytes would make closing the socket reset the connection,
         which can destroy our close frame before it is read.  So say we
-        are done (a plain socket is shut for writing, which the client sees
-        at once) and read until the client's end, within *close_timeout*.
+        are done -- shut a plain socket for writing, send TLS close_notify
+        -- which the client sees at once, and read until the client's end,
+        within *close_timeout*.
         """
         sock, owner = self._sock, self._owner
-        if not isinstance(sock, ssl.SSLSocket):  # TLS: no half-close
-            try:
+        try:
+            if isinstance(sock, ssl.SSLSocket):
+                sock.setblocking(False)  # do not wait for the client's
+                sock.unwrap()
+            else:
                 sock.shutdown(socket.SHUT_WR)
-            except socket.error:
-                return
+        except ssl.SSLError:
+            pass  # the client's close_notify is not there yet: expected
+        except (socket.error, ValueError):
+            return
         deadline = monotonic() + owner.close_timeout
         drained = 0
         while drained < DRAIN_LIMIT:
@@ -276,8 +282,9 @@ class Connection(object):
         except socket.error as exc:
             if getattr(exc, 'errno', None) in (errno.EAGAIN, errno.EWOULDBLOCK):
                 return None
-            if exc.__class__.__name__ == 'SSLWantReadError':
-                return None
+            if isinstance(exc, ssl.SSLError) and exc.args and exc.args[0] in (
+                    ssl.SSL_ERROR_WANT_READ, ssl.SSL_ERROR_WANT_WRITE):
+                return None  # Python 2 has no SSLWantReadError class
             raise
 
     def _receive(self, data):

@@ -187,6 +187,26 @@ def test_a_server_close_ends_the_connection_within_close_timeout(server):
     route.wait_closed(1, timeout=TIMEOUT)
 
 
+def test_after_a_protocol_error_the_client_sees_the_end_at_once(server):
+    """The server does not wait for the client to close first: right after
+    its 1002 close it shuts its side (TLS: close_notify), so a client that
+    waits for the server to close (as RFC 6455 7.1.1 says it may) is not
+    kept waiting for close_timeout."""
+    route = WebSocket(server=server, close_timeout=5)
+    server.route('/ws', route)
+    raw = RawClient(server)
+    try:
+        raw.sock.sendall(client(TEXT, b'hi', masked=False))
+        raw.sock.settimeout(2)
+        assert raw.close_code() == 1002
+        started = time.time()
+        assert closed_by_peer(raw.sock)
+        assert time.time() - started < 2
+    finally:
+        raw.close()
+    route.wait_closed(1, timeout=TIMEOUT)
+
+
 def reset_within(sock, seconds):
     """Write a byte and wait up to *seconds* for the peer's reset (POLLERR
     or POLLHUP): True if the peer's socket is fully closed."""
