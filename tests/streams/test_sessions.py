@@ -18,8 +18,8 @@ import six
 
 import httptestserver
 from httptestserver.errors import ConfigurationError, HandlerError
-from httptestserver.protocol.websocket import BINARY, CLOSE, PING, TEXT, \
-    encode_frame
+from httptestserver.protocol.websocket import BINARY, CLOSE, CONTINUATION, \
+    PING, TEXT, encode_frame
 from httptestserver.streams.websocket import WebSocket
 
 from conftest import TIMEOUT, closed_by_peer, raw_connect
@@ -118,6 +118,8 @@ def test_raw_client_gets_101_and_an_unmasked_echo(server, ws):
     (client(TEXT, b'\xff'), 1007),
     (client(0x3, b''), 1002),
     (client(BINARY, b'x' * 200), 1009),
+    (client(TEXT, b'', fin=False) +                # empty fragments count
+     client(CONTINUATION, b'', fin=False) * 200, 1009),
 ])
 def test_a_bad_frame_closes_with_its_code_and_the_server_keeps_serving(
         server, frame, code):
