@@ -148,9 +148,10 @@ class Connection(object):
         :class:`~httptestserver.streams.websocket.WebSocket` says, sends
         what the test posts, answers pings, and completes the close
         handshake.  Returns when the connection is closed (by either side,
-        a protocol error, or the server stopping), and closes *sock*
-        itself, at once once the closing handshake is complete, within
-        ``close_timeout`` of our close when the client does not answer it.
+        a protocol error, or the server stopping), having closed *sock*
+        itself: as soon as the closing handshake is complete, or
+        ``close_timeout`` seconds after our close if the client does not
+        answer it.
         An exception from a reply callable closes with 1011 and is recorded
         (:meth:`~httptestserver.streams.websocket.WebSocket.add_error`)
         before :attr:`closed` is set; it is re-raised only when the
