@@ -36,6 +36,12 @@ DEFAULT_MAX_MESSAGE_SIZE = 1024 * 1024
 # Python 2's UTF-8 codec accepts encoded surrogates (ED A0..BF xx), which
 # RFC 3629 forbids; they are looked for separately.  # Python 2
 _SURROGATE = re.compile(b'\xed[\xa0-\xbf]')
+# RFC 3629 section 4: the bytes a character may start with, and the range
+# of the byte after each lead (the others are 80..BF).
+_LEADS = [(0xC2, 0xDF, 0x80, 0xBF), (0xE0, 0xE0, 0xA0, 0xBF),
+          (0xE1, 0xEC, 0x80, 0xBF), (0xED, 0xED, 0x80, 0x9F),
+          (0xEE, 0xEF, 0x80, 0xBF), (0xF0, 0xF0, 0x90, 0xBF),
+          (0xF1, 0xF3, 0x80, 0xBF), (0xF4, 0xF4, 0x80, 0x8F)]
 
 
 class Message(object):
@@ -127,6 +133,14 @@ class Protocol(object):
     protocol then ignores all further input: send :meth:`close` with its
     code and drop the connection.  Not thread-safe: one connection, one
     thread (or a lock around it).  Never raises for client input.
+
+    A data frame's payload is taken as it arrives, not once the frame is
+    whole: a message costs one buffer of its size (the fragments are
+    appended to it), and text is checked as it comes, so invalid UTF-8
+    fails at the first byte that cannot start or continue a character, even
+    mid-frame.  Every frame of a message counts at least one byte against
+    *max_message_size*, so a flood of empty continuation frames ends with
+    1009 too.
     """
 
     def __init__(self, max_message_size=DEFAULT_MAX_MESSAGE_SIZE):
@@ -137,9 +151,17 @@ class Protocol(object):
                 '(e.g. 65536), got %r' % (max_message_size,))
         self.max_message_size = max_message_size
         self._buffer = bytearray()
-        self._opcode = None  # of the fragmented message in progress
-        self._parts = []  # type: List[bytes]
-        self._size = 0
+        self._pos = 0  # bytes of _buffer already taken
+        # The data frame being read: its fin bit, mask key, payload left
+        # (None between frames) and payload taken so far.
+        self._fin = False
+        self._key = b''
+        self._left = None  # type: Optional[int]
+        self._taken = 0
+        # The message being assembled.
+        self._opcode = None  # type: Optional[int]
+        self._message = bytearray()
+        self._size = 0  # its cost against max_message_size
         self._decoder = None  # type: Any
         self._tail = b''  # last byte of text seen, for _SURROGATE  # Python 2
         #: The :class:`Failure` once the client broke the protocol.
@@ -157,29 +179,36 @@ class Protocol(object):
             return []
         self._buffer.extend(data)
         events = []  # type: List[Any]
-        while True:
-            try:
-                event = self._next_frame()
-            except _Violation as exc:
-                self.failure = Failure(exc.code, exc.reason)
-                self.close_received = True
-                self._buffer = bytearray()
-                events.append(self.failure)
-                return events
-            if event is None:
-                return events
-            if event is not True:
-                events.append(event)
-                if isinstance(event, Close):
-                    self.close_received = True
-                    self._buffer = bytearray()
-                    return events
+        try:
+            while not self.close_received:
+                event = self._next()
+                if event is None:
+                    break
+                if event is not True:
+                    events.append(event)
+                    self.close_received = isinstance(event, Close)
+        except _Violation as exc:
+            self.failure = Failure(exc.code, exc.reason)
+            self.close_received = True
+            events.append(self.failure)
+        if self.close_received:
+            self._buffer, self._message = bytearray(), bytearray()
+        else:
+            # One move per call, not one per frame (Python 2's bytearray
+            # moves the rest on every deletion from the front).
+            del self._buffer[:self._pos]
+        self._pos = 0
+        return events
 
-    def _next_frame(self):
-        buf = self._buffer
-        if len(buf) < 2:
+    def _next(self):
+        """Return the next event, True when something was taken without
+        completing one, or None when more bytes are needed."""
+        if self._left is not None:
+            return self._payload()
+        buf, pos = self._buffer, self._pos
+        if len(buf) - pos < 2:
             return None
-        first, second = buf[0], buf[1]
+        first, second = buf[pos], buf[pos + 1]
         fin = bool(first & 0x80)
         if first & 0x70:
             raise _Violation(PROTOCOL_ERROR, 'RSV bits set without an '
@@ -190,7 +219,7 @@ class Protocol(object):
         if not second & 0x80:
             raise _Violation(PROTOCOL_ERROR, 'client frames must be masked')
         length = second & 0x7F
-        offset = 2
+        size = 2
         if opcode in CONTROL_OPCODES:
             if not fin:
                 raise _Violation(PROTOCOL_ERROR, 'fragmented control frame')
@@ -205,57 +234,86 @@ class Protocol(object):
             raise _Violation(PROTOCOL_ERROR, 'new message inside a '
                                              'fragmented one')
         if length == 126:
-            if len(buf) < 4:
+            if len(buf) - pos < 4:
                 return None
-            length = struct.unpack('!H', bytes(buf[2:4]))[0]
-            offset = 4
+            length = struct.unpack('!H', bytes(buf[pos + 2:pos + 4]))[0]
+            size = 4
         elif length == 127:
-            if len(buf) < 10:
+            if len(buf) - pos < 10:
                 return None
-            length = struct.unpack('!Q', bytes(buf[2:10]))[0]
+            length = struct.unpack('!Q', bytes(buf[pos + 2:pos + 10]))[0]
             if length >> 63:
                 raise _Violation(PROTOCOL_ERROR, '64-bit length with the '
                                                  'high bit set')
-            offset = 10
-        if opcode not in CONTROL_OPCODES and \
-                self._size + length > self.max_message_size:
+            size = 10
+        cost = self._size + (length or 1)  # an empty frame costs a byte
+        if opcode not in CONTROL_OPCODES and cost > self.max_message_size:
             # Before reading the payload: never buffer what is refused.
             raise _Violation(MESSAGE_TOO_BIG, 'message over %d bytes'
                              % self.max_message_size)
-        if len(buf) < offset + 4 + length:
+        if len(buf) - pos < size + 4:
             return None
-        key = bytes(buf[offset:offset + 4])
-        payload = apply_mask(buf[offset + 4:offset + 4 + length], key)
-        del buf[:offset + 4 + length]
-        if opcode in CONTROL_OPCODES:
-            return self._control(opcode, payload)
+        key = bytes(buf[pos + size:pos + size + 4])
+        if opcode in CONTROL_OPCODES:  # at most 125 bytes: taken whole
+            end = pos + size + 4 + length
+            if len(buf) < end:
+                return None
+            self._pos = end
+            return self._control(opcode, apply_mask(buf[end - length:end],
+                                                    key))
+        self._pos = pos + size + 4
         if opcode != CONTINUATION:
-            self._opcode = opcode
-            self._parts, self._size = [], 0
+            self._opcode, self._message = opcode, bytearray()
             if opcode == TEXT:
                 self._decoder = codecs.getincrementaldecoder('utf-8')()
                 self._tail = b''
-        self._size += length
-        if self._opcode == TEXT:
-            self._parts.append(self._decode(payload, fin))
-        else:
-            self._parts.append(payload)
-        if not fin:
-            return True
-        opcode, parts = self._opcode, self._parts
-        self._opcode, self._parts, self._size = None, [], 0
-        if opcode == TEXT:
-            return Message(u''.join(parts))
-        return Message(b''.join(parts))
+        self._size = cost
+        self._fin, self._key, self._left, self._taken = fin, key, length, 0
+        return self._payload()
 
-    def _decode(self, payload, final):
-        """Decode one fragment of text, failing as soon as it is invalid."""
-        if PY2 and _SURROGATE.search(self._tail + payload):
+    def _payload(self):
+        """Take what has come of the current data frame's payload."""
+        left = self._left or 0
+        count = min(len(self._buffer) - self._pos, left)
+        if count:
+            start, shift = self._pos, self._taken % 4
+            chunk = apply_mask(self._buffer[start:start + count],
+                               self._key[shift:] + self._key[:shift])
+            self._pos += count
+            self._taken += count
+            left -= count
+            self._message.extend(chunk)
+            if self._opcode == TEXT:
+                self._check_text(chunk, self._fin and not left)
+        elif left:
+            return None
+        self._left = left
+        if left:
+            return True
+        self._left = None
+        if self._fin and not count and self._opcode == TEXT:
+            self._check_text(b'', True)  # an empty last frame ends the text
+        if not self._fin:
+            return True
+        opcode, message = self._opcode, self._message
+        self._opcode, self._message, self._size = None, bytearray(), 0
+        if opcode == TEXT:
+            return Message(message.decode('utf-8'))
+        return Message(bytes(message))
+
+    def _check_text(self, chunk, final):
+        """Fail as soon as *chunk*, the next bytes of a text message, holds
+        a byte that cannot start or continue a UTF-8 character."""
+        if PY2 and _SURROGATE.search(self._tail + chunk):
             raise _Violation(INVALID_DATA, 'invalid UTF-8 in a text message')
-        self._tail = payload[-1:] or self._tail
+        self._tail = chunk[-1:] or self._tail
         try:
-            return self._decoder.decode(payload, final)
+            self._decoder.decode(chunk, final)
         except UnicodeDecodeError:
+            raise _Violation(INVALID_DATA, 'invalid UTF-8 in a text message')
+        # Python 2's decoder waits for a whole character before judging it.
+        pending = self._decoder.getstate()[0]
+        if pending and not _utf8_prefix(bytearray(pending)):
             raise _Violation(INVALID_DATA, 'invalid UTF-8 in a text message')
 
     def _control(self, opcode, payload):
@@ -322,3 +380,15 @@ class Protocol(object):
             reason = reason[:-1]
             data = reason.encode('utf-8')
         return encode_frame(CLOSE, struct.pack('!H', code) + data)
+
+
+def _utf8_prefix(pending):
+    # type: (bytearray) -> bool
+    """True if *pending*, the start of an unfinished character, can still
+    become a valid UTF-8 character."""
+    for first, last, low, high in _LEADS:
+        if first <= pending[0] <= last:
+            return all(low <= byte <= high if index == 1 else
+                       0x80 <= byte <= 0xBF
+                       for index, byte in enumerate(pending) if index)
+    return False

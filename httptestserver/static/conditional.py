@@ -7,7 +7,10 @@ modification time) and size: the preconditions (``If-Match``,
 412), a single byte range (``Range`` with ``If-Range``: 206 or 416), and
 whether ``Accept-Encoding`` takes gzip.  It reads header values only: no
 files, no responses, no sockets.  :mod:`httptestserver.static.mounts` imports it.
-Pure.
+Pure.  Every number a header holds is bounded before it is converted
+(Python 3.11+ refuses ``int()`` of over 4,300 digits): a range bound of
+more digits than any file size has counts as "past the end", a date with
+one is unreadable.
 """
 import email.utils
 import re
@@ -20,6 +23,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from typing import Any, List, Optional, Tuple, Union  # noqa: F401
 
 _RANGE = re.compile(r'^bytes=\s*(\d*)\s*-\s*(\d*)\s*$', re.IGNORECASE)
+#: A range bound with more significant digits than this is past any file.
+_MAX_DIGITS = 18
+_PAST_ANY_FILE = 10 ** _MAX_DIGITS
+#: An HTTP date is at most some 40 characters, each number 4 digits.
+_MAX_DATE = 64
+_LONG_NUMBER = re.compile(r'\d{5}')
 
 
 def etags(value):
@@ -33,7 +42,10 @@ def http_date(value):
     """Return a header date as a Unix timestamp, or None if unreadable."""
     if not value:
         return None
-    parsed = email.utils.parsedate_tz(value.strip())
+    value = value.strip()
+    if len(value) > _MAX_DATE or _LONG_NUMBER.search(value):
+        return None  # no HTTP date has it; email.utils would convert it
+    parsed = email.utils.parsedate_tz(value)
     if parsed is None:
         return None
     try:
@@ -93,18 +105,29 @@ def byte_range(headers, etag, mtime, size):
             return None
     first, last = match.group(1), match.group(2)
     if first == '':  # suffix: the last N bytes
-        count = int(last)
+        count = _bounded(last)
         if count == 0 or size == 0:
             return 416
         count = min(count, size)
         return size - count, count
-    first = int(first)
-    if last != '' and int(last) < first:
+    start = _bounded(first)
+    end = None if last == '' else _bounded(last)
+    if end is not None and end < start:
         return None  # invalid: ignored
-    if first >= size:
+    if start >= size:
         return 416
-    end = size - 1 if last == '' else min(int(last), size - 1)
-    return first, end - first + 1
+    end = size - 1 if end is None else min(end, size - 1)
+    return start, end - start + 1
+
+
+def _bounded(digits):
+    # type: (str) -> int
+    """Return the number *digits* says, or :data:`_PAST_ANY_FILE` when it
+    has more significant digits than any file size."""
+    digits = digits.lstrip('0') or '0'
+    if len(digits) > _MAX_DIGITS:
+        return _PAST_ANY_FILE
+    return int(digits)
 
 
 def accepts_gzip(value):

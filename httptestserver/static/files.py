@@ -61,6 +61,8 @@ _TEXTUAL = re.compile(r'^(text/.*|application/(json|xml|javascript|'
 _STATUS_LINE = re.compile(r'^(?:HTTP/\d(?:\.\d)?\s+|Status:\s*)(\d{3})'
                           r'(?:\s+(.*))?$', re.IGNORECASE)
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+# RFC 9110 5.5: field values are visible characters, spaces and tabs.
+_CONTROL = re.compile(u'[\x00-\x08\x0a-\x1f\x7f]')
 #: Headers a sidecar may not set: the server frames the body itself.
 _FRAMING = ('content-length', 'transfer-encoding', 'connection')
 
@@ -235,24 +237,28 @@ def _mtime_ns(info):
     return ns
 
 
-def read_sidecar(path):
-    # type: (str) -> Tuple[int, List[Tuple[str, str]]]
+def read_sidecar(path, name=None):
+    # type: (str, Optional[str]) -> Tuple[int, List[Tuple[str, str]]]
     """Return (status, [(name, value)]) from the sidecar file at *path*:
     ``(200, [])`` when there is none.
 
     A sidecar holds ``Name: value`` lines, optionally after a status line
     (``HTTP/1.1 404 Not Found`` or ``Status: 404``); blank lines and ``#``
     comments are ignored.  Raises :class:`ConfigurationError` naming the
-    file and line when it is over 64 KiB, a line is neither, a status is
-    below 200, or it sets a framing header.
+    file (as *name*, e.g. its path relative to the mount; default its base
+    name) and the line when it is over 64 KiB, a line is neither, a value
+    holds a control character, a status is below 200, or it sets a framing
+    header.  The message never quotes the file: it may be a secret that a
+    500 page would show to the client.
     """
     if not is_file(path):
         return 200, []
+    name = name or os.path.basename(path)
     with io.open(path, 'rb') as sidecar:
         raw = sidecar.read(64 * 1024 + 1)
     if len(raw) > 64 * 1024:
         raise ConfigurationError('sidecar %s is over 64 KiB; it should hold '
-                                 'a few header lines' % path)
+                                 'a few header lines' % name)
     status, seen_status = 200, False
     items = []  # type: List[Tuple[str, str]]
     for number, line in enumerate(raw.decode('latin-1').splitlines(), 1):
@@ -266,18 +272,24 @@ def read_sidecar(path):
             if status < 200:
                 raise ConfigurationError(
                     'sidecar %s line %d: status %d cannot answer a file; '
-                    'use 200 to 999' % (path, number, status))
+                    'use 200 to 999' % (name, number, status))
             continue
-        name, sep, value = line.partition(':')
-        name = name.strip()
-        if not sep or not _HEADER_NAME.match(name):
+        header, sep, value = line.partition(':')
+        header = header.strip()
+        if not sep or not _HEADER_NAME.match(header):
             raise ConfigurationError(
                 'sidecar %s line %d is not "Name: value" nor a status line '
-                '("HTTP/1.1 404 Not Found" or "Status: 404"): %r'
-                % (path, number, line[:80]))
-        if name.lower() in _FRAMING:
+                '("HTTP/1.1 404 Not Found" or "Status: 404")'
+                % (name, number))
+        if header.lower() in _FRAMING:
             raise ConfigurationError(
                 'sidecar %s line %d sets %s; the server frames the body '
-                'itself, remove that line' % (path, number, name))
-        items.append((str(name), str(value.strip())))
+                'itself, remove that line' % (name, number, header))
+        value = value.strip()
+        if _CONTROL.search(value):
+            raise ConfigurationError(
+                'sidecar %s line %d: the value of %s holds a control '
+                'character; a header value is printable text'
+                % (name, number, header))
+        items.append((str(header), str(value)))
     return status, items

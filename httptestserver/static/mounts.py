@@ -5,9 +5,13 @@ request into a :class:`~httptestserver.answers.responses.Response`: the file's b
 with its type, validators (``ETag``, ``Last-Modified``), conditional answers
 (304, 412), byte ranges (206, 416), a precompressed ``.gz`` sibling, and the
 per-file headers and status of a sidecar file.  The rule it keeps: nothing
-outside the mount's directory is ever served.  The path is percent-decoded
+outside the mount's directory is ever read.  The path is percent-decoded
 exactly once, split on ``/`` only, any ``..``, backslash or NUL refused, and
-the real path (symlinks resolved) checked to be inside the root.
+the real path (symlinks resolved) of every file it opens -- the one served,
+its sidecar, its ``.gz`` sibling, a directory's index -- checked to be
+inside the root.  Its own pages name files relative to the mount and never
+quote their contents; its redirects are rebuilt from the decoded segments,
+so they never leave the site (CVE-2021-28861).
 
 What a file says of itself without a request (its type, validators,
 streamed body, sidecar) is :mod:`httptestserver.static.files`', how
@@ -35,7 +39,7 @@ from ..headers import Headers
 from ..answers.responses import Response
 from ..answers.routes import make_route
 from .files import CHUNK_SIZE, FileBody, Refused as _Refused
-from .pages import listing_page, text_response
+from .pages import listing_page, redirect_response, text_response
 
 __all__ = ['Mount', 'FileBody', 'serve_directory']
 
@@ -60,7 +64,8 @@ class Mount(object):
         ``True`` to answer a directory without ``index`` with an HTML list of
         its entries (default ``False``: 404).
     ``follow_symlinks``
-        ``True`` to serve symlinks that point outside *root* (default: 404).
+        ``True`` to serve symlinks that point outside *root* (default: 404);
+        it applies to sidecars, ``.gz`` siblings and index files too.
     ``content_types``
         ``{'.ext': 'type'}`` overriding the built-in table, sent verbatim
         (say ``'text/plain; charset=latin-1'`` to name a charset).
@@ -79,11 +84,13 @@ class Mount(object):
         optionally after a status line (``HTTP/1.1 404 Not Found`` or
         ``Status: 404``); blank lines and ``#`` comments are ignored.  Its
         headers replace those of the same name, its status replaces 200 (and
-        turns off conditional and range answers).  Sidecars are never served.
+        turns off conditional and range answers).  Sidecars are never served;
+        a file whose sidecar is a symlink out of *root* is 404.
 
     The history entry of each request gets ``file``: the absolute path of
     the file whose bytes were used (the ``.gz`` one when compressed), or
-    ``None``.  Only ``GET`` and ``HEAD`` are answered (else 405).  Thread-safe
+    ``None``.  Only ``GET`` and ``HEAD`` are answered (else 405); a file
+    asked for as a directory (``/file.txt/``) is 404.  Thread-safe
     (it keeps no state per request) and blocks only on the file system.
     Raises :class:`~httptestserver.ConfigurationError` for bad options here,
     and when a request meets a malformed sidecar file (the server answers
@@ -134,11 +141,14 @@ class Mount(object):
         try:
             if method not in ('GET', 'HEAD'):
                 raise _Refused(405, 'Static files answer GET and HEAD only.')
-            parts = self._parts(url_path)
+            parts, as_directory = self._parts(url_path)
             path = self._resolve(parts)
             if os.path.isdir(path):
                 return self._directory(request, url_path, parts, path,
                                        headers, method)
+            if as_directory:
+                raise _Refused(404, u'Not found: %s (a file, asked for as '
+                                    u'a directory).' % _display(url_path))
             return self._file(path, headers, method)
         except _Refused as refused:
             response = text_response(refused.status, refused.message)
@@ -147,7 +157,9 @@ class Mount(object):
             return response
 
     def _parts(self, url_path):
-        """Return the decoded path segments below the mount, or refuse."""
+        """Return the decoded path segments below the mount, and whether
+        the path names a directory (it ends with ``/`` or ``/.``); or
+        refuse."""
         # The recorded path is text (UTF-8 bytes on Python 2): raw bytes
         # that were UTF-8 are decoded, others were read as latin-1.
         raw = unquote_to_bytes(_utf8(url_path[len(self.prefix):]))
@@ -157,7 +169,9 @@ class Mount(object):
             raise _Refused(400, 'The path is not UTF-8 once percent-decoded.')
         if u'\x00' in text:
             raise _Refused(400, 'The path holds a NUL byte.')
-        parts = [part for part in text.split(u'/') if part not in (u'', u'.')]
+        segments = text.split(u'/')
+        as_directory = len(segments) > 1 and segments[-1] in (u'', u'.')
+        parts = [part for part in segments if part not in (u'', u'.')]
         for part in parts:
             if part == u'..' or u'\\' in part or \
                     os.path.splitdrive(part)[0] or \
@@ -167,35 +181,40 @@ class Mount(object):
             if self.sidecar and part.endswith(self.sidecar):
                 raise _Refused(404, u'Not found: %s (sidecar files are '
                                     u'never served).' % _display(url_path))
-        return parts
+        return parts, as_directory
 
     def _resolve(self, parts):
         """Return the file-system path for *parts*, checked to be inside."""
         path = os.path.join(self.root, *parts) if parts else self.root
         if not os.path.exists(path):
             raise _Refused(404, 'Not found: %s' % '/'.join(parts))
-        if not self.follow_symlinks and not self._inside(path):
+        if not self._allowed(path):
             raise _Refused(404, 'Not found: %s (a symlink out of the mount; '
                                 'pass follow_symlinks=True to serve it).'
                            % '/'.join(parts))
         return path
+
+    def _allowed(self, path):
+        """True if the mount may open *path*: its real path is inside the
+        root, or symlinks out are followed."""
+        return self.follow_symlinks or self._inside(path)
 
     def _inside(self, path):
         real = os.path.realpath(path)
         root = self.real_root
         return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
 
+    def _name(self, path):
+        """*path* as the pages name it: relative to the mount's root."""
+        return os.path.relpath(path, self.root).replace(os.sep, '/')
+
     def _directory(self, request, url_path, parts, path, headers, method):
         if not url_path.endswith('/'):
-            query = request.get('query_string')
-            location = url_path + '/' + ('?' + query if query else '')
-            response = text_response(301, 'Moved to %s' % location)
-            response.headers.append(('Location', location))
-            return response
+            return redirect_response(self.prefix, parts + [u''],
+                                     request.get('query_string'))
         if self.index:
             index = os.path.join(path, self.index)
-            if static_files.is_file(index) and (self.follow_symlinks or
-                                                self._inside(index)):
+            if static_files.is_file(index) and self._allowed(index):
                 return self._file(index, headers, method)
         if not self.listing:
             raise _Refused(404, u'Not found: %s is a directory without %s '
@@ -214,7 +233,7 @@ class Mount(object):
             if self.sidecar and name.endswith(self.sidecar):
                 continue
             full = os.path.join(path, name)
-            if not self.follow_symlinks and not self._inside(full):
+            if not self._allowed(full):
                 continue
             names.append(name + '/' if os.path.isdir(full) else name)
         return listing_page(_display(url_path), names, bool(parts))
@@ -223,12 +242,18 @@ class Mount(object):
         """Answer with the file at *path* (its gzip sibling when fit)."""
         status, extra = 200, []
         if self.sidecar:
-            status, extra = static_files.read_sidecar(path + self.sidecar)
+            sidecar = path + self.sidecar
+            if os.path.lexists(sidecar) and not self._allowed(sidecar):
+                raise _Refused(404, 'Not found: %s (its sidecar %s is a '
+                                    'symlink out of the mount; pass '
+                                    'follow_symlinks=True to read it).'
+                               % (self._name(path), self._name(sidecar)))
+            status, extra = static_files.read_sidecar(sidecar,
+                                                      self._name(sidecar))
         gz = path + '.gz'
         variant = path
         has_gz = self.gzip and not path.endswith('.gz') and \
-            static_files.is_file(gz) and \
-            (self.follow_symlinks or self._inside(gz))
+            static_files.is_file(gz) and self._allowed(gz)
         if has_gz and conditional.accepts_gzip(headers.get('Accept-Encoding')):
             variant = gz
         fileobj, info = static_files.open_file(variant)

@@ -3,8 +3,9 @@
 This module owns the bodies a static mount answers without reading a file:
 the plain-text page of a refused or redirected request (404, 405, 412,
 416, 301...) and the HTML listing of a directory.  The rule it keeps:
-every name and path put in a page is escaped, so a file name cannot inject
-markup, and every page is UTF-8.  Which request gets which page is
+every name and path put in a page or a ``Location`` is escaped, so a file
+name cannot inject markup nor send the client to another site, and every
+page is UTF-8.  Which request gets which page is
 :mod:`httptestserver.static.mounts`' business; it imports this module.
 Pure: no file system, sockets, threads or locks.
 """
@@ -13,11 +14,11 @@ from six.moves.urllib.parse import quote
 
 from ..answers.responses import Response
 
-__all__ = ['text_response', 'listing_page']
+__all__ = ['text_response', 'redirect_response', 'listing_page']
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import Any, List  # noqa: F401
+    from typing import Any, List, Optional  # noqa: F401
 
 
 def text_response(status, message):
@@ -29,6 +30,24 @@ def text_response(status, message):
     response = Response(status, [('Content-Type',
                                   'text/plain; charset=utf-8')], body)
     response.record = {'file': None}
+    return response
+
+
+def redirect_response(prefix, parts, query=None):
+    # type: (str, List[Any], Optional[str]) -> Response
+    """Return a 301 to URL path *prefix* + ``/`` + the decoded segments
+    *parts* (text), each percent-encoded, joined by ``/``, then ``?``
+    *query* when given.
+
+    Built from segments, never from the path as received: a path that
+    starts with ``//`` (``//evil.example``) is a URL of another host to a
+    browser -- the open redirect of CVE-2021-28861 in ``http.server``.
+    """
+    location = prefix + '/' + '/'.join(_quote(part) for part in parts)
+    if query:
+        location += '?' + query
+    response = text_response(301, 'Moved to %s' % location)
+    response.headers.append(('Location', location))
     return response
 
 
@@ -49,6 +68,13 @@ def listing_page(title, names, has_parent):
                      % (_escape(href), _escape(name)))
     lines.append('</ul></body></html>\n')
     return u'\n'.join(_text_type(line) for line in lines)
+
+
+def _quote(part):
+    """Percent-encode one path segment (text), keeping RFC 3986 pchars."""
+    if not isinstance(part, bytes):
+        part = part.encode('utf-8')
+    return quote(part, safe="!$&'()*+,;=:@~")
 
 
 def _text_type(value):

@@ -10,14 +10,17 @@ script.  What to send first, what to answer, when to stop and where to
 record are its endpoint's
 (:class:`~httptestserver.streams.websocket.WebSocket`), asked through the
 endpoint's public attributes and methods; the one lock is the endpoint's,
-handed over when the session is made.  Imports only errors,
-_compat and ``protocol.websocket``; it never opens a socket, and never
-imports the endpoint's module (which imports this one).
+handed over when the session is made.  It closes the socket it was
+given itself, as soon as the session is over: the closing handshake done,
+the client's silence after our close (*close_timeout*), a protocol
+failure, or the server stopping.  Imports only errors, _compat,
+``protocol.websocket`` and ``streams.sockets``; it never opens a socket,
+and never imports the endpoint's module (which imports this one).
 """
 import errno
 import os
-import select
 import socket
+import ssl
 import traceback
 
 import six
@@ -27,6 +30,7 @@ from ..errors import ConfigurationError
 from ..protocol.websocket import GOING_AWAY, INTERNAL_ERROR, NORMAL_CLOSURE, \
     Close, Failure, Message, Ping, Pong, Protocol, check_control_payload, \
     check_message
+from .sockets import DRAIN_LIMIT, Poller, hang_up
 
 __all__ = ['Connection', 'LogEntry']
 
@@ -95,6 +99,7 @@ class Connection(object):
         self._outbox = []  # type: List[Tuple[str, Any]]
         self._wake_r = self._wake_w = None  # type: Any  # made by run()
         self._sock = None  # type: Any
+        self._poller = None  # type: Any
 
     def __repr__(self):
         return '<websocket.Connection #%d %s>' % (
@@ -143,70 +148,133 @@ class Connection(object):
         :class:`~httptestserver.streams.websocket.WebSocket` says, sends
         what the test posts, answers pings, and completes the close
         handshake.  Returns when the connection is closed (by either side,
-        a protocol error, or the server stopping).  Re-raises an exception
-        from a reply callable after closing with 1011, so it is recorded
-        like any handler error.
+        a protocol error, or the server stopping), having closed *sock*
+        itself: as soon as the closing handshake is complete, or
+        ``close_timeout`` seconds after our close if the client does not
+        answer it.
+        An exception from a reply callable closes with 1011 and is recorded
+        (:meth:`~httptestserver.streams.websocket.WebSocket.add_error`)
+        before :attr:`closed` is set; it is re-raised only when the
+        endpoint could not give it to a server.
         """
         self._sock = sock
         owner = self._owner
-        error = None
+        error, recorded = None, False
         with self._changed:
             self._wake_r, self._wake_w = os.pipe()
+        self._poller = Poller([sock, self._wake_r])
         try:
-            for data in list(owner.greeting):
-                self._write('message', data)
-            if leftover:
-                self._receive(leftover)
-            while not self.protocol.close_received:
-                if owner.should_stop():
-                    self._write('close', Close(GOING_AWAY, u'server stopping'))
-                    break
-                self._flush_outbox()
-                if self.protocol.close_received:
-                    break
-                data = self._read()
-                if data is None:
-                    continue
-                if not data:
-                    break  # the client went away without a close
-                self._receive(data)
-            self._finish()
-        except socket.error:
-            pass  # the client is gone; nothing more to say
-        except Exception as exc:  # a reply callable failed
-            error = exc
-            owner.add_error(self, exc, traceback.format_exc())
             try:
-                self._write('close', Close(INTERNAL_ERROR,
-                                           u'error in the test server'))
-            except (socket.error, ConfigurationError):
-                pass
+                for data in list(owner.greeting):
+                    self._write('message', data)
+                if leftover:
+                    self._receive(leftover)
+                self._serve()
+            except socket.error:
+                pass  # the client is gone; nothing more to say
+            except Exception as exc:  # a reply callable failed
+                error = exc
+                recorded = owner.add_error(self, exc, traceback.format_exc())
+                try:
+                    self._write('close', Close(INTERNAL_ERROR,
+                                               u'error in the test server'))
+                    self._closing()
+                except (socket.error, ConfigurationError):
+                    pass
         finally:
+            hang_up(sock)
             with self._changed:
                 self.closed = True
                 self._changed.notify_all()
                 for fd in (self._wake_r, self._wake_w):
                     os.close(fd)
                 self._wake_r = self._wake_w = None
-        if error is not None:
+        if error is not None and not recorded:
             raise error
 
-    def _read(self):
+    def _serve(self):
+        """Talk until a close: the client's (answered), ours (then
+        :meth:`_closing`), a protocol failure, or the client leaving."""
+        protocol, owner = self.protocol, self._owner
+        while not protocol.close_received:
+            if protocol.close_sent:
+                return self._closing()
+            if owner.should_stop():
+                # Stopping must be fast: no wait for the client's answer.
+                self._write('close', Close(GOING_AWAY, u'server stopping'))
+                return
+            self._flush_outbox()
+            if protocol.close_sent:
+                continue
+            data = self._read(owner.poll_interval)
+            if data is None:
+                continue
+            if not data:
+                return  # the client went away without a close
+            self._receive(data)
+        if protocol.failure is not None:
+            self._linger()
+
+    def _closing(self):
+        """After our close: read until the client's close completes the
+        handshake, for *close_timeout* seconds at most."""
+        protocol, owner = self.protocol, self._owner
+        deadline = monotonic() + owner.close_timeout
+        while not protocol.close_received:
+            left = deadline - monotonic()
+            if left <= 0 or owner.should_stop():
+                return
+            data = self._read(min(left, owner.poll_interval))
+            if data is None:
+                continue
+            if not data:
+                return
+            self._receive(data)
+        if protocol.failure is not None:
+            self._linger()
+
+    def _linger(self):
+        """After a protocol failure, whose close we sent: the client's
+        unread bytes would make closing the socket reset the connection,
+        which can destroy our close frame before it is read.  So say we
+        are done -- shut a plain socket for writing, send TLS close_notify
+        -- which the client sees at once, and read until the client's end,
+        within *close_timeout*.
+        """
+        sock, owner = self._sock, self._owner
+        try:
+            if isinstance(sock, ssl.SSLSocket):
+                sock.setblocking(False)  # do not wait for the client's
+                sock.unwrap()
+            else:
+                sock.shutdown(socket.SHUT_WR)
+        except ssl.SSLError:
+            pass  # the client's close_notify is not there yet: expected
+        except (socket.error, ValueError):
+            return
+        deadline = monotonic() + owner.close_timeout
+        drained = 0
+        while drained < DRAIN_LIMIT:
+            left = deadline - monotonic()
+            if left <= 0 or owner.should_stop():
+                return
+            data = self._read(min(left, owner.poll_interval))
+            if data is None:
+                continue
+            if not data:
+                return
+            drained += len(data)
+
+    def _read(self, timeout):
         """Return bytes read, b'' at EOF, or None when there is nothing yet
-        (a post arrived, or poll_interval passed)."""
+        (a post arrived, or *timeout* passed)."""
         sock = self._sock
         pending = getattr(sock, 'pending', None)
         if not (pending is not None and pending()):
-            try:
-                ready = select.select([sock, self._wake_r], [], [],
-                                      self._owner.poll_interval)[0]
-            except (select.error, OSError) as exc:
-                if exc.args and exc.args[0] == errno.EINTR:  # Python 2
-                    return None
-                raise
+            ready = self._poller.wait(timeout)
             if self._wake_r in ready:
                 os.read(self._wake_r, 512)
-            if sock not in ready:
+            if sock.fileno() not in ready:
                 return None
         try:
             return sock.recv(65536)
@@ -215,8 +283,9 @@ class Connection(object):
         except socket.error as exc:
             if getattr(exc, 'errno', None) in (errno.EAGAIN, errno.EWOULDBLOCK):
                 return None
-            if exc.__class__.__name__ == 'SSLWantReadError':
-                return None
+            if isinstance(exc, ssl.SSLError) and exc.args and exc.args[0] in (
+                    ssl.SSL_ERROR_WANT_READ, ssl.SSL_ERROR_WANT_WRITE):
+                return None  # Python 2 has no SSLWantReadError class
             raise
 
     def _receive(self, data):
@@ -224,10 +293,12 @@ class Connection(object):
         for event in self.protocol.receive_data(data):
             if isinstance(event, Message):
                 owner.record(self, 'in', _kind(event.data), event.data)
+                if self.protocol.close_sent:
+                    continue  # closing: no more replies
                 for reply in owner.reply_to(self, event.data):
                     if isinstance(reply, Close):
                         self._write('close', reply)
-                        return
+                        break
                     self._write('message', reply)
             elif isinstance(event, Ping):
                 owner.record(self, 'in', 'ping', event.payload)
@@ -267,25 +338,4 @@ class Connection(object):
             frame, kind = protocol.close(value.code, value.reason), 'close'
         self._sock.sendall(frame)
         self._owner.record(self, 'out', kind, value)
-
-    def _finish(self):
-        """After our close: wait (bounded) for the client's close, or after
-        a protocol failure for its end of the stream, so that closing the
-        socket does not reset a connection (RST) before the client read
-        our close frame."""
-        protocol = self.protocol
-        if not protocol.close_sent or protocol.close_received and \
-                protocol.failure is None:
-            return
-        deadline = monotonic() + self._owner.close_timeout
-        while monotonic() < deadline and not self._owner.should_stop():
-            data = self._read()
-            if data is None:
-                continue
-            if not data:
-                return
-            if not protocol.close_received:
-                self._receive(data)
-                if protocol.close_received and protocol.failure is None:
-                    return
 

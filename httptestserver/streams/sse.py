@@ -5,121 +5,36 @@ comments) into the bytes of the ``text/event-stream`` format (WHATWG HTML,
 "Server-sent events").  :class:`EventStream` is a callable route that answers
 a stream of such events, one chunk (one write) per event, with an optional
 delay before each, resuming after the client's ``Last-Event-ID``.  Pure apart
-from the waits, which go through the server's stop-aware pause; it imports
-only from the bottom layers and ``responses``.
+from the waits, which go through the server's stop-aware pause and, when
+the server hands the stream its socket (the body's ``bind_socket``), watch
+for the client hanging up; it imports only from the bottom layers,
+``responses`` and ``streams.sockets``.
 """
-import json as jsonlib
-import re
 import socket
 import threading
 
 import six
 
-from .._compat import wait_for
+from .._compat import monotonic, wait_for
 from ..errors import ConfigurationError, WaitTimeout
 from ..answers.responses import Response, check_delay, header_items
+from .sockets import hung_up
+from .sse_format import EVENT_KEYS, as_text, event_bytes, event_delay, \
+    format_event
 
-__all__ = ['EventStream', 'StreamRecord', 'format_event']
+__all__ = ['EventStream', 'StreamRecord', 'format_event', 'EVENT_KEYS',
+           'WATCH_INTERVAL', 'IDLE_PAUSE']
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
     from typing import Any, Callable, Dict, Iterable, List, Optional  # noqa: F401
 
-#: Keys an event ``dict`` may hold.
-EVENT_KEYS = ('data', 'json', 'event', 'id', 'retry', 'comment', 'delay')
-
-_LINES = re.compile(u'\r\n|\r|\n')
-
-
-def _text(value, name):
-    if isinstance(value, bytes):
-        try:
-            return value.decode('utf-8')
-        except UnicodeDecodeError:
-            raise ConfigurationError('%s must be UTF-8 text, got %r'
-                                     % (name, value))
-    if isinstance(value, six.text_type):
-        return value
-    if isinstance(value, (six.integer_types, float)) and \
-            not isinstance(value, bool):
-        return u'%s' % (value,)
-    raise ConfigurationError('%s must be text, got %r' % (name, value))
-
-
-def _one_line(value, name):
-    text = _text(value, name)
-    # A NUL in an id makes clients ignore the field (WHATWG HTML 9.2.6).
-    if _LINES.search(text) or u'\0' in text:
-        raise ConfigurationError('%s must be one line of text (no CR, LF or '
-                                 'NUL), got %r' % (name, value))
-    return text
-
-
-def format_event(data=None, event=None, id=None, retry=None, comment=None,
-                 json=None):
-    # type: (Any, Any, Any, Optional[int], Any, Any) -> bytes
-    """Return one event in the ``text/event-stream`` format, as bytes.
-
-    *data* (text, split into one ``data:`` line per line), or *json* (any
-    JSON value, sent as one ``data:`` line); *event* the event type; *id* the
-    event id (the client sends it back as ``Last-Event-ID``); *retry* the
-    reconnection time in milliseconds; *comment* text sent as ``:`` lines
-    (ignored by clients; a heartbeat).  The result ends with the blank line
-    that dispatches the event.  Pure and thread-safe; raises
-    :class:`ConfigurationError` for a value the format cannot carry (a line
-    break in *event* or *id*, a negative *retry*, both *data* and *json*).
-    """
-    lines = []  # type: List[Any]
-    if comment is not None:
-        lines.extend(u':' + (u' ' + line if line else u'')
-                     for line in _LINES.split(_text(comment, 'comment')))
-    if event is not None:
-        lines.append(u'event: ' + _one_line(event, 'event'))
-    if id is not None:
-        lines.append(u'id: ' + _one_line(id, 'id'))
-    if retry is not None:
-        if isinstance(retry, bool) or not isinstance(
-                retry, six.integer_types) or retry < 0:
-            raise ConfigurationError('retry must be a whole number of '
-                                     'milliseconds >= 0, got %r' % (retry,))
-        lines.append(u'retry: %d' % retry)
-    if json is not None:
-        if data is not None:
-            raise ConfigurationError('an event has both data and json; give '
-                                     'one')
-        data = jsonlib.dumps(json)
-    if data is not None:
-        lines.extend(u'data: ' + line
-                     for line in _LINES.split(_text(data, 'data')))
-    if not lines:
-        raise ConfigurationError('an event needs at least one of data, json, '
-                                 'event, id, retry or comment')
-    return (u'\n'.join(lines) + u'\n\n').encode('utf-8')
-
-
-def event_bytes(event, name='event'):
-    # type: (Any, str) -> bytes
-    """Return an event given as a dict (keys :data:`EVENT_KEYS`; ``delay``
-    is ignored here) or as text (its data) as bytes; see
-    :func:`format_event`."""
-    if isinstance(event, dict):
-        unknown = set(event) - set(EVENT_KEYS)
-        if unknown:
-            raise ConfigurationError('%s has unknown key(s) %s; use %s' % (
-                name, ', '.join(sorted(map(repr, unknown))),
-                ', '.join(EVENT_KEYS)))
-        fields = dict((k, v) for k, v in event.items() if k != 'delay')
-        return format_event(**fields)
-    if isinstance(event, (six.text_type, bytes)):
-        return format_event(data=event)
-    raise ConfigurationError('%s must be a dict like {"data": "hello"} or '
-                             'text, got %r' % (name, event))
-
-
-def _event_delay(event, name):
-    if isinstance(event, dict):
-        return check_delay(event.get('delay'), '%s delay' % name)
-    return None
+#: How often a stream that watches its socket looks whether the client
+#: hung up while it waits, in seconds.
+WATCH_INTERVAL = 0.05
+#: How long a wait without end asks a ``pause=`` function for at a time,
+#: so that ``close()`` is noticed between calls.
+IDLE_PAUSE = 0.25
 
 
 class _Cut(socket.error):
@@ -128,14 +43,52 @@ class _Cut(socket.error):
     connection and sends no closing chunk."""
 
 
+class _Ended(Exception):
+    """Raised inside a stream's chunks when a wait says it must end."""
+
+
+class _Body(object):
+    """The body of one stream: an iterator of chunks, and the hook by which
+    the server hands it the connection's socket.
+
+    The server calls :meth:`bind_socket` once, in the thread that will
+    pull the chunks, before the first; the stream then polls that socket
+    (never reads it) while it waits, and ends as soon as the client hangs
+    up.  Without it, a departed client is noticed at the next write.
+    """
+
+    def __init__(self, stream, request, record):
+        self.record = record
+        self.sock = None  # type: Any
+        self._chunks = stream._chunks(request, record, self)
+
+    def bind_socket(self, sock):
+        """Watch *sock*, the connection's blocking socket, while waiting."""
+        self.sock = sock
+        self.record.watched = True
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return next(self._chunks)
+
+    next = __next__  # Python 2
+
+    def close(self):
+        self._chunks.close()
+
+
 class StreamRecord(object):
     """What one client connection to an :class:`EventStream` got.
 
     ``last_event_id`` the ``Last-Event-ID`` the client sent (or ``None``);
     ``sent`` the events written, in order (dicts or text as given);
     ``ended`` ``None`` while open, then ``'complete'``, ``'cut'``,
-    ``'stopped'``, ``'gone'`` (the client left; noticed at the next write)
-    or ``'error'``.
+    ``'stopped'``, ``'gone'`` (the client left) or ``'error'``;
+    ``watched`` True once the server handed the stream its socket, so that
+    a client leaving is noticed while the stream waits (else only at its
+    next write).
     """
 
     def __init__(self, request, last_event_id):
@@ -143,6 +96,7 @@ class StreamRecord(object):
         self.last_event_id = last_event_id
         self.sent = []  # type: List[Any]
         self.ended = None  # type: Optional[str]
+        self.watched = False
 
     def __repr__(self):
         return '<StreamRecord last_event_id=%r sent=%d ended=%s>' % (
@@ -166,14 +120,19 @@ class EventStream(object):
     event with that id (all events if no event has it).
 
     The stream ends after the last event, unless *keep_open*: then it stays
-    open until ``server.stop()`` (a comment is sent every *heartbeat*
-    seconds when given, which is also how a departed client is noticed).
+    open until ``server.stop()`` or :meth:`close` (a comment is sent every
+    *heartbeat* seconds when given).  A client that hangs up ends its
+    stream while it waits (within :data:`WATCH_INTERVAL` seconds) when the
+    server hands the stream its socket, else at the next write.
     *cut_after* ``N`` drops the connection right after the N-th event,
     without ending the chunked body: a fault for testing reconnection.
 
     Waits go through *server*'s stop-aware pause, so ``stop()`` ends open
     streams at once; or pass *pause*, a callable ``pause(seconds)`` that
-    returns true when the stream should end.  *keep_open* needs one of them.
+    returns true when the stream should end (a wait without end calls it
+    with :data:`IDLE_PAUSE` seconds, again and again).  *keep_open* needs
+    one of them.  :meth:`close` ends every stream at its next wait, or
+    between two calls to *pause*.
     Thread-safe: several clients may stream at once; :attr:`streams` and
     :meth:`wait` report what they got.  Raises :class:`ConfigurationError`
     for bad arguments now, and for a bad event when it is reached (recorded
@@ -191,7 +150,7 @@ class EventStream(object):
             events = list(events)
             for index, event in enumerate(events):
                 event_bytes(event, 'event %d' % index)
-                _event_delay(event, 'event %d' % index)
+                event_delay(event, 'event %d' % index)
         elif not callable(events):
             try:
                 events = iter(events)
@@ -253,7 +212,7 @@ class EventStream(object):
         with self._lock:
             self._streams.append(record)
             self._changed.notify_all()
-        return Response(200, headers, self._body(request, record))
+        return Response(200, headers, _Body(self, request, record))
 
     def _selected(self, request, last_id):
         events = self.events
@@ -268,12 +227,12 @@ class EventStream(object):
             if last_id is not None:
                 for index, event in enumerate(events):
                     if isinstance(event, dict) and event.get('id') is not None \
-                            and _text(event['id'], 'id') == last_id:
+                            and as_text(event['id'], 'id') == last_id:
                         return iter(events[index + 1:])
             return iter(events)
         return events  # an iterator, shared
 
-    def _body(self, request, record):
+    def _chunks(self, request, record, body):
         status = 'error'
         try:
             count = 0
@@ -282,24 +241,27 @@ class EventStream(object):
                 raise _Cut('cut_after=0: connection dropped')
             for event in self._selected(request, record.last_event_id):
                 name = 'event %d' % count
-                delay = _event_delay(event, name)
+                delay = event_delay(event, name)
                 data = event_bytes(event, name)
-                if delay and self._wait(delay):
-                    status = 'stopped'
-                    return
+                if delay:
+                    status = self._wait(delay, body) or 'error'
+                    if status != 'error':
+                        raise _Ended(status)
                 yield data
                 count += 1
                 self._sent(record, event)
                 if self.cut_after is not None and count >= self.cut_after:
                     status = 'cut'
                     raise _Cut('cut_after=%d: connection dropped' % count)
-            if self.keep_open:
-                while not self._wait(self.heartbeat or 3600.0):
-                    if self.heartbeat:
-                        yield b': heartbeat\n\n'
-                status = 'stopped'
-                return
+            while self.keep_open:
+                status = self._wait(self.heartbeat, body) or 'error'
+                if status != 'error':
+                    raise _Ended(status)
+                yield b': heartbeat\n\n'
             status = 'complete'
+        except _Ended:
+            if status == 'gone':  # drop the connection: no closing chunk
+                raise _Cut('the client hung up while the stream waited')
         except GeneratorExit:  # the handler dropped it: the client left
             status = 'gone'
             raise
@@ -308,15 +270,55 @@ class EventStream(object):
                 record.ended = status
                 self._changed.notify_all()
 
-    def _wait(self, seconds):
-        """Wait *seconds*; return True when the stream should end."""
-        if self._pause_func is not None:
-            return bool(self._pause_func(seconds))
-        if self.server is not None:
-            if self.server.running:
-                self.server.pause(seconds)
-            return not self.server.running or self._closed.is_set()
-        return self._closed.wait(seconds) or self._closed.is_set()
+    def _ended(self, body):
+        """Return why the stream must end now ('stopped' or 'gone'), or
+        None."""
+        if self._closed.is_set() or self.server is not None and \
+                not self.server.running:
+            return 'stopped'
+        if body.sock is not None:
+            gone = hung_up(body.sock, 0)
+            if gone is None:  # it sent something: cannot tell without
+                body.sock = None  # reading it, so stop watching
+            return 'gone' if gone else None
+        return None
+
+    def _wait(self, seconds, body):
+        """Wait *seconds* (None: until the stream must end); return None
+        once they passed, else why the stream ends: 'stopped' (``stop()``,
+        :meth:`close`, or the pause said so) or 'gone' (the client hung
+        up).  A watched socket is looked at every :data:`WATCH_INTERVAL`;
+        a ``pause=`` function is called once per delay."""
+        why = self._ended(body)
+        if why:
+            return why
+        pause = self._pause_func
+        if pause is not None:
+            if seconds is not None:
+                return 'stopped' if pause(seconds) else self._ended(body)
+            while not pause(IDLE_PAUSE if body.sock is None else
+                            WATCH_INTERVAL):
+                why = self._ended(body)
+                if why:
+                    return why
+            return 'stopped'
+        deadline = None if seconds is None else monotonic() + seconds
+        while True:
+            left = None if deadline is None else deadline - monotonic()
+            if left is not None and left <= 0:
+                return None
+            step = 3600.0 if left is None else left
+            if body.sock is not None:
+                step = min(step, WATCH_INTERVAL)
+            if self.server is not None:
+                if not self.server.pause(step) and left is not None and \
+                        self.server.running:
+                    return self._ended(body)  # a reset cut the delay short
+            else:
+                self._closed.wait(step)
+            why = self._ended(body)
+            if why:
+                return why
 
     def _sent(self, record, event):
         with self._lock:
@@ -362,10 +364,32 @@ class EventStream(object):
                                   sent, opened))
         return self.streams
 
+    def wait_ended(self, count=1, timeout=5.0):
+        # type: (int, Optional[float]) -> List[StreamRecord]
+        """Block until *count* streams have ended; return those records.
+
+        Raises :class:`~httptestserver.WaitTimeout` after *timeout* seconds
+        (``None``: forever) saying how they stand.  Thread-safe.
+        """
+        def ended():
+            return [r for r in self._streams if r.ended is not None]
+        with self._lock:
+            ok = wait_for(self._changed, lambda: len(ended()) >= count,
+                          timeout)
+            found, streams = ended(), list(self._streams)
+        if not ok:
+            raise WaitTimeout('expected %d ended stream(s) within %ss, saw '
+                              '%d: %s' % (count, timeout, len(found),
+                                          ', '.join(map(repr, streams)) or
+                                          'no stream'))
+        return found
+
     def close(self):
         # type: () -> None
-        """End every open stream at its next wait (for streams not bound to
-        a server).  Idempotent, thread-safe."""
+        """End every open stream at its next wait (between two calls to
+        ``pause=``, within :data:`WATCH_INTERVAL` seconds for a stream that
+        watches its socket); with ``keep_open``, the ``'stopped'`` end.
+        Idempotent, thread-safe."""
         self._closed.set()
 
     def __repr__(self):

@@ -13,6 +13,7 @@ for all of that, shared with the sessions, and never a socket.  Imports
 errors, _compat, ``protocol.websocket``, ``answers.responses`` and
 ``streams.sessions``.
 """
+import collections
 import threading
 
 import six
@@ -44,25 +45,31 @@ class WebSocket(object):
     *greeting* is a message or list of messages sent as soon as a
     connection opens.  *subprotocols* are the subprotocols accepted,
     preferred first (or a callable choosing from the offered list).
-    Messages over *max_message_size* bytes close the connection with 1009.
+    Messages over *max_message_size* bytes close the connection with 1009
+    (each frame of a message counts at least one byte, so a flood of empty
+    fragments does too).
 
-    Every message in and out is in :attr:`log` as a
-    :class:`~httptestserver.streams.sessions.LogEntry`, in order;
-    :meth:`wait` and :meth:`wait_connections` wait for them; :meth:`send`
-    reaches every open connection.  An exception in a *replies*
-    callable closes that connection with 1011, is kept for :meth:`check`,
-    and is re-raised in the connection's thread so the server records it as
-    a handler error too.  *server* lets ``server.stop()`` end open sessions
-    within *poll_interval* seconds (with a 1001 close); without it, call
-    :meth:`close`.  Thread-safe.
+    The last *log_size* messages in and out are in :attr:`log` as
+    :class:`~httptestserver.streams.sessions.LogEntry` objects, in order;
+    older ones are dropped (counted in :attr:`dropped`), so a client that
+    floods pings cannot grow memory for ever.  :meth:`wait` and
+    :meth:`wait_connections` wait for them; :meth:`send` reaches every open
+    connection.  An exception in a *replies* callable closes that
+    connection with 1011, is kept for :meth:`check`, and is recorded by the
+    server as a handler error too (``server.check()`` raises it) before the
+    connection counts as closed.  *server* lets ``server.stop()`` end open
+    sessions within *poll_interval* seconds (with a 1001 close); without
+    it, call :meth:`close`.  A session closes its TCP connection as soon
+    as the closing handshake is done, or *close_timeout* seconds after its
+    own close if the client does not answer.  Thread-safe.
     """
 
     def __init__(self, replies=None, greeting=(), subprotocols=None,
                  server=None, max_message_size=DEFAULT_MAX_MESSAGE_SIZE,
-                 poll_interval=0.05, close_timeout=1.0):
+                 poll_interval=0.05, close_timeout=1.0, log_size=10000):
         greeting, subprotocols = _check_arguments(
             replies, greeting, subprotocols, max_message_size, poll_interval,
-            close_timeout)
+            close_timeout, log_size)
         self.replies = replies
         self.greeting = greeting
         self.subprotocols = subprotocols
@@ -73,14 +80,19 @@ class WebSocket(object):
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._connections = []  # type: List[Connection]
-        self._log = []  # type: List[LogEntry]
+        self._log = collections.deque(maxlen=log_size)  # type: Any
+        self._dropped = 0
+        self._totals = {}  # type: Dict[Tuple[str, str], int]
+        self._eras = {}  # type: Dict[int, Any]
         self._errors = []  # type: List[Tuple[str, Exception, str]]
         self._received = {}  # type: Dict[int, int]
         self._closing = False
 
     def __repr__(self):
-        return '<WebSocket %d connection(s), %d message(s)>' % (
-            len(self.connections), len(self.log))
+        dropped = self.dropped
+        return '<WebSocket %d connection(s), %d message(s)%s>' % (
+            len(self.connections), len(self.log),
+            ', %d dropped' % dropped if dropped else '')
 
     def bind_server(self, server):
         # type: (Any) -> None
@@ -99,10 +111,13 @@ class WebSocket(object):
         if status != 101:
             return Response(status, headers,
                             ('%s\n' % (extra,)).encode('utf-8'))
+        begin = getattr(getattr(self.server, 'store', None), 'begin', None)
         with self._lock:
             connection = Connection(self, len(self._connections) + 1,
                                     request, extra, self._changed)
             self._connections.append(connection)
+            if begin is not None:  # errors of a test that is over are not
+                self._eras[connection.id] = begin()  # raised in the next
             self._changed.notify_all()
         return Response(101, headers, b'', takeover=connection.run)
 
@@ -144,18 +159,32 @@ class WebSocket(object):
         """Append a message of *connection* to :attr:`log` (as a
         :class:`~httptestserver.streams.sessions.LogEntry`) and wake the
         waits; for the sessions.  Returns at once; thread-safe."""
+        key = (direction, kind)
         with self._lock:
+            if len(self._log) == self._log.maxlen:
+                self._dropped += 1
             self._log.append(LogEntry(connection, direction, kind, data))
+            self._totals[key] = self._totals.get(key, 0) + 1
             self._changed.notify_all()
 
     def add_error(self, connection, exc, text):
-        # type: (Connection, Exception, str) -> None
+        # type: (Connection, Exception, str) -> bool
         """Keep *exc*, raised by a *replies* callable on *connection*, and
-        its traceback *text* for :meth:`check`; for the sessions.  Returns
-        at once; thread-safe."""
+        its traceback *text* for :meth:`check`, and give it to the server's
+        store so that ``server.check()`` raises it; for the sessions.
+        Return True if a server took it (else the session re-raises it).
+        Returns at once; thread-safe."""
+        where = 'WebSocket connection #%d' % connection.id
         with self._lock:
-            self._errors.append(('WebSocket connection #%d' % connection.id,
-                                 exc, text))
+            self._errors.append((where, exc, text))
+            era = self._eras.get(connection.id)
+        store = getattr(self.server, 'store', None)
+        add = getattr(store, 'add_error', None)
+        if add is None:
+            return False
+        line = (connection.request or {}).get('requestline')
+        add(('%s (%s)' % (line, where) if line else where, exc, text), era)
+        return True
 
     # -- for the test
     @property
@@ -168,10 +197,17 @@ class WebSocket(object):
     @property
     def log(self):
         # type: () -> List[LogEntry]
-        """Every message in and out, all connections, in order (a
-        snapshot)."""
+        """The last *log_size* messages in and out, all connections, in
+        order (a snapshot)."""
         with self._lock:
             return list(self._log)
+
+    @property
+    def dropped(self):
+        # type: () -> int
+        """How many messages fell out of :attr:`log` (over *log_size*)."""
+        with self._lock:
+            return self._dropped
 
     def received(self, connection=None):
         # type: (Optional[Connection]) -> List[Any]
@@ -191,7 +227,8 @@ class WebSocket(object):
              kinds=('text', 'binary')):
         # type: (int, Optional[float], str, Any) -> List[LogEntry]
         """Block until *count* messages of *kinds* went in *direction*
-        (``'in'``: received, ``'out'``: sent); return those entries.
+        (``'in'``: received, ``'out'``: sent); return those entries (those
+        still in :attr:`log`: messages dropped from it count too).
 
         Raises :class:`~httptestserver.WaitTimeout` after *timeout* seconds
         listing what was seen.  Thread-safe.
@@ -202,21 +239,22 @@ class WebSocket(object):
         if isinstance(kinds, six.string_types):
             kinds = (kinds,)
 
-        def matching():
-            return [e for e in self._log if e.direction == direction and
-                    e.kind in kinds]
+        def seen():
+            return sum(self._totals.get((direction, kind), 0)
+                       for kind in kinds)
         with self._lock:
-            ok = wait_for(self._changed, lambda: len(matching()) >= count,
-                          timeout)
-            found = matching()
-            log = list(self._log)
+            ok = wait_for(self._changed, lambda: seen() >= count, timeout)
+            found = [e for e in self._log if e.direction == direction and
+                     e.kind in kinds]
+            log = list(self._log)[-10:]
+            total = seen()
         if not ok:
             raise WaitTimeout('expected %d %s message(s) %s within %ss, saw '
                               '%d; the log: %s' % (
                                   count, '/'.join(kinds),
                                   'received' if direction == 'in' else 'sent',
-                                  timeout, len(found),
-                                  ', '.join(map(repr, log[-10:])) or
+                                  timeout, total,
+                                  ', '.join(map(repr, log)) or
                                   'empty (did the client connect?)'))
         return found
 
@@ -293,7 +331,7 @@ class WebSocket(object):
 
 
 def _check_arguments(replies, greeting, subprotocols, max_message_size,
-                     poll_interval, close_timeout):
+                     poll_interval, close_timeout, log_size):
     """Check the arguments of :class:`WebSocket`; return *greeting* and
     *subprotocols* as lists (a callable or None *subprotocols* as given).
     Raises :class:`~httptestserver.ConfigurationError` naming the bad one."""
@@ -318,4 +356,9 @@ def _check_arguments(replies, greeting, subprotocols, max_message_size,
                 value, six.integer_types + (float,)) or value <= 0:
             raise ConfigurationError('%s must be a number of seconds > 0'
                                      ', got %r' % (name, value))
+    if isinstance(log_size, bool) or not isinstance(
+            log_size, six.integer_types) or log_size < 1:
+        raise ConfigurationError('log_size must be a whole number of '
+                                 'messages >= 1 (e.g. 10000), got %r'
+                                 % (log_size,))
     return greeting, subprotocols

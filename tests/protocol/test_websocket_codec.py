@@ -7,6 +7,7 @@ tests/streams/test_websocket.py.
 """
 import os
 import struct
+import sys
 
 import pytest
 import six
@@ -78,6 +79,52 @@ def test_empty_fragments_and_an_empty_message_are_allowed():
     assert [e.data for e in events] == [u'', b'']
 
 
+def fragmented(opcode, payload, size):
+    """*payload* as one message in client frames of *size* bytes."""
+    return b''.join(
+        client(opcode if start == 0 else CONTINUATION,
+               payload[start:start + size], start + size >= len(payload))
+        for start in range(0, len(payload), size))
+
+
+@pytest.mark.skipif(sys.version_info < (3, 4), reason='tracemalloc is '
+                    'Python 3.4+')
+def test_a_megabyte_in_16_byte_fragments_costs_under_3x_its_size():
+    """The fragments go into one buffer: no object per fragment, no
+    re-joining.  Fed as a socket would, 64 KiB at a time."""
+    import tracemalloc
+    size = 1 << 20
+    wire = fragmented(TEXT, b'x' * size, 16)
+    protocol = Protocol(max_message_size=size)
+    events = []
+    tracemalloc.start()
+    try:
+        for start in range(0, len(wire), 65536):
+            events.extend(protocol.receive_data(wire[start:start + 65536]))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [len(e.data) for e in events] == [size]
+    assert peak < 3 * size, 'peak %.1f times the message' % (
+        float(peak) / size)
+
+
+def test_empty_continuation_frames_count_against_the_limit():
+    """Each frame costs at least a byte: a flood of empty continuations
+    ends with 1009 instead of running forever."""
+    protocol = Protocol(max_message_size=1000)
+    events = protocol.receive_data(client(TEXT, b'', fin=False))
+    empty = client(CONTINUATION, b'', fin=False)
+    for _ in range(2000):
+        events += protocol.receive_data(empty)
+        if events:
+            break
+    assert [(type(e), e.code) for e in events] == [(Failure, 1009)]
+    assert Protocol(max_message_size=3).receive_data(
+        client(TEXT, b'a', fin=False) + client(CONTINUATION, b'', fin=False)
+        + client(CONTINUATION, b'b'))[0].data == u'ab'
+
+
 def test_a_close_frame_gives_its_code_and_reason_and_ends_input():
     protocol = Protocol()
     events = protocol.receive_data(
@@ -143,6 +190,36 @@ def test_text_that_is_not_utf8_fails_with_1007(payload):
 def test_bad_utf8_fails_fast_before_the_message_ends():
     protocol = Protocol()
     events = protocol.receive_data(client(TEXT, b'good \xff', fin=False))
+    assert [e.code for e in events] == [1007]
+
+
+@pytest.mark.parametrize('payload', [
+    # Autobahn 6.4.x: a code point above U+10FFFF after valid Greek
+    b'\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5\xf4\x90',
+    b'ok\xed\xa0',  # a UTF-16 surrogate
+    b'ok\xe0\x80',  # overlong
+    b'ok\xf0\x80',  # overlong
+    b'ok\xc0',       # never a lead byte
+    b'ok\xff',
+    b'ok\xe2\x82\x41',  # a character cut by an ASCII byte
+])
+def test_invalid_utf8_fails_at_the_first_bad_byte_even_mid_frame(payload):
+    """The frame promises 1000 bytes; the first that cannot be UTF-8 is
+    enough (on Python 2 too, whose decoder waits for whole characters)."""
+    frame = client(TEXT, payload + b'x' * (1000 - len(payload)))
+    head = len(frame) - 1000
+    good = Protocol()
+    assert good.receive_data(frame[:head + len(payload) - 1]) == []
+    protocol = Protocol()
+    events = protocol.receive_data(frame[:head + len(payload)])
+    assert [(type(e), e.code) for e in events] == [(Failure, 1007)]
+
+
+def test_invalid_utf8_in_a_continuation_fails_mid_frame():
+    protocol = Protocol()
+    assert protocol.receive_data(client(TEXT, b'\xe2\x82', fin=False)) == []
+    frame = client(CONTINUATION, b'\xac ok \xf5' + b'x' * 500)
+    events = protocol.receive_data(frame[:4 + 4 + 6])
     assert [e.code for e in events] == [1007]
 
 

@@ -111,6 +111,41 @@ def test_several_or_malformed_ranges_get_the_whole_file(site, value):
     assert response.status_code == 200 and response.content == TEXT
 
 
+HUGE = '9' * 5000  # over Python 3.11's int() digit limit (4300)
+
+
+@pytest.mark.parametrize('value, status', [
+    ('bytes=0-' + HUGE, 206),
+    ('bytes=-' + HUGE, 206),
+    ('bytes=' + HUGE + '-', 416),
+    ('bytes=' + HUGE + '-' + HUGE + '9', 416),
+    ('bytes=' + '0' * 5000 + '1-', 206),
+], ids=['huge-last', 'huge-suffix', 'huge-first', 'huge-both', 'zeros'])
+def test_huge_range_numbers_are_416_or_the_file_never_500(site, value,
+                                                          status):
+    response = get(site, '/static/hello.txt', headers={'Range': value})
+    assert response.status_code == status
+    if status == 206:
+        assert response.content == TEXT[-len(response.content):]
+        assert response.headers['Content-Range'].endswith('-19/20')
+    else:
+        assert response.headers['Content-Range'] == 'bytes */20'
+
+
+@pytest.mark.parametrize('name, value', [
+    ('If-Modified-Since', 'Mon, 01 Jan %s 00:00:00 GMT' % HUGE),
+    ('If-Unmodified-Since', 'Mon, %s Jan 2024 00:00:00 GMT' % HUGE),
+    ('If-Modified-Since', 'Mon, 01 Jan 2024 00:00:00 +%s' % HUGE),
+    ('If-Range', 'Mon, 01 Jan 2024 %s:00:00 GMT' % HUGE),
+])
+def test_huge_numbers_in_dates_are_ignored(site, name, value):
+    headers = {name: value}
+    if name == 'If-Range':
+        headers['Range'] = 'bytes=0-4'
+    response = get(site, '/static/hello.txt', headers=headers)
+    assert response.status_code == 200 and response.content == TEXT
+
+
 def test_head_ignores_range(site):
     response = get(site, '/static/hello.txt', method='HEAD',
                    headers={'Range': 'bytes=0-4'})

@@ -117,6 +117,37 @@ def test_malformed_sidecar_is_a_500_and_raised_by_check(tmp_path, content,
     assert words in str(info.value.errors[0][1])
 
 
+@pytest.mark.parametrize('content, words', [
+    (b'# ok\nNot a header: Token-12345\n', 'line 2 is not "Name: value"'),
+    (b'Not-a-header Token-12345\n', 'line 1 is not "Name: value"'),
+    (b'X-Ok: Token-\x0012345\n', 'line 1: the value of X-Ok holds a '
+                                  'control character'),
+    (b'X-Ok: Token-12345' * 5000, 'is over 64 KiB'),
+], ids=['bad-name', 'no-colon', 'control-character', 'too-big'])
+def test_a_malformed_sidecar_error_names_it_and_never_quotes_it(
+        tmp_path, content, words):
+    top = tmp_path / 'top'
+    top.mkdir()
+    (top / 'sub').mkdir()
+    write(top / 'sub' / 'a.txt', b'a')
+    write(top / 'sub' / 'a.txt.headers', content)
+    server = Server().start()
+    try:
+        serve_directory(server, '/static', str(top))
+        response = get(server, '/static/sub/a.txt')
+    finally:
+        server.stop()
+    assert response.status_code == 500
+    assert b'12345' not in response.content
+    with pytest.raises(HandlerError) as info:
+        server.check()
+    message = str(info.value.errors[0][1])
+    assert message.startswith('sidecar sub/a.txt.headers ')
+    assert words in message
+    assert '12345' not in str(info.value)
+    assert str(tmp_path) not in message
+
+
 # -- large files -------------------------------------------------------------
 class CountingFile(io.BytesIO):
     def __init__(self, data):

@@ -148,6 +148,38 @@ def test_mount_root_without_slash_redirects(site):
     assert response.headers['Location'] == '/static/'
 
 
+@pytest.mark.parametrize('target', ['//evil.example', '///evil.example',
+                                    '/%2Fevil.example', '/./evil.example'])
+def test_a_double_slash_never_redirects_to_another_host(root, target):
+    """CVE-2021-28861 in http.server: ``Location: //evil.example/`` is a
+    URL on another host.  The redirect is rebuilt from the path segments."""
+    os.mkdir(os.path.join(root, 'evil.example'))
+    with Server().start() as server:
+        serve_directory(server, '/', root)
+        response = raw(server, target)
+    assert response.status == 301
+    assert response.header('Location') == '/evil.example/'
+
+
+def test_a_redirect_keeps_odd_characters_percent_encoded(root):
+    os.mkdir(os.path.join(root, u'a b\xe9'))
+    with Server().start() as server:
+        serve_directory(server, '/s', root)
+        response = raw(server, '/s//a%20b%C3%A9?q=1')
+    assert response.header('Location') == '/s/a%20b%C3%A9/?q=1'
+
+
+@pytest.mark.parametrize('target', ['/static/hello.txt/',
+                                    '/static/hello.txt/.',
+                                    '/static/hello.txt%2F',
+                                    '/static/docs/index.html/'])
+def test_a_file_asked_for_as_a_directory_is_404(site, target):
+    response = raw(site, target)
+    assert response.status == 404
+    assert TEXT not in response.body
+    assert site.history[-1]['file'] is None
+
+
 def test_listing_is_off_by_default(site):
     response = get(site, '/static/empty/')
     assert response.status_code == 404
@@ -260,6 +292,52 @@ def test_nothing_outside_the_mount_is_served(site, root, target, status):
     assert response.status == status
     assert SECRET not in response.body
     assert site.history[-1]['file'] is None
+
+
+OUTSIDE_HEADERS = b'X-Leaked: from a file outside the mount\n'
+
+
+@pytest.mark.skipif(not hasattr(os, 'symlink'), reason='no symlinks here')
+@pytest.mark.parametrize('link, target, headers', [
+    ('b.txt.headers', '/static/b.txt', {}),
+    ('b.txt.gz', '/static/b.txt', {'Accept-Encoding': 'gzip'}),
+    ('sub/index.html', '/static/sub/', {}),
+], ids=['sidecar', 'gzip-variant', 'index'])
+def test_no_companion_file_is_read_through_a_symlink_out(site, root, link,
+                                                         target, headers):
+    """Sidecars, ``.gz`` variants and index files pass the check the served
+    file passes: their real path is inside the mount."""
+    outside = write(os.path.join(os.path.dirname(root), 'outside'),
+                    OUTSIDE_HEADERS)
+    write(os.path.join(root, 'b.txt'), TEXT)
+    os.mkdir(os.path.join(root, 'sub'))
+    os.symlink(outside, os.path.join(root, link))
+    response = raw(site, target, headers=headers.items())
+    assert not response.has_header('X-Leaked')
+    assert OUTSIDE_HEADERS not in response.body
+    assert b'outside the mount' not in response.body
+    if link.endswith('.headers'):
+        assert response.status == 404
+        assert b'b.txt.headers' in response.body
+        assert b'follow_symlinks=True' in response.body
+    elif link.endswith('.gz'):
+        assert response.status == 200 and response.body == TEXT
+        assert not response.has_header('Content-Encoding')
+    else:
+        assert response.status == 404
+
+
+@pytest.mark.skipif(not hasattr(os, 'symlink'), reason='no symlinks here')
+def test_follow_symlinks_reads_a_sidecar_linked_out_too(root):
+    outside = write(os.path.join(os.path.dirname(root), 'outside'),
+                    OUTSIDE_HEADERS)
+    write(os.path.join(root, 'b.txt'), TEXT)
+    os.symlink(outside, os.path.join(root, 'b.txt.headers'))
+    with Server().start() as server:
+        serve_directory(server, '/', root, follow_symlinks=True)
+        response = get(server, '/b.txt')
+    assert response.headers['X-Leaked'] == \
+        'from a file outside the mount'
 
 
 def test_the_traversal_fixture_serves_what_is_inside(site):

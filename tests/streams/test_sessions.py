@@ -7,6 +7,8 @@ The socket tests check both sides: what the client got, and what the
 :class:`WebSocket` recorded.  Every client call has a timeout; waits are on
 events with deadlines, never sleeps.
 """
+import select
+import socket
 import struct
 import sys
 import time
@@ -15,12 +17,12 @@ import pytest
 import six
 
 import httptestserver
-from httptestserver.errors import ConfigurationError
-from httptestserver.protocol.websocket import BINARY, CLOSE, PING, TEXT, \
-    encode_frame
+from httptestserver.errors import ConfigurationError, HandlerError
+from httptestserver.protocol.websocket import BINARY, CLOSE, CONTINUATION, \
+    PING, TEXT, encode_frame
 from httptestserver.streams.websocket import WebSocket
 
-from conftest import TIMEOUT, raw_connect
+from conftest import TIMEOUT, closed_by_peer, raw_connect
 from conftest import WEBSOCKET_KEY as KEY, upgrade_request
 from _websocket_clients import connect, ws_url
 
@@ -116,6 +118,8 @@ def test_raw_client_gets_101_and_an_unmasked_echo(server, ws):
     (client(TEXT, b'\xff'), 1007),
     (client(0x3, b''), 1002),
     (client(BINARY, b'x' * 200), 1009),
+    (client(TEXT, b'', fin=False) +                # empty fragments count
+     client(CONTINUATION, b'', fin=False) * 200, 1009),
 ])
 def test_a_bad_frame_closes_with_its_code_and_the_server_keeps_serving(
         server, frame, code):
@@ -148,6 +152,129 @@ def test_frames_sent_right_after_the_handshake_are_not_lost(server, ws):
         assert ws.wait(1)[0].data == u'early'
     finally:
         sock.close()
+
+
+def test_invalid_utf8_closes_1007_before_the_frame_is_whole(server, ws):
+    """A 1000-byte text frame whose 7th byte cannot be UTF-8: the server
+    closes as soon as it sees it, without waiting for the 993 others."""
+    raw = RawClient(server)
+    try:
+        frame = client(TEXT, b'valid \xff' + b'x' * 993)
+        raw.sock.sendall(frame[:4 + 4 + 10])  # 16-bit length, key, 10 bytes
+        raw.sock.settimeout(3)
+        assert raw.close_code() == 1007
+    finally:
+        raw.close()
+    assert ws.log[0].kind == 'error' and ws.log[0].data.code == 1007
+
+
+# -- closing -----------------------------------------------------------------
+def test_a_server_close_ends_the_connection_within_close_timeout(server):
+    """The client reads our close and never answers: the server closes the
+    TCP connection after close_timeout instead of waiting for ever."""
+    route = WebSocket(server=server, close_timeout=0.2)
+    server.route('/ws', route)
+    raw = RawClient(server)
+    try:
+        handle = route.wait_connections(1, timeout=TIMEOUT)[0]
+        started = time.time()
+        handle.close(4000, u'bye')
+        raw.sock.settimeout(3)
+        assert raw.close_code() == 4000
+        assert closed_by_peer(raw.sock)
+        took = time.time() - started
+    finally:
+        raw.close()
+    assert 0.2 <= took < 2.0
+    route.wait_closed(1, timeout=TIMEOUT)
+
+
+def test_after_a_protocol_error_the_client_sees_the_end_at_once(server):
+    """The server does not wait for the client to close first: right after
+    its 1002 close it shuts its side (TLS: close_notify), so a client that
+    waits for the server to close (as RFC 6455 7.1.1 says it may) is not
+    kept waiting for close_timeout."""
+    route = WebSocket(server=server, close_timeout=5)
+    server.route('/ws', route)
+    raw = RawClient(server)
+    try:
+        raw.sock.sendall(client(TEXT, b'hi', masked=False))
+        raw.sock.settimeout(2)
+        assert raw.close_code() == 1002
+        started = time.time()
+        assert closed_by_peer(raw.sock)
+        assert time.time() - started < 2
+    finally:
+        raw.close()
+    route.wait_closed(1, timeout=TIMEOUT)
+
+
+def reset_within(sock, seconds):
+    """Write a byte and wait up to *seconds* for the peer's reset (POLLERR
+    or POLLHUP): True if the peer's socket is fully closed."""
+    try:
+        sock.sendall(b'x')
+    except socket.error:
+        return True
+    poller = select.poll()
+    poller.register(sock.fileno(), select.POLLERR | select.POLLHUP)
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        events = poller.poll(max(1, int((deadline - time.time()) * 1000)))
+        if any(flags & (select.POLLERR | select.POLLHUP)
+               for _, flags in events):
+            return True
+    return False
+
+
+@pytest.mark.skipif(not hasattr(select, 'poll'), reason='no select.poll')
+@pytest.mark.parametrize('who', ['client', 'server'])
+def test_the_server_closes_at_once_after_the_closing_handshake(scheme, who):
+    """Once both close frames went, the server's socket is closed, not
+    half-closed while it waits for the client's end: a byte the client
+    writes then gets a reset (the channel used to drain for a second)."""
+    server = httptestserver.Server(scheme=scheme).start()
+    try:
+        route = WebSocket(server=server)
+        server.route('/ws', route)
+        raw = RawClient(server)
+        try:
+            if who == 'client':
+                raw.sock.sendall(client(CLOSE, struct.pack('!H', 1000)))
+                assert raw.close_code() == 1000
+            else:
+                route.wait_connections(1, timeout=TIMEOUT)[0].close()
+                assert raw.close_code() == 1000
+                raw.sock.sendall(client(CLOSE, struct.pack('!H', 1000)))
+            route.wait_closed(1, timeout=TIMEOUT)
+            assert reset_within(raw.sock, 0.5)
+        finally:
+            raw.close()
+    finally:
+        server.stop()
+    server.check()
+
+
+def test_a_reply_error_reaches_server_check_before_the_close_is_seen(
+        server):
+    """A test that waits for the close then calls ``server.check()`` sees
+    the error every time: it is recorded before the session ends."""
+    def broken(message):
+        raise ValueError('bad reply %s' % message)
+    route = WebSocket(server=server, replies=broken)
+    server.route('/ws', route)
+    for attempt in range(1, 11):
+        raw = RawClient(server)
+        try:
+            raw.sock.sendall(client(TEXT, str(attempt).encode('ascii')))
+            assert raw.close_code() == 1011
+            raw.sock.sendall(client(CLOSE, struct.pack('!H', 1000)))
+            route.wait_closed(attempt, timeout=TIMEOUT)
+            with pytest.raises(HandlerError, match='bad reply %d' % attempt):
+                server.check()
+        finally:
+            raw.close()
+    assert len(route.errors) == 10
 
 
 # -- websocket-client --------------------------------------------------------

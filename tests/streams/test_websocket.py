@@ -15,11 +15,12 @@ import requests
 
 from httptestserver.errors import (ConfigurationError, HandlerError,
                                    WaitTimeout)
-from httptestserver.protocol.websocket import CLOSE, Close
+from httptestserver.protocol.websocket import CLOSE, PING, PONG, Close
 from httptestserver.streams.websocket import WebSocket
 
-from conftest import TIMEOUT
+from conftest import TIMEOUT, upgrade_request
 from _websocket_clients import connect
+from test_sessions import RawClient, client
 
 
 # -- the route ---------------------------------------------------------------
@@ -28,6 +29,8 @@ def test_bad_arguments_are_configuration_errors():
         WebSocket(replies='hello')
     with pytest.raises(ConfigurationError, match='poll_interval'):
         WebSocket(poll_interval=0)
+    with pytest.raises(ConfigurationError, match='log_size'):
+        WebSocket(log_size=0)
 
 
 def test_a_bad_upgrade_gets_426_from_a_plain_get(server, ws, with_timeout):
@@ -149,3 +152,36 @@ def test_close_ends_the_sessions_of_a_route_not_bound_to_a_server(server,
     assert [(e.direction, e.kind) for e in handle.messages] == [
         ('in', 'text'), ('out', 'text'), ('out', 'close')]
     assert route.wait(2, direction='out', kinds=('text', 'close'))
+
+
+# -- the log -----------------------------------------------------------------
+def test_the_log_keeps_the_last_log_size_messages_and_counts_the_rest():
+    route = WebSocket(log_size=3)
+    route(upgrade_request())
+    connection = route.connections[0]
+    for number in range(5):
+        route.record(connection, 'in', 'ping', b'%d' % number)
+    assert [e.data for e in route.log] == [b'2', b'3', b'4']
+    assert route.dropped == 2
+    assert 'dropped' in repr(route)
+    # Waits count what was dropped too: five pings came.
+    assert [e.data for e in route.wait(5, kinds='ping', timeout=0)] == \
+        [b'2', b'3', b'4']
+    with pytest.raises(WaitTimeout, match='saw 5'):
+        route.wait(6, kinds='ping', timeout=0.01)
+
+
+def test_a_ping_flood_keeps_the_log_bounded(server):
+    route = WebSocket(server=server, log_size=100)
+    server.route('/ws', route)
+    raw = RawClient(server)
+    try:
+        raw.sock.sendall(client(PING, b'p') * 500)
+        for _ in range(500):
+            assert raw.frame() == (True, PONG, b'p')
+        route.wait(500, direction='out', kinds='pong', timeout=TIMEOUT)
+    finally:
+        raw.close()
+    assert len(route.log) == 100
+    assert route.dropped == 900  # 500 pings in, 500 pongs out
+    assert route.log[-1].kind == 'pong'
