@@ -28,9 +28,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from typing import Any, Dict, Optional  # noqa: F401
 
 #: The keys a match spec may hold.
-MATCH_KEYS = ('method', 'path', 'path_pattern', 'path_prefix', 'url_pattern',
-              'query', 'headers', 'cookies', 'body', 'json', 'json_subset',
-              'ignore_array_order')
+MATCH_KEYS = ('method', 'path', 'url', 'path_pattern', 'path_prefix',
+              'url_pattern', 'query', 'headers', 'cookies', 'body', 'json',
+              'json_subset', 'ignore_array_order')
 #: The operators of a value condition (query, header, cookie, body).
 VALUE_OPS = ('equal', 'contains', 'matches', 'present')
 #: Extra operators of a body condition.
@@ -178,6 +178,9 @@ class Matcher(object):
         a method or a list of them (``"ANY"``: any).
     ``path``
         the exact path; compared with the query when it holds ``?``.
+    ``url``
+        the exact path and query: ``"/a"`` does not match ``/a?x=1``
+        (WireMock's ``url``).
     ``path_pattern``, ``url_pattern``
         a regular expression that must match the whole path, without
         (``path_pattern``) or with (``url_pattern``) the query.
@@ -228,15 +231,19 @@ class Matcher(object):
         else:
             fail(field + '.method', method, 'give "GET" or a list of '
                  'methods like ["GET", "HEAD"]')
-        paths = [k for k in ('path', 'path_prefix', 'path_pattern',
+        paths = [k for k in ('path', 'url', 'path_prefix', 'path_pattern',
                              'url_pattern') if spec.get(k) is not None]
         if len(paths) > 1:
             fail(field, dict((k, spec[k]) for k in paths),
-                 'give one of path, path_prefix, path_pattern and '
+                 'give one of path, url, path_prefix, path_pattern and '
                  'url_pattern (as WireMock takes one URL matcher)')
         self.path = self._text('path', spec.get('path'))
-        if self.path is not None and not self.path.startswith('/'):
-            fail(field + '.path', self.path, 'a path starts with "/"')
+        self.url = self._text('url', spec.get('url'))
+        for key in ('path', 'url'):
+            value = getattr(self, key)
+            if value is not None and not value.startswith('/'):
+                fail('%s.%s' % (field, key), value, 'a %s starts with "/"'
+                     % key)
         self.path_prefix = self._text('path_prefix', spec.get('path_prefix'))
         self._path_pattern = self._url_pattern = None
         if spec.get('path_pattern') is not None:
@@ -305,6 +312,8 @@ class Matcher(object):
         if self.path is not None and self.path != (
                 full if '?' in self.path else url_path):
             return 'path %s is not %s' % (full, self.path)
+        if self.url is not None and self.url != full:
+            return 'url %s is not %s' % (full, self.url)
         if self.path_prefix is not None and \
                 not url_path.startswith(self.path_prefix):
             return 'path %s does not start with %s' % (url_path,
@@ -345,7 +354,8 @@ class Matcher(object):
     def describe(self):
         """Return a short one-line description of the spec."""
         parts = ['|'.join(sorted(self.methods)) if self.methods else 'ANY']
-        for key in ('path', 'path_prefix', 'path_pattern', 'url_pattern'):
+        for key in ('path', 'url', 'path_prefix', 'path_pattern',
+                    'url_pattern'):
             if self.spec.get(key) is not None:
                 parts.append(('%s' if key == 'path' else key + '=%s')
                              % self.spec[key])

@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # pragma: no cover
 _TEXT = six.string_types
 
 
-_WM_URLS = (('url', 'path'), ('urlPath', 'path'),
+_WM_URLS = (('url', 'url'), ('urlPath', 'path'),
             ('urlPattern', 'url_pattern'), ('urlPathPattern', 'path_pattern'))
 _WM_REQUEST = ('method', 'url', 'urlPath', 'urlPattern', 'urlPathPattern',
                'queryParameters', 'headers', 'cookies', 'bodyPatterns')
@@ -236,6 +236,8 @@ def to_wiremock(stub):
             request['method'] = 'ANY'
     if match.get('path') is not None:
         request['url' if '?' in match['path'] else 'urlPath'] = match['path']
+    elif match.get('url') is not None:  # exact path and query
+        request['url'] = match['url']
     elif match.get('path_prefix') is not None:
         request['urlPathPattern'] = re.escape(match['path_prefix']) + '.*'
     elif match.get('path_pattern') is not None:

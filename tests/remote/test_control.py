@@ -62,6 +62,20 @@ def test_exported_mappings_load_into_a_new_server(server, tmpdir):
         assert call('GET', admin(other, 'mappings'))[1] == exported
 
 
+def test_a_wiremock_url_stub_answers_its_exact_path_and_query_only(server):
+    status, _ = call('POST', admin(server, 'mappings'), {
+        'request': {'url': '/exact'}, 'response': {'body': 'exact'}})
+    assert status == 201
+    server.unmatched_response = 404
+    assert requests.get(server.url('/exact'), timeout=TIMEOUT).text == 'exact'
+    assert requests.get(server.url('/exact?x=1'),
+                        timeout=TIMEOUT).status_code == 404
+    _, listing = call('GET', admin(server, 'mappings'))
+    assert listing['mappings'][0]['request'] == {'method': 'ANY',
+                                                 'url': '/exact'}
+    server.reset()  # the 404 was expected
+
+
 def test_reset_forgets_everything_but_the_initial_stubs():
     with httptestserver.http_server() as server:
         enable_control(server, stubs=[{'match': {'path': '/base'},

@@ -91,6 +91,31 @@ def test_stubs_round_trip_through_wiremock_form():
     assert to_wiremock(back[2])['response']['headers'] == {'A': ['1', '2']}
 
 
+@pytest.mark.parametrize('url, answers, misses', [
+    ('/exact', ['/exact'], ['/exact?x=1', '/exact?', '/exact/']),
+    ('/exact?x=1', ['/exact?x=1'], ['/exact', '/exact?x=2', '/exact?x=1&y=2']),
+])
+def test_a_wiremock_url_matches_exactly_the_path_and_query(url, answers,
+                                                           misses):
+    stub = from_wiremock({'request': {'url': url}, 'response': {}})
+    matcher = Matcher(stub['match'])
+    for path in answers:
+        assert matcher.matches(request('GET', path)), path
+    for path in misses:
+        assert not matcher.matches(request('GET', path)), path
+
+
+def test_a_wiremock_url_stays_url_when_written_back():
+    mapping = {'request': {'method': 'GET', 'url': '/exact'},
+               'response': {'status': 200}}
+    stub = from_wiremock(mapping)
+    assert to_wiremock(stub)['request'] == mapping['request']
+    assert from_wiremock(to_wiremock(stub)) == stub
+    url_path = from_wiremock({'request': {'urlPath': '/exact'}})
+    assert to_wiremock(url_path)['request'] == {'method': 'ANY',
+                                                'urlPath': '/exact'}
+
+
 def test_load_stubs_reads_files_directories_and_wiremock_layout(tmpdir):
     root = str(tmpdir)
     os.mkdir(os.path.join(root, 'mappings'))
@@ -101,7 +126,8 @@ def test_load_stubs_reads_files_directories_and_wiremock_layout(tmpdir):
              'priority': 1}]}, handle)
     with open(os.path.join(root, 'a.json'), 'w') as handle:
         json.dump({'match': {'path': '/a'}, 'response': {}}, handle)
-    paths = [s['match']['path'] for s in load_stubs(root)]
+    paths = [s['match'].get('url') or s['match']['path']
+             for s in load_stubs(root)]
     assert paths == ['/b2', '/a', '/b1']  # by priority, then file order
     single = os.path.join(root, 'a.json')
     assert [s['match']['path'] for s in load_stubs(single)] == ['/a']
