@@ -14,12 +14,11 @@ value and the fix.
 import base64
 import binascii
 import json as jsonlib
-import re
-
 import six
 
 from ..errors import ConfigurationError
 from .json_matching import json_matches
+from .patterns import MAX_SUBJECT, compile_pattern
 
 __all__ = ['Matcher', 'MATCH_KEYS']
 
@@ -44,25 +43,11 @@ def fail(field, value, fix):
     raise ConfigurationError('%s: %r is not usable; %s' % (field, value, fix))
 
 
-def _compile(field, pattern):
-    if not isinstance(pattern, _TEXT):
-        fail(field, pattern, 'give a regular expression as a string')
-    try:
-        compiled = re.compile(pattern, re.DOTALL)
-    except re.error as exc:
-        fail(field, pattern, 'it is not a valid regular expression (%s)'
-             % exc)
-    if hasattr(compiled, 'fullmatch'):
-        return compiled.fullmatch
-    # Python 2: no fullmatch.
-    return re.compile('(?:%s)\\Z' % pattern, re.DOTALL).match
-
-
 # -- value conditions ------------------------------------------------------
 class _Value(object):
     """One condition on a text value: equal, contains, matches, present."""
 
-    def __init__(self, field, spec, ops=VALUE_OPS):
+    def __init__(self, field, spec, ops=VALUE_OPS, untrusted=False):
         if isinstance(spec, _TEXT):
             spec = {'equal': spec}
         if not isinstance(spec, dict):
@@ -80,8 +65,8 @@ class _Value(object):
             if not isinstance(self.arg, bool):
                 fail(field + '.present', self.arg, 'give true or false')
         elif self.op == 'matches':
-            flags = '(?i)' if self.ignore_case else ''
-            self._regex = _compile(field + '.matches', flags + self.arg)
+            self._regex = compile_pattern(field + '.matches', _flagged(
+                self.arg, self.ignore_case), untrusted)
         elif not isinstance(self.arg, _TEXT):
             fail(field + '.' + self.op, self.arg, 'give a string')
         self.spec = dict(spec)
@@ -109,7 +94,7 @@ class _Value(object):
 class _Body(object):
     """One condition on the request body."""
 
-    def __init__(self, field, spec, ignore_order=False):
+    def __init__(self, field, spec, ignore_order=False, untrusted=False):
         if isinstance(spec, (bytes, six.text_type)):
             spec = {'equal': spec}
         if not isinstance(spec, dict):
@@ -133,8 +118,9 @@ class _Body(object):
             if not isinstance(self.arg, bytes):
                 fail(field + '.' + self.op, self.arg, 'give text or bytes')
         elif self.op == 'matches':
-            flags = '(?i)' if spec.get('ignore_case') else ''
-            self._regex = _compile(field + '.matches', flags + self.arg)
+            self.limit = MAX_SUBJECT if untrusted else None
+            self._regex = compile_pattern(field + '.matches', _flagged(
+                self.arg, spec.get('ignore_case')), untrusted)
 
     def explain(self, request):
         body = request.get('body') or b''
@@ -143,14 +129,17 @@ class _Body(object):
         elif self.op == 'contains':
             ok = self.arg in body
         elif self.op == 'matches':
+            if self.limit is not None and len(body) > self.limit:
+                return 'the body is longer than the %d bytes a stub pattern ' \
+                    'is matched against' % self.limit
             ok = bool(self._regex(body.decode('utf-8', 'replace')))
         else:
             document = request.get('json')
             if document is None:
                 try:
                     document = jsonlib.loads(body.decode('utf-8'))
-                except ValueError:
-                    return 'the body is not JSON'
+                except (ValueError, RuntimeError):  # 3: RecursionError
+                    return 'the body is not JSON (or nests too deep)'
             ok = json_matches(self.arg, document,
                               subset=self.op == 'json_subset',
                               ignore_order=self.ignore_order)
@@ -166,6 +155,12 @@ def b64decode(field, text):
             text, six.text_type) else text)
     except (TypeError, ValueError, binascii.Error, AttributeError):
         fail(field, text, 'give the bytes as base64 text')
+
+
+def _flagged(pattern, ignore_case):
+    if ignore_case and isinstance(pattern, _TEXT):
+        return '(?i)' + pattern
+    return pattern
 
 
 # -- the matcher --------------------------------------------------------------
@@ -203,13 +198,18 @@ class Matcher(object):
         shorthands for a body condition; ``ignore_array_order`` applies to
         them.
 
-    Raises :class:`ConfigurationError` for a bad spec.  Immutable and
-    thread-safe once built.
+    *untrusted* (a stub's spec: from a file or the control API) refuses
+    patterns that can take exponential time and matches patterns against
+    at most 8 KiB of text
+    (:func:`~httptestserver.answers.patterns.compile_pattern`).  Raises
+    :class:`ConfigurationError` for a bad spec.  Immutable and thread-safe
+    once built.
     """
 
-    def __init__(self, spec=None, field='match'):
+    def __init__(self, spec=None, field='match', untrusted=False):
         spec = {} if spec is None else spec
         if isinstance(spec, Matcher):
+            untrusted = untrusted or spec.untrusted
             spec = spec.spec
         if not isinstance(spec, dict):
             fail(field, spec, 'give a dict with keys from %s'
@@ -220,6 +220,7 @@ class Matcher(object):
                  'the keys a match may hold are %s' % ', '.join(MATCH_KEYS))
         self.spec = dict(spec)
         self._field = field
+        self.untrusted = untrusted
         method = spec.get('method')
         if method is None or method == 'ANY':
             self.methods = None
@@ -247,11 +248,11 @@ class Matcher(object):
         self.path_prefix = self._text('path_prefix', spec.get('path_prefix'))
         self._path_pattern = self._url_pattern = None
         if spec.get('path_pattern') is not None:
-            self._path_pattern = _compile(field + '.path_pattern',
-                                          spec['path_pattern'])
+            self._path_pattern = compile_pattern(
+                field + '.path_pattern', spec['path_pattern'], untrusted)
         if spec.get('url_pattern') is not None:
-            self._url_pattern = _compile(field + '.url_pattern',
-                                         spec['url_pattern'])
+            self._url_pattern = compile_pattern(
+                field + '.url_pattern', spec['url_pattern'], untrusted)
         self.query = self._conditions('query', spec.get('query'), True)
         self.headers = self._conditions('headers', spec.get('headers'))
         self.cookies = self._conditions('cookies', spec.get('cookies'))
@@ -263,8 +264,8 @@ class Matcher(object):
             bodies = []
         elif not isinstance(bodies, list):
             bodies = [bodies]
-        self.bodies = [_Body('%s.body[%d]' % (field, i), b, ignore)
-                       for i, b in enumerate(bodies)]
+        self.bodies = [_Body('%s.body[%d]' % (field, i), b, ignore,
+                             untrusted) for i, b in enumerate(bodies)]
         for key in ('json', 'json_subset'):
             if key in spec:
                 self.bodies.append(_Body('%s.%s' % (field, key),
@@ -290,7 +291,8 @@ class Matcher(object):
                     fail(field, cond, 'give a list of strings')
                 result.append((name, list(cond)))
             else:
-                result.append((name, _Value(field, cond)))
+                result.append((name, _Value(field, cond, VALUE_OPS,
+                                            self.untrusted)))
         return result
 
     def matches(self, request):

@@ -21,6 +21,7 @@ import six
 
 from ..errors import ConfigurationError
 from ..headers import Headers
+from ..answers.matchers import Matcher
 from ..answers.responses import RESPONSE_KEYS, Response
 from .endpoints import ClientError, Endpoints
 from .stubs import normalise_stub, response_spec, sort_stubs
@@ -115,7 +116,10 @@ class ControlAPI(Endpoints):
                 raise ConfigurationError('stub id %r is taken; remove it '
                                          'first or give another id'
                                          % stub['id'])
-            route = self.server.route(None, match=stub['match'],
+            # A stub is untrusted: its patterns are checked and capped.
+            match = Matcher(stub['match'], 'stub %s match' % stub['id'],
+                            untrusted=True)
+            route = self.server.route(None, match=match,
                                       times=stub.get('times'), **spec)
             self._stubs.append([stub, route])
         return stub

@@ -19,7 +19,8 @@ from ..answers.matchers import MATCH_KEYS, Matcher
 from ..store.verification import check_count
 from .codec import entry_to_json, from_json, to_json
 from .stubs import response_spec
-from .wiremock import from_wiremock, parse_mappings, to_wiremock
+from .wiremock import REQUEST_KEYS, from_wiremock, parse_mappings, \
+    to_wiremock
 
 __all__ = ['Endpoints', 'ClientError', 'request_matcher', 'MAX_WAIT']
 
@@ -51,14 +52,17 @@ def request_matcher(spec, field='match'):
     if spec is None:
         return Matcher({})
     try:
-        return Matcher(spec, field)
+        return Matcher(spec, field, untrusted=True)
     except ConfigurationError as first:
         if not isinstance(spec, dict) or set(spec) <= set(MATCH_KEYS) and \
                 not _wiremock_shaped(spec):
             raise
         try:
-            return Matcher(from_wiremock({'request': spec}, field)['match'])
-        except ConfigurationError:
+            return Matcher(from_wiremock({'request': spec}, field)['match'],
+                           field, untrusted=True)
+        except ConfigurationError as second:
+            if set(spec) <= set(REQUEST_KEYS):
+                raise second  # WireMock's form: its error says more
             raise first
 
 

@@ -60,7 +60,7 @@ def normalise_stub(stub, field='stub'):
              'the keys a stub may hold are %s' % ', '.join(STUB_KEYS))
     result = dict(stub)
     result['id'] = str(stub.get('id') or uuid.uuid4())
-    Matcher(stub.get('match') or {}, field + '.match')
+    Matcher(stub.get('match') or {}, field + '.match', untrusted=True)
     result['match'] = dict(stub.get('match') or {})
     result['response'] = _check_response(stub.get('response') or {},
                                          field + '.response')

@@ -25,7 +25,7 @@ from ..answers.matchers import fail
 from .stubs import header_pairs, normalise_stub, sort_stubs
 
 __all__ = ['from_wiremock', 'to_wiremock', 'to_stub', 'parse_mappings',
-           'load_stubs', 'dump_stubs']
+           'load_stubs', 'dump_stubs', 'REQUEST_KEYS']
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
@@ -36,8 +36,10 @@ _TEXT = six.string_types
 
 _WM_URLS = (('url', 'url'), ('urlPath', 'path'),
             ('urlPattern', 'url_pattern'), ('urlPathPattern', 'path_pattern'))
-_WM_REQUEST = ('method', 'url', 'urlPath', 'urlPattern', 'urlPathPattern',
-               'queryParameters', 'headers', 'cookies', 'bodyPatterns')
+#: The keys of a WireMock request pattern that are understood.
+REQUEST_KEYS = _WM_REQUEST = (
+    'method', 'url', 'urlPath', 'urlPattern', 'urlPathPattern',
+    'queryParameters', 'headers', 'cookies', 'bodyPatterns')
 _WM_RESPONSE = ('status', 'headers', 'body', 'jsonBody', 'base64Body',
                 'fixedDelayMilliseconds', 'fault', 'statusMessage')
 _WM_TOP = ('id', 'uuid', 'name', 'request', 'response', 'priority',

@@ -2,6 +2,7 @@
 loopback peers), its stubs and reset, shutdown, TLS, and clients in other
 languages (curl, Node's fetch) driving it over HTTP."""
 import json
+import re
 import subprocess
 import threading
 import time
@@ -117,6 +118,62 @@ def test_a_bad_stub_gets_422_naming_the_field(server):
     status, document = call('POST', admin(server, 'mappings'),
                             {'match': {'headers': {'X': 1}}})
     assert status == 422 and "match.headers['X']" in document['error']
+
+
+EVIL = '/(a+)+b'  # with "/" and 27 "a"s, held the GIL for seconds
+
+
+@pytest.mark.parametrize('path, document', [
+    ('mappings', {'request': {'urlPathPattern': EVIL}}),
+    ('mappings', {'request': {'urlPath': '/x', 'headers': {
+        'X': {'matches': '(\\w+\\s?)*!'}}}}),
+    ('mappings', {'match': {'body': {'matches': '(.*a){12}'}}}),
+    ('mappings/import', {'mappings': [{'request': {'urlPattern': EVIL}}]}),
+    ('requests/count', {'path_pattern': EVIL}),
+    ('requests/find', {'urlPathPattern': EVIL}),
+    ('requests/wait', {'count': 1, 'match': {'url_pattern': EVIL},
+                       'timeout': 0}),
+])
+def test_a_pattern_that_backtracks_for_ever_gets_422_naming_it(server, path,
+                                                              document):
+    status, answer = call('POST', admin(server, path), document)
+    assert status == 422, answer
+    assert 'exponential time' in answer['error']
+    assert call('GET', admin(server, 'mappings'))[1]['meta']['total'] == 0
+
+
+def test_a_stub_pattern_sees_at_most_8_kib_and_longer_text_does_not_match(
+        server):
+    for mapping in [
+            {'request': {'urlPathPattern': '/files/.*'},
+             'response': {'body': 'path'}},
+            {'request': {'urlPath': '/h', 'headers': {'X': {'matches': '.*'}}},
+             'response': {'body': 'header'}},
+            {'request': {'urlPath': '/b', 'bodyPatterns': [{'matches': '.*'}]},
+             'response': {'body': 'body'}}]:
+        assert call('POST', admin(server, 'mappings'), mapping)[0] == 201
+    server.unmatched_response = 404
+    get = lambda path, **kws: requests.post(server.url(path), timeout=TIMEOUT,
+                                            **kws)
+    room = 8192 - len('/files/')
+    assert get('/files/' + 'x' * room).text == 'path'
+    assert get('/files/' + 'x' * (room + 1)).status_code == 404
+    assert get('/h', headers={'X': 'x' * 8192}).text == 'header'
+    assert get('/h', headers={'X': 'x' * 8193}).status_code == 404
+    assert get('/b', data=b'x' * 8192).text == 'body'
+    assert get('/b', data=b'x' * 8193).status_code == 404
+    server.reset()  # the 404s were expected
+
+
+def test_the_tests_own_patterns_are_not_restricted(server):
+    server.route(re.compile(EVIL), body='compiled')
+    server.route('/m', match={'path_pattern': '/m', 'body': {
+        'matches': '(x+x+)+y'}}, body='match')
+    assert requests.get(server.url('/aab'), timeout=TIMEOUT).text == \
+        'compiled'
+    assert requests.post(server.url('/m'), data=b'xxy' + b'.' * 9000,
+                         timeout=TIMEOUT).status_code == 500  # no match
+    server.reset()
 
 
 def test_a_token_when_given_is_required():

@@ -45,3 +45,13 @@ def test_a_callable_cannot_cross_and_the_error_offers_the_data_form(child):
     with pytest.raises(ConfigurationError) as info:
         child.route('/x', match={'headers': {'X': 5}})
     assert "match.headers['X']" in str(info.value)
+
+
+def test_a_pattern_that_backtracks_for_ever_cannot_cross(child):
+    with pytest.raises(ConfigurationError) as info:
+        child.route(re.compile(r'/(a+)+b'))
+    assert 'exponential time' in str(info.value)
+    with pytest.raises(ConfigurationError):
+        child.route('/x', match={'headers': {'X': {'matches': '(a|a)*'}}})
+    child.route(re.compile(r'/(?:[^/]+/)*file'), body='ok')
+    assert requests.get(child.url('/a/b/file'), timeout=TIMEOUT).text == 'ok'

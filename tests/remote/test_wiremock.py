@@ -145,3 +145,21 @@ def test_load_stubs_names_the_file_and_mapping_at_fault(tmpdir):
     assert 'cannot be read as JSON' in str(info.value)
     with pytest.raises(ConfigurationError):
         load_stubs(str(tmpdir.join('missing')))
+
+
+def test_a_stub_file_with_a_pattern_that_backtracks_for_ever_is_refused(
+        tmpdir):
+    bad = tmpdir.join('slow.json')
+    bad.write(json.dumps({'mappings': [
+        {'request': {'urlPath': '/fine'}},
+        {'request': {'urlPathPattern': '/(a+)+b'}}]}))
+    with pytest.raises(ConfigurationError) as info:
+        load_stubs(str(bad))
+    message = str(info.value)
+    assert 'slow.json: mappings[1].match.path_pattern: ' in message
+    assert "'/(a+)+b' is not usable" in message
+    assert 'exponential time' in message
+    with pytest.raises(ConfigurationError):
+        from_wiremock({'request': {'urlPattern': '(x|x)*y'}})
+    with pytest.raises(ConfigurationError):
+        normalise_stub({'match': {'query': {'q': {'matches': '(a*)*'}}}})
