@@ -13,14 +13,18 @@ standard library.  Every function is thread-safe and raises
 :class:`~httptestserver.errors.ConfigurationError` naming the field, the bad
 value and the fix.
 """
+import math
+import threading
 import uuid
 
 import six
 
+from ..answers import faults as faultlib
 from ..answers.matchers import Matcher, b64decode, fail
 
-__all__ = ['normalise_stub', 'response_spec', 'sort_stubs', 'RESPONSE_KEYS',
-           'STUB_KEYS', 'FAULTS', 'FAULT_NAMES']
+__all__ = ['normalise_stub', 'response_spec', 'sort_stubs', 'check_wait',
+           'RESPONSE_KEYS', 'STUB_KEYS', 'FAULTS', 'FAULT_NAMES',
+           'TIMEOUT_MAX']
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
@@ -38,6 +42,9 @@ FAULT_NAMES = {'CONNECTION_RESET_BY_PEER': 'reset', 'EMPTY_RESPONSE': 'empty',
                'MALFORMED_RESPONSE_CHUNK': 'malformed_chunk',
                'RANDOM_DATA_THEN_CLOSE': 'garbage'}
 _TEXT = six.string_types
+#: The longest a thread can wait, in seconds.  Python 2 has no such limit
+#: of its own: it gets Python 3's on Linux, so a stub loads everywhere alike.
+TIMEOUT_MAX = getattr(threading, 'TIMEOUT_MAX', 9223372036.0)
 
 
 def normalise_stub(stub, field='stub'):
@@ -100,6 +107,8 @@ def _check_response(response, field):
     if delay is not None and (isinstance(delay, bool) or not isinstance(
             delay, six.integer_types + (float,)) or delay < 0):
         fail(field + '.delay', delay, 'give seconds >= 0, e.g. 0.5')
+    if delay is not None:
+        check_wait(field + '.delay', 'delay', delay)
     fault = response.get('fault')
     if fault is not None and fault not in FAULTS:
         fail(field + '.fault', fault, 'give one of %s' % ', '.join(FAULTS))
@@ -110,6 +119,39 @@ def _check_response(response, field):
     if cookies is not None and not isinstance(cookies, dict):
         fail(field + '.cookies', cookies, 'give a dict of name -> value')
     return dict(response)
+
+
+def check_wait(label, key, value):
+    """Raise :class:`ConfigurationError` naming *label* if the *key*
+    setting (``delay``, ``body_delay``, ``chunk_delay``, ``dribble``,
+    ``bandwidth`` or ``chaos``; others pass) can ask a thread to wait longer
+    than it can (``threading.TIMEOUT_MAX``), or is malformed."""
+    if key in ('delay', 'body_delay', 'chunk_delay'):
+        longest = _longest(faultlib.check_delay(value, label))
+    elif key == 'dribble':
+        longest = faultlib.check_dribble(value, label)['duration']
+    elif key == 'bandwidth':  # a byte at a time, below 20 bytes a second
+        longest = 1.0 / faultlib.check_bandwidth(value, label)
+    elif key == 'chaos':
+        longest = _longest(faultlib.check_chaos(value, label)['delay'])
+    else:
+        return
+    if longest > TIMEOUT_MAX:
+        fail(label, value, 'a thread cannot wait that long (%g seconds); '
+             'keep every wait under threading.TIMEOUT_MAX (%g seconds)'
+             % (longest, TIMEOUT_MAX))
+
+
+def _longest(delay):
+    if delay is None:
+        return 0.0
+    if delay.maximum is not None:
+        return delay.maximum
+    median, sigma, _ = delay.args  # an uncapped lognormal: 8 sigmas out
+    try:
+        return median * math.exp(8 * sigma)
+    except OverflowError:
+        return float('inf')
 
 
 def header_pairs(headers, field):

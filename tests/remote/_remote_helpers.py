@@ -36,7 +36,9 @@ def call(method, url, document=None, headers=None):
     """Call the control API with the standard library; return (status,
     decoded JSON)."""
     data = None if document is None else json.dumps(document).encode('utf-8')
-    req = urlrequest.Request(url, data=data, headers=headers or {})
+    sent = {'Content-Type': 'application/json'}  # as WireMock clients send
+    sent.update(headers or {})
+    req = urlrequest.Request(url, data=data, headers=sent)
     req.get_method = lambda: method
     try:
         response = urlrequest.urlopen(req, timeout=TIMEOUT)
