@@ -258,9 +258,7 @@ class Endpoints(object):
 
     def _set_unmatched(self, request):
         body = _body(request)
-        spec = response_spec({'response': body})
-        spec.pop('fault', None)
-        self.server.unmatched_response = spec
+        self.server.unmatched_response = response_spec({'response': body})
         self._unmatched_response = body
         return 200, {'response': body}
 

@@ -32,7 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: The keys a stub's response may hold.
 RESPONSE_KEYS = ('status', 'headers', 'body', 'body_base64', 'json',
-                 'cookies', 'delay', 'fault')
+                 'cookies') + faultlib.FAULT_KEYS
 STUB_KEYS = ('id', 'name', 'match', 'response', 'times', 'priority')
 #: WireMock's fault names (``response.fault``).
 FAULTS = ('CONNECTION_RESET_BY_PEER', 'EMPTY_RESPONSE',
@@ -55,8 +55,12 @@ def normalise_stub(stub, field='stub'):
     ``times`` (answers before it falls through), ``priority`` (lower first,
     default 5 as in WireMock), ``name`` and ``id``.  Response keys: ``status``,
     ``headers`` (dict, or list of pairs), ``body`` (text), ``body_base64``,
-    ``json``, ``cookies``, ``delay`` (seconds), ``fault`` (a WireMock fault
-    name).  Raises :class:`ConfigurationError` naming the field.
+    ``json``, ``cookies``, and the fault and delay settings of
+    :mod:`~httptestserver.answers.faults` in their plain forms: ``delay``,
+    ``body_delay``, ``chunk_delay`` (seconds or a distribution),
+    ``dribble``, ``bandwidth``, ``chaos`` and ``fault`` (a WireMock fault
+    name, or the server's).  Raises :class:`ConfigurationError` naming the
+    field.
     """
     if not isinstance(stub, dict):
         fail(field, stub, 'give a dict like {"match": {"path": "/x"}, '
@@ -103,15 +107,15 @@ def _check_response(response, field):
              'body_base64 for bytes or json for a document')
     if response.get('body_base64') is not None:
         b64decode(field + '.body_base64', response['body_base64'])
-    delay = response.get('delay')
-    if delay is not None and (isinstance(delay, bool) or not isinstance(
-            delay, six.integer_types + (float,)) or delay < 0):
-        fail(field + '.delay', delay, 'give seconds >= 0, e.g. 0.5')
-    if delay is not None:
-        check_wait(field + '.delay', 'delay', delay)
+    for key in faultlib.FAULT_KEYS:
+        if response.get(key) is not None and key != 'fault':
+            check_wait('%s.%s' % (field, key), key, response[key])
     fault = response.get('fault')
-    if fault is not None and fault not in FAULTS:
-        fail(field + '.fault', fault, 'give one of %s' % ', '.join(FAULTS))
+    if fault is not None and fault not in FAULTS and \
+            fault not in faultlib.FAULTS:
+        fail(field + '.fault', fault, 'give one of WireMock\'s %s or the '
+             'server\'s %s' % (', '.join(FAULTS),
+                                ', '.join(sorted(faultlib.FAULTS))))
     headers = response.get('headers')
     if headers is not None:
         header_pairs(headers, field + '.headers')
@@ -182,8 +186,9 @@ def response_spec(stub):
     """Return a stub's response as the keywords ``Server.route`` takes.
 
     ``status``, ``headers`` (pairs), ``body`` (bytes) or ``json``,
-    ``cookies`` and ``delay``; a WireMock ``fault`` becomes the server's
-    fault of the same effect (``CONNECTION_RESET_BY_PEER``: ``'reset'``...).
+    ``cookies`` and the fault and delay settings as given; a WireMock
+    ``fault`` becomes the server's fault of the same effect
+    (``CONNECTION_RESET_BY_PEER``: ``'reset'``...).
     """
     response = _check_response(stub.get('response') or {}, 'stub.response')
     spec = {'status': response.get('status', 200),
@@ -195,11 +200,11 @@ def response_spec(stub):
         spec['body'] = b64decode('body_base64', response['body_base64'])
     else:
         spec['body'] = (response.get('body') or u'').encode('utf-8')
-    for key in ('cookies', 'delay'):
+    for key in ('cookies',) + faultlib.FAULT_KEYS:
         if response.get(key) is not None:
             spec[key] = response[key]
     if response.get('fault') is not None:
-        spec['fault'] = FAULT_NAMES[response['fault']]
+        spec['fault'] = FAULT_NAMES.get(response['fault'], response['fault'])
     return spec
 
 

@@ -163,3 +163,18 @@ def test_a_stub_file_with_a_pattern_that_backtracks_for_ever_is_refused(
         from_wiremock({'request': {'urlPattern': '(x|x)*y'}})
     with pytest.raises(ConfigurationError):
         normalise_stub({'match': {'query': {'q': {'matches': '(a*)*'}}}})
+
+
+def test_fault_and_delay_settings_round_trip_exactly():
+    stub = normalise_stub({'match': {'path': '/slow'}, 'response': {
+        'status': 200, 'fault': 'truncated', 'delay': {'uniform': [0.1, 0.2]},
+        'body_delay': 0.25, 'chunk_delay': {'fixed': 0.01},
+        'dribble': {'chunks': 4, 'duration': 0.5}, 'bandwidth': 1000,
+        'chaos': {'fault': 'reset', 'probability': 0.2, 'seed': 3}}})
+    mapping = json.loads(json.dumps(to_wiremock(stub)))
+    assert 'fault' not in mapping['response']  # WireMock has no truncated
+    assert from_wiremock(mapping) == stub
+    reset = normalise_stub({'response': {'fault': 'reset', 'delay': 0.25}})
+    assert to_wiremock(reset)['response'] == {
+        'status': 200, 'fault': 'CONNECTION_RESET_BY_PEER',
+        'fixedDelayMilliseconds': 250}
