@@ -3,6 +3,7 @@
 Options: ``--https``, ``--host``, ``--port``, ``--client-cert``, ``--cafile``,
 ``--stubs DIR_OR_FILE`` (WireMock mapping files), ``--directory DIR``,
 ``--port-file FILE``, ``--control-token``, ``--no-control``,
+``--exit-with-stdin`` and ``--parent-pid PID`` (for a parent process),
 ``--history-limit N`` (the last N requests are kept; default 1000, so a
 long-running server's memory stays flat), ``--quiet``.  Each request is logged
 to stderr.  As soon as the port is bound it prints on stdout the URL, (for
@@ -20,6 +21,7 @@ import signal
 import sys
 import threading
 
+from .remote.child import watch_parent
 from .remote.control import TOKEN_HEADER, ControlAPI, enable_control, \
     is_loopback
 from .errors import ConfigurationError
@@ -72,6 +74,9 @@ def _parser():
     parser.add_argument('--exit-with-stdin', action='store_true',
                         help='exit when standard input reaches end of file '
                              '(used by a parent process)')
+    parser.add_argument('--parent-pid', type=int, metavar='PID',
+                        help='exit when process PID, our parent, exits '
+                             '(used by a parent process)')
     parser.add_argument('--quiet', action='store_true',
                         help='do not log each request')
     return parser
@@ -123,6 +128,8 @@ def main(argv=None):
         signal.signal(signum, lambda *_: done.set())
     if args.exit_with_stdin:
         _watch_stdin(done)
+    if args.parent_pid is not None:  # a forked copy may hold our stdin
+        watch_parent(args.parent_pid, done.set)
     # No check() at the end: unmatched requests are the client's business
     # and were logged; a traceback at exit would only confuse a script.
     server.start()
