@@ -102,9 +102,8 @@ def test_the_history_is_capped_and_help_says_so():
 
 
 def test_the_history_keeps_a_bounded_number_of_body_bytes():
-    help_text = subprocess.check_output(
-        [sys.executable, '-m', 'httptestserver', '--help']).decode('utf-8')
-    assert '--history-bytes' in ' '.join(help_text.split())
+    code, help_text, _ = wait_exit(run_cli('--help'))
+    assert code == 0 and '--history-bytes' in help_text
     assert 'default: 64M' in ' '.join(help_text.split())
     process = run_cli('--history-bytes', '2K', '--quiet')
     try:
