@@ -4,10 +4,11 @@ A stub's patterns (``path_pattern``, ``url_pattern``, ``matches``) come from
 files and the control API -- untrusted input -- and Python's backtracking
 engine runs them holding the GIL, so one request can freeze the process.
 :func:`check_pattern` reads the parsed pattern (never runs it) and refuses
-the shapes that take exponential time: a repeat of something that itself
-repeats, unless a character it cannot match ends each inner run (``(a+)+``
-is refused, ``(?:[^/]+/)*`` is not), and, under a repeat, alternatives that
-can match the same text (``(a|a)+``, ``(a|b|ab)+``).  It is conservative:
+the shapes that take exponential time: inside a repeat, a choice the next
+character cannot decide -- a repeated or optional part followed by what it
+could match itself (``(a+)+``, ``(\\w+\\s?)+`` are refused,
+``(?:[^/]+/)*`` is not), or alternatives that can match the same text
+(``(a|a)+``, ``(a|b|ab)+``).  It is conservative:
 it may refuse a pattern that is in fact fast; the message says how to
 rewrite it.  :func:`capped` bounds what a pattern is matched against
 (:data:`MAX_SUBJECT`).  Pure: no I/O, thread-safe.
@@ -19,11 +20,9 @@ import six
 
 from ..errors import ConfigurationError
 
-try:  # Python 3.11+: sre_parse is deprecated in favour of these
-    from re import _constants as sre_constants  # type: ignore
+try:  # Python 3.11+: sre_parse is deprecated in favour of re._parser
     from re import _parser as sre_parse  # type: ignore
 except ImportError:  # Python 2.7 to 3.10
-    import sre_constants  # type: ignore
     import sre_parse  # type: ignore
 
 __all__ = ['compile_pattern', 'check_pattern', 'capped', 'MAX_SUBJECT']
@@ -76,6 +75,8 @@ def compile_pattern(field, pattern, untrusted=False):
         compiled = re.compile(pattern, re.DOTALL)
     except re.error as exc:
         fail('it is not a valid regular expression (%s)' % exc)
+    except RuntimeError:  # RecursionError (Python 2: RuntimeError)
+        fail('it nests too deep; flatten it')
     match = getattr(compiled, 'fullmatch', None)
     if match is None:  # Python 2: no fullmatch
         match = re.compile('(?:%s)\\Z' % pattern, re.DOTALL).match
@@ -94,15 +95,18 @@ def check_pattern(field, pattern):
     (it reads the pattern once, probing character classes at a few hundred
     code points).
     """
-    parsed = sre_parse.parse(pattern, re.DOTALL)
-    state = getattr(parsed, 'state', None) or parsed.pattern
-    fold = bool(state.flags & re.IGNORECASE) or _local_ignore_case(parsed)
     try:
+        parsed = sre_parse.parse(pattern, re.DOTALL)
+        state = getattr(parsed, 'state', None) or parsed.pattern
+        fold = bool(state.flags & re.IGNORECASE) or \
+            _local_ignore_case(parsed)
         _Check(fold).walk(parsed)
-    except _Unsafe as exc:
+    except (_Unsafe, RuntimeError) as exc:  # 3: RecursionError
+        why = exc.args[0] if isinstance(exc, _Unsafe) else \
+            'it nests too deep to be checked; flatten it'
         shown = pattern if len(pattern) <= 200 else pattern[:200] + '...'
         raise ConfigurationError('%s: %r is not usable; %s'
-                                 % (field, shown, exc.args[0]))
+                                 % (field, shown, why))
     return pattern
 
 

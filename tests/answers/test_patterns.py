@@ -8,7 +8,7 @@ import pytest
 import six
 
 from httptestserver.answers.patterns import MAX_SUBJECT, capped, \
-    check_pattern
+    check_pattern, compile_pattern
 from httptestserver.errors import ConfigurationError
 
 #: Patterns whose matching time explodes on a subject of a few dozen
@@ -69,3 +69,11 @@ def test_a_capped_pattern_does_not_match_longer_text_and_never_raises():
     assert not match('x' * (MAX_SUBJECT + 1))
     assert not match(b'x' * (MAX_SUBJECT + 1))
 
+
+
+@pytest.mark.parametrize('depth', [150, 5000])
+def test_a_pattern_nested_too_deep_is_refused_not_a_crash(depth):
+    with pytest.raises(ConfigurationError) as info:
+        compile_pattern('p', '(?:' * depth + 'a+' + ')+' * depth,
+                        untrusted=True)
+    assert 'nest' in str(info.value) or 'exponential' in str(info.value)
