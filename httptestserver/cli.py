@@ -3,8 +3,10 @@
 Options: ``--https``, ``--host``, ``--port``, ``--client-cert``, ``--cafile``,
 ``--stubs DIR_OR_FILE`` (WireMock mapping files), ``--directory DIR``,
 ``--port-file FILE``, ``--control-token``, ``--no-control``,
-``--history-limit N`` (the last N requests are kept; default 1000, so a
-long-running server's memory stays flat), ``--quiet``.  Each request is logged
+``--exit-with-stdin`` and ``--parent-pid PID`` (for a parent process),
+``--history-limit N`` and ``--history-bytes SIZE`` (the last N requests
+are kept, default 1000, and at most SIZE bytes of their bodies, default
+64M, so a long-running server's memory stays flat), ``--quiet``.  Each request is logged
 to stderr.  As soon as the port is bound it prints on stdout the URL, (for
 HTTPS) the CA file a client should trust, the control API base, and
 ``Press Ctrl-C to stop.``, having written the port file first.  Exits with
@@ -20,6 +22,7 @@ import signal
 import sys
 import threading
 
+from .remote.child import watch_parent
 from .remote.control import TOKEN_HEADER, ControlAPI, enable_control, \
     is_loopback
 from .errors import ConfigurationError
@@ -31,6 +34,22 @@ __all__ = ['main']
 TOKEN_ENV = 'HTTPTESTSERVER_CONTROL_TOKEN'
 #: Requests the command line keeps in its history by default.
 HISTORY_LIMIT = 1000
+#: Bytes of request bodies it keeps by default: with the heads of
+#: HISTORY_LIMIT requests, a long-running server stays under ~100 MB.
+HISTORY_BYTES = '64M'
+_UNITS = {'': 1, 'K': 1 << 10, 'M': 1 << 20, 'G': 1 << 30}
+
+
+def _size(text):
+    """Parse ``65536``, ``64K``, ``64M`` or ``1G`` into bytes."""
+    number, unit = text.strip(), ''
+    if number[-1:].upper() in _UNITS:
+        number, unit = number[:-1], number[-1:].upper()
+    if not number.isdigit():
+        raise argparse.ArgumentTypeError(
+            'give a number of bytes, with K, M or G if you like (64M), or 0 '
+            'for no limit; got %r' % (text,))
+    return int(number) * _UNITS[unit]
 
 
 def _parser():
@@ -58,8 +77,16 @@ def _parser():
     parser.add_argument('--history-limit', type=int, default=HISTORY_LIMIT,
                         metavar='N',
                         help='keep only the last N requests in the history '
-                             '(default: %(default)s; 0 for no limit), so a '
+                             '(default: %(default)s; 0 for no limit), and at '
+                             'most --history-bytes of their bodies, so a '
                              'long-running server does not grow')
+    parser.add_argument('--history-bytes', type=_size, default=HISTORY_BYTES,
+                        metavar='SIZE',
+                        help='keep at most SIZE bytes of request bodies in '
+                             'the history (default: %(default)s; K, M, G '
+                             'suffixes; 0 for no limit): past it the oldest '
+                             'bodies are let go, their entries saying '
+                             'body_dropped')
     parser.add_argument('--port-file', metavar='FILE',
                         help='write the bound port to FILE once listening')
     parser.add_argument('--no-control', action='store_true',
@@ -71,6 +98,9 @@ def _parser():
                                                           TOKEN_ENV))
     parser.add_argument('--exit-with-stdin', action='store_true',
                         help='exit when standard input reaches end of file '
+                             '(used by a parent process)')
+    parser.add_argument('--parent-pid', type=int, metavar='PID',
+                        help='exit when process PID, our parent, exits '
                              '(used by a parent process)')
     parser.add_argument('--quiet', action='store_true',
                         help='do not log each request')
@@ -103,6 +133,7 @@ def main(argv=None):
                                      'or more, got %d' % args.history_limit)
         server = Server(args.host, args.port, directory=args.directory, **kws)
         server.store.history_limit = args.history_limit or None
+        server.store.records.body_limit = args.history_bytes or None
     except ConfigurationError as exc:
         parser.exit(2, 'error: %s\n' % exc)
     except Exception as exc:
@@ -123,6 +154,8 @@ def main(argv=None):
         signal.signal(signum, lambda *_: done.set())
     if args.exit_with_stdin:
         _watch_stdin(done)
+    if args.parent_pid is not None:  # a forked copy may hold our stdin
+        watch_parent(args.parent_pid, done.set)
     # No check() at the end: unmatched requests are the client's business
     # and were logged; a traceback at exit would only confuse a script.
     server.start()

@@ -101,6 +101,33 @@ def test_the_history_is_capped_and_help_says_so():
     assert code == 0
 
 
+def test_the_history_keeps_a_bounded_number_of_body_bytes():
+    code, help_text, _ = wait_exit(run_cli('--help'))
+    assert code == 0 and '--history-bytes' in help_text
+    assert 'default: 64M' in ' '.join(help_text.split())
+    process = run_cli('--history-bytes', '2K', '--quiet')
+    try:
+        url = read_line(process.stdout).split()[-1]
+        with requests.Session() as session:
+            for number in range(4):
+                session.put(url + 'up', data=b'%d' % number * 1024,
+                            timeout=TIMEOUT)
+            kept = session.get(url + '__admin/requests',
+                               timeout=TIMEOUT).json()['requests']
+        assert [len(r['body']) for r in kept] == [0, 0, 1024, 1024]
+        assert [r.get('body_dropped') for r in kept] == [1024, 1024, None,
+                                                          None]
+    finally:
+        code, _, _ = finish(process)
+    assert code == 0
+
+
+@pytest.mark.parametrize('value', ['-1', 'lots', '1X', '0.5M'])
+def test_a_bad_history_bytes_exits_2_naming_the_option(value):
+    code, _, err = wait_exit(run_cli('--history-bytes', value))
+    assert code == 2 and '--history-bytes' in err
+
+
 def test_a_directory_is_served_from_the_command_line(tmp_path):
     (tmp_path / 'page.html').write_bytes(b'<p>hi</p>')
     process = run_cli('--directory', str(tmp_path), '--quiet')

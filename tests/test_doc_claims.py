@@ -123,3 +123,26 @@ def test_optional_client_cert_with_no_certificate_is_served_and_recorded():
         assert requests.get(server.url('/'), timeout=TIMEOUT,
                             verify=server.ca_file).ok
         assert server.history[0]['tls']['client_cert'] is None
+
+
+def test_update_state_returns_nothing_as_the_server_page_says():
+    # server.rst, "Writing a handler": update_state() copies the request
+    # into data and returns None (0.1.0's hooks return nothing that matters)
+    returned = []
+
+    class Probe(httptestserver.Handler):
+        def handle_request(self):
+            returned.append(self.update_state())
+            super(Probe, self).handle_request()
+
+    with http_server(handler=Probe) as server:
+        assert requests.get(server.url('/'), timeout=TIMEOUT).ok
+    assert returned == [None]
+    docs = os.path.join(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))), 'docs')
+    for name in sorted(os.listdir(docs)):
+        if name.endswith('.rst'):
+            with open(os.path.join(docs, name)) as page:
+                text = ' '.join(page.read().split())
+            assert 'and returns the ``response_*`` settings' not in text, \
+                '%s says update_state() returns the settings' % name

@@ -14,12 +14,11 @@ value and the fix.
 import base64
 import binascii
 import json as jsonlib
-import re
-
 import six
 
 from ..errors import ConfigurationError
 from .json_matching import json_matches
+from .patterns import MAX_SUBJECT, compile_pattern
 
 __all__ = ['Matcher', 'MATCH_KEYS']
 
@@ -28,9 +27,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from typing import Any, Dict, Optional  # noqa: F401
 
 #: The keys a match spec may hold.
-MATCH_KEYS = ('method', 'path', 'path_pattern', 'path_prefix', 'url_pattern',
-              'query', 'headers', 'cookies', 'body', 'json', 'json_subset',
-              'ignore_array_order')
+MATCH_KEYS = ('method', 'path', 'url', 'path_pattern', 'path_prefix',
+              'url_pattern', 'query', 'headers', 'cookies', 'body', 'json',
+              'json_subset', 'ignore_array_order')
 #: The operators of a value condition (query, header, cookie, body).
 VALUE_OPS = ('equal', 'contains', 'matches', 'present')
 #: Extra operators of a body condition.
@@ -44,25 +43,11 @@ def fail(field, value, fix):
     raise ConfigurationError('%s: %r is not usable; %s' % (field, value, fix))
 
 
-def _compile(field, pattern):
-    if not isinstance(pattern, _TEXT):
-        fail(field, pattern, 'give a regular expression as a string')
-    try:
-        compiled = re.compile(pattern, re.DOTALL)
-    except re.error as exc:
-        fail(field, pattern, 'it is not a valid regular expression (%s)'
-             % exc)
-    if hasattr(compiled, 'fullmatch'):
-        return compiled.fullmatch
-    # Python 2: no fullmatch.
-    return re.compile('(?:%s)\\Z' % pattern, re.DOTALL).match
-
-
 # -- value conditions ------------------------------------------------------
 class _Value(object):
     """One condition on a text value: equal, contains, matches, present."""
 
-    def __init__(self, field, spec, ops=VALUE_OPS):
+    def __init__(self, field, spec, ops=VALUE_OPS, untrusted=False):
         if isinstance(spec, _TEXT):
             spec = {'equal': spec}
         if not isinstance(spec, dict):
@@ -80,8 +65,8 @@ class _Value(object):
             if not isinstance(self.arg, bool):
                 fail(field + '.present', self.arg, 'give true or false')
         elif self.op == 'matches':
-            flags = '(?i)' if self.ignore_case else ''
-            self._regex = _compile(field + '.matches', flags + self.arg)
+            self._regex = compile_pattern(field + '.matches', _flagged(
+                self.arg, self.ignore_case), untrusted)
         elif not isinstance(self.arg, _TEXT):
             fail(field + '.' + self.op, self.arg, 'give a string')
         self.spec = dict(spec)
@@ -109,7 +94,7 @@ class _Value(object):
 class _Body(object):
     """One condition on the request body."""
 
-    def __init__(self, field, spec, ignore_order=False):
+    def __init__(self, field, spec, ignore_order=False, untrusted=False):
         if isinstance(spec, (bytes, six.text_type)):
             spec = {'equal': spec}
         if not isinstance(spec, dict):
@@ -133,8 +118,9 @@ class _Body(object):
             if not isinstance(self.arg, bytes):
                 fail(field + '.' + self.op, self.arg, 'give text or bytes')
         elif self.op == 'matches':
-            flags = '(?i)' if spec.get('ignore_case') else ''
-            self._regex = _compile(field + '.matches', flags + self.arg)
+            self.limit = MAX_SUBJECT if untrusted else None
+            self._regex = compile_pattern(field + '.matches', _flagged(
+                self.arg, spec.get('ignore_case')), untrusted)
 
     def explain(self, request):
         body = request.get('body') or b''
@@ -143,14 +129,17 @@ class _Body(object):
         elif self.op == 'contains':
             ok = self.arg in body
         elif self.op == 'matches':
+            if self.limit is not None and len(body) > self.limit:
+                return 'the body is longer than the %d bytes a stub pattern ' \
+                    'is matched against' % self.limit
             ok = bool(self._regex(body.decode('utf-8', 'replace')))
         else:
             document = request.get('json')
             if document is None:
                 try:
                     document = jsonlib.loads(body.decode('utf-8'))
-                except ValueError:
-                    return 'the body is not JSON'
+                except (ValueError, RuntimeError):  # 3: RecursionError
+                    return 'the body is not JSON (or nests too deep)'
             ok = json_matches(self.arg, document,
                               subset=self.op == 'json_subset',
                               ignore_order=self.ignore_order)
@@ -168,6 +157,12 @@ def b64decode(field, text):
         fail(field, text, 'give the bytes as base64 text')
 
 
+def _flagged(pattern, ignore_case):
+    if ignore_case and isinstance(pattern, _TEXT):
+        return '(?i)' + pattern
+    return pattern
+
+
 # -- the matcher --------------------------------------------------------------
 class Matcher(object):
     """A request matcher built from a match *spec* dict (JSON-able).
@@ -178,6 +173,9 @@ class Matcher(object):
         a method or a list of them (``"ANY"``: any).
     ``path``
         the exact path; compared with the query when it holds ``?``.
+    ``url``
+        the exact path and query: ``"/a"`` does not match ``/a?x=1``
+        (WireMock's ``url``).
     ``path_pattern``, ``url_pattern``
         a regular expression that must match the whole path, without
         (``path_pattern``) or with (``url_pattern``) the query.
@@ -200,13 +198,18 @@ class Matcher(object):
         shorthands for a body condition; ``ignore_array_order`` applies to
         them.
 
-    Raises :class:`ConfigurationError` for a bad spec.  Immutable and
-    thread-safe once built.
+    *untrusted* (a stub's spec: from a file or the control API) refuses
+    patterns that can take exponential time and matches patterns against
+    at most 8 KiB of text
+    (:func:`~httptestserver.answers.patterns.compile_pattern`).  Raises
+    :class:`ConfigurationError` for a bad spec.  Immutable and thread-safe
+    once built.
     """
 
-    def __init__(self, spec=None, field='match'):
+    def __init__(self, spec=None, field='match', untrusted=False):
         spec = {} if spec is None else spec
         if isinstance(spec, Matcher):
+            untrusted = untrusted or spec.untrusted
             spec = spec.spec
         if not isinstance(spec, dict):
             fail(field, spec, 'give a dict with keys from %s'
@@ -217,6 +220,7 @@ class Matcher(object):
                  'the keys a match may hold are %s' % ', '.join(MATCH_KEYS))
         self.spec = dict(spec)
         self._field = field
+        self.untrusted = untrusted
         method = spec.get('method')
         if method is None or method == 'ANY':
             self.methods = None
@@ -228,23 +232,27 @@ class Matcher(object):
         else:
             fail(field + '.method', method, 'give "GET" or a list of '
                  'methods like ["GET", "HEAD"]')
-        paths = [k for k in ('path', 'path_prefix', 'path_pattern',
+        paths = [k for k in ('path', 'url', 'path_prefix', 'path_pattern',
                              'url_pattern') if spec.get(k) is not None]
         if len(paths) > 1:
             fail(field, dict((k, spec[k]) for k in paths),
-                 'give one of path, path_prefix, path_pattern and '
+                 'give one of path, url, path_prefix, path_pattern and '
                  'url_pattern (as WireMock takes one URL matcher)')
         self.path = self._text('path', spec.get('path'))
-        if self.path is not None and not self.path.startswith('/'):
-            fail(field + '.path', self.path, 'a path starts with "/"')
+        self.url = self._text('url', spec.get('url'))
+        for key in ('path', 'url'):
+            value = getattr(self, key)
+            if value is not None and not value.startswith('/'):
+                fail('%s.%s' % (field, key), value, 'a %s starts with "/"'
+                     % key)
         self.path_prefix = self._text('path_prefix', spec.get('path_prefix'))
         self._path_pattern = self._url_pattern = None
         if spec.get('path_pattern') is not None:
-            self._path_pattern = _compile(field + '.path_pattern',
-                                          spec['path_pattern'])
+            self._path_pattern = compile_pattern(
+                field + '.path_pattern', spec['path_pattern'], untrusted)
         if spec.get('url_pattern') is not None:
-            self._url_pattern = _compile(field + '.url_pattern',
-                                         spec['url_pattern'])
+            self._url_pattern = compile_pattern(
+                field + '.url_pattern', spec['url_pattern'], untrusted)
         self.query = self._conditions('query', spec.get('query'), True)
         self.headers = self._conditions('headers', spec.get('headers'))
         self.cookies = self._conditions('cookies', spec.get('cookies'))
@@ -256,8 +264,8 @@ class Matcher(object):
             bodies = []
         elif not isinstance(bodies, list):
             bodies = [bodies]
-        self.bodies = [_Body('%s.body[%d]' % (field, i), b, ignore)
-                       for i, b in enumerate(bodies)]
+        self.bodies = [_Body('%s.body[%d]' % (field, i), b, ignore,
+                             untrusted) for i, b in enumerate(bodies)]
         for key in ('json', 'json_subset'):
             if key in spec:
                 self.bodies.append(_Body('%s.%s' % (field, key),
@@ -283,7 +291,8 @@ class Matcher(object):
                     fail(field, cond, 'give a list of strings')
                 result.append((name, list(cond)))
             else:
-                result.append((name, _Value(field, cond)))
+                result.append((name, _Value(field, cond, VALUE_OPS,
+                                            self.untrusted)))
         return result
 
     def matches(self, request):
@@ -305,6 +314,8 @@ class Matcher(object):
         if self.path is not None and self.path != (
                 full if '?' in self.path else url_path):
             return 'path %s is not %s' % (full, self.path)
+        if self.url is not None and self.url != full:
+            return 'url %s is not %s' % (full, self.url)
         if self.path_prefix is not None and \
                 not url_path.startswith(self.path_prefix):
             return 'path %s does not start with %s' % (url_path,
@@ -345,7 +356,8 @@ class Matcher(object):
     def describe(self):
         """Return a short one-line description of the spec."""
         parts = ['|'.join(sorted(self.methods)) if self.methods else 'ANY']
-        for key in ('path', 'path_prefix', 'path_pattern', 'url_pattern'):
+        for key in ('path', 'url', 'path_prefix', 'path_pattern',
+                    'url_pattern'):
             if self.spec.get(key) is not None:
                 parts.append(('%s' if key == 'path' else key + '=%s')
                              % self.spec[key])

@@ -5,18 +5,24 @@ it serves, surface its error output, stop it, and never let it outlive us.
 given) interpreter and returns once the child has printed its ready banner
 (read from its standard output with a deadline: no sleeping).  The child
 exits when its standard input, a pipe from this process, reaches end of
-file, so it dies with whatever killed the parent; :meth:`ChildProcess.kill`
-closes that pipe and kills by PID past a timeout.  :func:`stop_at_exit`
-stops what is still running when the interpreter exits.  This module knows
-nothing of the control API: that is :mod:`httptestserver.remote.process`.
+file, so it dies with whatever killed the parent; and since a process the
+parent forked keeps that pipe open, the child also watches its parent
+(:func:`watch_parent`, which the command line runs).
+:meth:`ChildProcess.kill` closes the pipe and kills by PID past a timeout.
+:func:`stop_at_exit` stops what is still running when the interpreter
+exits.  This module knows nothing of the control API: that is
+:mod:`httptestserver.remote.process`.
 """
 import atexit
 import errno
+import math
 import os
 import select
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import weakref
 
 import six
@@ -26,7 +32,7 @@ from .._compat import monotonic
 from ..errors import ConfigurationError, ServerStateError
 
 __all__ = ['ChildProcess', 'server_args', 'stub_args', 'stop_at_exit',
-           'forget_at_exit']
+           'forget_at_exit', 'watch_parent', 'PARENT_POLL']
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
@@ -36,6 +42,10 @@ _PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _READY = 'Press Ctrl-C to stop.'
 #: What to stop at exit, and the PID of the process that may stop it.
 _AT_EXIT = weakref.WeakKeyDictionary()  # type: Any
+#: Seconds between two looks at the parent, where no signal tells of its
+#: death (not Linux): the longest a child may outlive it.
+PARENT_POLL = 0.5
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 class ChildProcess(object):
@@ -70,7 +80,8 @@ class ChildProcess(object):
             env.pop('HTTPTESTSERVER_CONTROL_TOKEN', None)
         self._stderr = tempfile.TemporaryFile()
         command = [python or sys.executable, '-m', 'httptestserver',
-                   '--quiet', '--exit-with-stdin'] + list(args)
+                   '--quiet', '--exit-with-stdin',
+                   '--parent-pid', str(os.getpid())] + list(args)
         self._proc = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=self._stderr, close_fds=True, env=env)  # type: Any
@@ -254,10 +265,68 @@ def _stop_children():
             pass
 
 
-def _readable(fd, timeout):
-    """Wait up to *timeout* seconds for *fd* to be readable."""
+def watch_parent(parent_pid, on_gone, interval=PARENT_POLL,
+                 death_signal=True):
+    # type: (int, Any, float, bool) -> None
+    """In a child: call *on_gone* once process *parent_pid* is no longer
+    our parent (it died; we were handed to init or a subreaper).
+
+    On Linux the kernel signals us the moment it dies (``prctl``'s
+    ``PR_SET_PDEATHSIG``, with ``SIGUSR2``, whose handler checks it was not
+    merely the thread that started us that exited); elsewhere, or with
+    *death_signal* False, a daemon thread looks every *interval* seconds.
+    Returns at once; *on_gone* runs in the main thread (a signal handler)
+    or in that thread.  Call it from the main thread.
+    """
+    if death_signal and _signal_on_death(parent_pid, on_gone):
+        return
+    stop = threading.Event()
+
+    def look():
+        while os.getppid() == parent_pid:
+            stop.wait(interval)
+        on_gone()
+    thread = threading.Thread(target=look, name='httptestserver-parent')
+    thread.daemon = True
+    thread.start()
+
+
+def _signal_on_death(parent_pid, on_gone):
+    """Ask Linux to send SIGUSR2 when our parent dies; False if it cannot."""
+    if not sys.platform.startswith('linux'):
+        return False
     try:
-        return bool(select.select([fd], [], [], timeout)[0])
+        import ctypes
+        import ctypes.util
+        libc = ctypes.CDLL(ctypes.util.find_library('c') or 'libc.so.6',
+                           use_errno=True)
+        prctl = libc.prctl
+    except (ImportError, OSError, AttributeError):
+        return False
+
+    def handler(signum, frame):
+        # Sent when the thread that forked us exits, too: check the process.
+        if os.getppid() != parent_pid:
+            on_gone()
+    try:
+        previous = signal.signal(signal.SIGUSR2, handler)
+    except ValueError:  # not the main thread: no handler, so poll
+        return False
+    if prctl(_PR_SET_PDEATHSIG, int(signal.SIGUSR2), 0, 0, 0) != 0:
+        signal.signal(signal.SIGUSR2, previous)
+        return False
+    if os.getppid() != parent_pid:  # it died before we asked
+        on_gone()
+    return True
+
+
+def _readable(fd, timeout):
+    """Wait up to *timeout* seconds for *fd* to be readable (poll: no
+    limit on descriptor numbers, unlike select)."""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    try:
+        return bool(poller.poll(int(math.ceil(max(0.0, timeout) * 1000))))
     except (select.error, OSError) as exc:
         # Python 2: EINTR is not retried for us.
         if exc.args and exc.args[0] == errno.EINTR:

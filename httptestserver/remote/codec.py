@@ -14,13 +14,36 @@ import six
 
 from ..headers import Headers
 
-__all__ = ['to_json', 'from_json', 'entry_to_json', 'entry_from_json']
+__all__ = ['to_json', 'from_json', 'data_to_json', 'entry_to_json',
+           'entry_from_json']
+
+
+class _NotData(Exception):
+    pass
 
 
 def to_json(value):
     """Return *value* as JSON-able data: bytes become ``{"$base64": ...}``,
     headers a list of ``[name, value]`` pairs, tuples lists, anything else
     unknown its ``repr``."""
+    return _plain(value, False)
+
+
+def data_to_json(data, leave_out=()):
+    """Return the plain-data part of a ``data`` dict as JSON: the keys in
+    *leave_out*, and values that are not plain data (objects, sockets),
+    are left out, never shown by their ``repr``."""
+    result = {}
+    for key, value in data.items():
+        if key not in leave_out:
+            try:
+                result[str(key)] = _plain(value, True)
+            except _NotData:
+                pass
+    return result
+
+
+def _plain(value, strict):
     if six.PY2 and isinstance(value, str):  # Python 2: native str is bytes
         try:
             return value.decode('utf-8')
@@ -31,12 +54,14 @@ def to_json(value):
     if isinstance(value, Headers):
         return [[k, v] for k, v in value.items_all()]
     if isinstance(value, dict):
-        return dict((str(k), to_json(v)) for k, v in value.items())
+        return dict((str(k), _plain(v, strict)) for k, v in value.items())
     if isinstance(value, (list, tuple)):
-        return [to_json(v) for v in value]
+        return [_plain(v, strict) for v in value]
     if value is None or isinstance(value, (bool, float) + six.integer_types +
                                    six.string_types):
         return value
+    if strict:
+        raise _NotData()
     return repr(value)
 
 

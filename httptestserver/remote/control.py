@@ -21,6 +21,7 @@ import six
 
 from ..errors import ConfigurationError
 from ..headers import Headers
+from ..answers.matchers import Matcher
 from ..answers.responses import RESPONSE_KEYS, Response
 from .endpoints import ClientError, Endpoints
 from .stubs import normalise_stub, response_spec, sort_stubs
@@ -40,6 +41,9 @@ PREFIX = '/__admin'
 #: The request header that carries the token (``Authorization: Bearer``
 #: works too).
 TOKEN_HEADER = 'X-Httptestserver-Token'
+#: The host names a control request may be addressed to, besides the
+#: server's own address (a DNS-rebinding page sends its own name).
+HOST_NAMES = ('127.0.0.1', '::1', 'localhost')
 
 _LOOPBACK = re.compile(r'^(127\.\d+\.\d+\.\d+|::1|localhost|::ffff:127\.'
                        r'\d+\.\d+\.\d+)$')
@@ -115,7 +119,10 @@ class ControlAPI(Endpoints):
                 raise ConfigurationError('stub id %r is taken; remove it '
                                          'first or give another id'
                                          % stub['id'])
-            route = self.server.route(None, match=stub['match'],
+            # A stub is untrusted: its patterns are checked and capped.
+            match = Matcher(stub['match'], 'stub %s match' % stub['id'],
+                            untrusted=True)
+            route = self.server.route(None, match=match,
                                       times=stub.get('times'), **spec)
             self._stubs.append([stub, route])
         return stub
@@ -190,6 +197,45 @@ class ControlAPI(Endpoints):
 
     def _authorise(self, request):
         headers = request.get('headers') or Headers()
+        self._refuse_web_pages(request, headers)
+        self._authorise_peer(request, headers)
+        body = request.get('body') or b''
+        kind = (headers.get('Content-Type') or '').split(';')[0]
+        if body and kind.strip().lower() != 'application/json':
+            raise ClientError(415, 'the control API takes JSON bodies sent '
+                              'with Content-Type: application/json, got %s; '
+                              'a web page can post text/plain and forms to '
+                              'any server, so they are refused'
+                              % (repr(kind) if kind else 'none'))
+
+    def _refuse_web_pages(self, request, headers):
+        """Refuse what only a browser would send: a page served from
+        elsewhere (Origin), or a host name that is not ours (DNS
+        rebinding: a page's own name, resolving to us).  With a token, the
+        token guards, so the server may be reached by any name."""
+        host = headers.get('Host')
+        own = _host_name(str(getattr(self.server, 'host', '')))
+        if self.token is None and host is not None and \
+                _host_name(host) not in HOST_NAMES + (own,):
+            raise ClientError(403, 'the control API answers requests for '
+                              'Host %s only, not %r (a web page reaching it '
+                              'by DNS rebinding sends its own name); call it '
+                              'at %s' % (', '.join(HOST_NAMES), host,
+                                         self.url()))
+        origin = headers.get('Origin')
+        if origin is None:
+            return
+        scheme = request.get('scheme') or self.server.scheme
+        same = set([self.server.url('/').rstrip('/').lower()])
+        if host is not None:
+            same.add(('%s://%s' % (scheme, host)).lower())
+        if origin.strip().rstrip('/').lower() not in same:
+            raise ClientError(403, 'the control API does not answer web '
+                              'pages of other origins, such as Origin %r; '
+                              'call it from a test, a script or its own '
+                              'origin' % (origin,))
+
+    def _authorise_peer(self, request, headers):
         if self.token is None:
             peer = (request.get('client_address') or ('',))[0]
             if not is_loopback(str(peer)):
@@ -206,6 +252,16 @@ class ControlAPI(Endpoints):
             raise ClientError(401, 'the control API needs its token in the '
                               '%s header' % TOKEN_HEADER,
                               [('WWW-Authenticate', 'Bearer')])
+
+
+def _host_name(host):
+    """The name part of a Host header (or an address), lower-case."""
+    host = host.strip().lower()
+    if host.startswith('['):
+        return host[1:].partition(']')[0]
+    if host.count(':') == 1:
+        return host.partition(':')[0]
+    return host  # a name, or a bare IPv6 address
 
 
 def _json_response(status, document, headers=()):

@@ -16,15 +16,19 @@ import six
 
 from ..errors import ConfigurationError, HandlerError, VerificationError
 from ..answers.matchers import MATCH_KEYS, Matcher
+from ..store.store import HANDLER_KEYS
 from ..store.verification import check_count
-from .codec import entry_to_json, from_json, to_json
-from .stubs import response_spec
-from .wiremock import from_wiremock, parse_mappings, to_wiremock
+from .codec import data_to_json, entry_to_json, from_json
+from .stubs import check_wait, response_spec
+from .wiremock import REQUEST_KEYS, from_wiremock, parse_mappings, \
+    to_wiremock
 
 __all__ = ['Endpoints', 'ClientError', 'request_matcher', 'MAX_WAIT']
 
 #: The longest a wait may block, in seconds.
 MAX_WAIT = 300.0
+#: The deepest a control request's JSON may nest.
+MAX_DEPTH = 100
 
 #: What the index lists, in the order of the route table.
 INDEX = ['GET|POST|DELETE mappings', 'POST mappings/import',
@@ -51,14 +55,17 @@ def request_matcher(spec, field='match'):
     if spec is None:
         return Matcher({})
     try:
-        return Matcher(spec, field)
+        return Matcher(spec, field, untrusted=True)
     except ConfigurationError as first:
         if not isinstance(spec, dict) or set(spec) <= set(MATCH_KEYS) and \
                 not _wiremock_shaped(spec):
             raise
         try:
-            return Matcher(from_wiremock({'request': spec}, field)['match'])
-        except ConfigurationError:
+            return Matcher(from_wiremock({'request': spec}, field)['match'],
+                           field, untrusted=True)
+        except ConfigurationError as second:
+            if set(spec) <= set(REQUEST_KEYS):
+                raise second  # WireMock's form: its error says more
             raise first
 
 
@@ -219,16 +226,24 @@ class Endpoints(object):
         return 200, {'ok': True}
 
     # -- settings -----------------------------------------------------------
+    def _data(self):
+        # The request's fields and the test's keys: no handler objects.
+        return data_to_json(self.server.data.copy(), HANDLER_KEYS)
+
     def _get_data(self, request):
-        return 200, to_json(self.server.data.copy())
+        return 200, self._data()
 
     def _set_data(self, request):
         body = _body(request)
         if not isinstance(body, dict):
             raise ClientError(400, 'give a JSON object of key -> value, '
                               'e.g. {"response_status": 404}')
+        for key, value in body.items():
+            setting = 'delay' if key == 'response_timeout' else key[9:]
+            if key.startswith('response_') and value is not None:
+                check_wait("data['%s']" % key, setting, value)
         self.server.data.update(from_json(body))
-        return 200, to_json(self.server.data.copy())
+        return 200, self._data()
 
     def _clear_data(self, request):
         self.server.data.clear()
@@ -236,16 +251,14 @@ class Endpoints(object):
 
     def _del_data(self, request, key):
         self.server.data.pop(key, None)
-        return 200, to_json(self.server.data.copy())
+        return 200, self._data()
 
     def _get_unmatched(self, request):
         return 200, {'response': self._unmatched_response}
 
     def _set_unmatched(self, request):
         body = _body(request)
-        spec = response_spec({'response': body})
-        spec.pop('fault', None)
-        self.server.unmatched_response = spec
+        self.server.unmatched_response = response_spec({'response': body})
         self._unmatched_response = body
         return 200, {'response': body}
 
@@ -279,7 +292,20 @@ def _body(request, default=None):
         if default is not None:
             return default
         raise ClientError(400, 'this endpoint needs a JSON body')
+    deep = ClientError(400, 'the body is JSON nested deeper than %d levels; '
+                       'flatten it' % MAX_DEPTH)
     try:
-        return jsonlib.loads(body.decode('utf-8'))
+        document = jsonlib.loads(body.decode('utf-8'))
     except (UnicodeDecodeError, ValueError) as exc:
         raise ClientError(400, 'the body is not JSON: %s' % exc)
+    except RuntimeError:  # RecursionError (Python 2: RuntimeError)
+        raise deep
+    todo = [(document, 1)]
+    while todo:  # no recursion: the depth is what is in question
+        value, depth = todo.pop()
+        if isinstance(value, (dict, list)):
+            if depth > MAX_DEPTH:
+                raise deep
+            todo.extend((item, depth + 1) for item in (
+                value.values() if isinstance(value, dict) else value))
+    return document

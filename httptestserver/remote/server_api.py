@@ -108,9 +108,10 @@ class ServerAPI(object):
 
         Takes what :meth:`httptestserver.Server.route` takes, as data: a
         response as an int, bytes, text, dict or tuple (not a callable: it
-        cannot cross into the child), and ``match`` as a request-matching
-        dict.  Raises :class:`ConfigurationError` for a callable or a bad
-        value.
+        cannot cross into the child), every response keyword (faults,
+        delays, dribble, bandwidth, chaos), and ``match`` as a
+        request-matching dict.  Raises :class:`ConfigurationError` for what
+        cannot cross (naming it) or a bad value; nothing is dropped.
         """
         stubs = route_stubs(path, response, method, query, times, responses,
                             match, fields)

@@ -9,12 +9,16 @@ query, a ``match`` dict, a response in any of its forms) must cross as JSON.
 :class:`~httptestserver.errors.ConfigurationError` for what cannot cross (a
 function, a stream, regex flags).  Pure functions: no I/O, thread-safe.
 """
+import base64
+import json as jsonlib
 import re
 
 import six
 
 from ..errors import ConfigurationError
 from ..headers import Headers
+from ..answers import faults as faultlib
+from ..answers.delays import Delay
 from ..answers.matchers import Matcher
 from ..answers.responses import spec_dict
 from ..answers.routes import response_list
@@ -75,12 +79,17 @@ def route_match(path, method, query, match):
             raise ConfigurationError('%s is given twice, as an argument and '
                                      'in match; give it once' % both[0])
         spec.update(match)
-    Matcher(spec)  # checked here, with the caller's names
+    Matcher(spec, untrusted=True)  # checked here, as the child will
     return spec
 
 
 def stub_response(spec, name):
-    """Turn a ``route()`` response spec into a stub response dict."""
+    """Turn a ``route()`` response spec into a stub response dict.
+
+    Every key of a response crosses (faults, delays, dribble, bandwidth and
+    chaos in their plain forms), so the child answers as this process
+    would; what cannot cross raises :class:`ConfigurationError` naming it.
+    """
     if callable(spec):
         raise ConfigurationError(
             '%s %r is a function, and a function cannot cross into the child'
@@ -89,9 +98,9 @@ def stub_response(spec, name):
             'match={"json": {...}} to choose it by request' % (name, spec))
     spec = spec_dict(spec, name)
     result = {}
-    for key in ('status', 'json', 'cookies', 'delay'):
+    for key in ('status', 'json', 'cookies') + faultlib.FAULT_KEYS:
         if spec.get(key) is not None:
-            result[key] = spec[key]
+            result[key] = _plain(spec[key])
     headers = spec.get('headers')
     if headers is not None:
         if isinstance(headers, Headers):
@@ -108,13 +117,37 @@ def stub_response(spec, name):
             try:
                 result['body'] = body.decode('utf-8')
             except UnicodeDecodeError:
-                import base64
                 result['body_base64'] = base64.b64encode(body).decode('ascii')
         else:
             raise ConfigurationError(
                 '%s body must be bytes or text in a child process (a stream '
                 'cannot cross), got %r' % (name, body))
+    left = sorted(set(spec) - set(result) - set(['body', 'content',
+                                                  'headers']))
+    left = [key for key in left if spec[key] is not None]
+    if left:  # a key added to responses but not here: never drop it
+        raise ConfigurationError('%s %s cannot cross into the child process'
+                                 % (name, left[0]))
+    for key, value in result.items():
+        try:
+            jsonlib.dumps(value)
+        except (TypeError, ValueError):
+            raise ConfigurationError(
+                '%s %s=%r cannot cross into the child process: it is not '
+                'plain data (JSON)' % (name, key, value))
     return result
+
+
+def _plain(value):
+    """A fault or delay setting in its plain (JSON) form."""
+    if isinstance(value, Delay):
+        return value.describe()
+    if isinstance(value, dict) and 'faults' in value:  # a checked chaos
+        plain = {'probability': value['probability'],
+                 'fault': list(value['faults']), 'seed': value['seed'],
+                 'delay': _plain(value['delay'])}
+        return dict((k, v) for k, v in plain.items() if v not in (None, []))
+    return value
 
 
 def route_stubs(path, response, method, query, times, responses, match,

@@ -13,14 +13,18 @@ standard library.  Every function is thread-safe and raises
 :class:`~httptestserver.errors.ConfigurationError` naming the field, the bad
 value and the fix.
 """
+import math
+import threading
 import uuid
 
 import six
 
+from ..answers import faults as faultlib
 from ..answers.matchers import Matcher, b64decode, fail
 
-__all__ = ['normalise_stub', 'response_spec', 'sort_stubs', 'RESPONSE_KEYS',
-           'STUB_KEYS', 'FAULTS', 'FAULT_NAMES']
+__all__ = ['normalise_stub', 'response_spec', 'sort_stubs', 'check_wait',
+           'RESPONSE_KEYS', 'STUB_KEYS', 'FAULTS', 'FAULT_NAMES',
+           'TIMEOUT_MAX']
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
@@ -28,7 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: The keys a stub's response may hold.
 RESPONSE_KEYS = ('status', 'headers', 'body', 'body_base64', 'json',
-                 'cookies', 'delay', 'fault')
+                 'cookies') + faultlib.FAULT_KEYS
 STUB_KEYS = ('id', 'name', 'match', 'response', 'times', 'priority')
 #: WireMock's fault names (``response.fault``).
 FAULTS = ('CONNECTION_RESET_BY_PEER', 'EMPTY_RESPONSE',
@@ -38,6 +42,9 @@ FAULT_NAMES = {'CONNECTION_RESET_BY_PEER': 'reset', 'EMPTY_RESPONSE': 'empty',
                'MALFORMED_RESPONSE_CHUNK': 'malformed_chunk',
                'RANDOM_DATA_THEN_CLOSE': 'garbage'}
 _TEXT = six.string_types
+#: The longest a thread can wait, in seconds.  Python 2 has no such limit
+#: of its own: it gets Python 3's on Linux, so a stub loads everywhere alike.
+TIMEOUT_MAX = getattr(threading, 'TIMEOUT_MAX', 9223372036.0)
 
 
 def normalise_stub(stub, field='stub'):
@@ -48,8 +55,12 @@ def normalise_stub(stub, field='stub'):
     ``times`` (answers before it falls through), ``priority`` (lower first,
     default 5 as in WireMock), ``name`` and ``id``.  Response keys: ``status``,
     ``headers`` (dict, or list of pairs), ``body`` (text), ``body_base64``,
-    ``json``, ``cookies``, ``delay`` (seconds), ``fault`` (a WireMock fault
-    name).  Raises :class:`ConfigurationError` naming the field.
+    ``json``, ``cookies``, and the fault and delay settings of
+    :mod:`~httptestserver.answers.faults` in their plain forms: ``delay``,
+    ``body_delay``, ``chunk_delay`` (seconds or a distribution),
+    ``dribble``, ``bandwidth``, ``chaos`` and ``fault`` (a WireMock fault
+    name, or the server's).  Raises :class:`ConfigurationError` naming the
+    field.
     """
     if not isinstance(stub, dict):
         fail(field, stub, 'give a dict like {"match": {"path": "/x"}, '
@@ -60,7 +71,7 @@ def normalise_stub(stub, field='stub'):
              'the keys a stub may hold are %s' % ', '.join(STUB_KEYS))
     result = dict(stub)
     result['id'] = str(stub.get('id') or uuid.uuid4())
-    Matcher(stub.get('match') or {}, field + '.match')
+    Matcher(stub.get('match') or {}, field + '.match', untrusted=True)
     result['match'] = dict(stub.get('match') or {})
     result['response'] = _check_response(stub.get('response') or {},
                                          field + '.response')
@@ -96,13 +107,15 @@ def _check_response(response, field):
              'body_base64 for bytes or json for a document')
     if response.get('body_base64') is not None:
         b64decode(field + '.body_base64', response['body_base64'])
-    delay = response.get('delay')
-    if delay is not None and (isinstance(delay, bool) or not isinstance(
-            delay, six.integer_types + (float,)) or delay < 0):
-        fail(field + '.delay', delay, 'give seconds >= 0, e.g. 0.5')
+    for key in faultlib.FAULT_KEYS:
+        if response.get(key) is not None and key != 'fault':
+            check_wait('%s.%s' % (field, key), key, response[key])
     fault = response.get('fault')
-    if fault is not None and fault not in FAULTS:
-        fail(field + '.fault', fault, 'give one of %s' % ', '.join(FAULTS))
+    if fault is not None and fault not in FAULTS and \
+            fault not in faultlib.FAULTS:
+        fail(field + '.fault', fault, 'give one of WireMock\'s %s or the '
+             'server\'s %s' % (', '.join(FAULTS),
+                                ', '.join(sorted(faultlib.FAULTS))))
     headers = response.get('headers')
     if headers is not None:
         header_pairs(headers, field + '.headers')
@@ -110,6 +123,39 @@ def _check_response(response, field):
     if cookies is not None and not isinstance(cookies, dict):
         fail(field + '.cookies', cookies, 'give a dict of name -> value')
     return dict(response)
+
+
+def check_wait(label, key, value):
+    """Raise :class:`ConfigurationError` naming *label* if the *key*
+    setting (``delay``, ``body_delay``, ``chunk_delay``, ``dribble``,
+    ``bandwidth`` or ``chaos``; others pass) can ask a thread to wait longer
+    than it can (``threading.TIMEOUT_MAX``), or is malformed."""
+    if key in ('delay', 'body_delay', 'chunk_delay'):
+        longest = _longest(faultlib.check_delay(value, label))
+    elif key == 'dribble':
+        longest = faultlib.check_dribble(value, label)['duration']
+    elif key == 'bandwidth':  # a byte at a time, below 20 bytes a second
+        longest = 1.0 / faultlib.check_bandwidth(value, label)
+    elif key == 'chaos':
+        longest = _longest(faultlib.check_chaos(value, label)['delay'])
+    else:
+        return
+    if longest > TIMEOUT_MAX:
+        fail(label, value, 'a thread cannot wait that long (%g seconds); '
+             'keep every wait under threading.TIMEOUT_MAX (%g seconds)'
+             % (longest, TIMEOUT_MAX))
+
+
+def _longest(delay):
+    if delay is None:
+        return 0.0
+    if delay.maximum is not None:
+        return delay.maximum
+    median, sigma, _ = delay.args  # an uncapped lognormal: 8 sigmas out
+    try:
+        return median * math.exp(8 * sigma)
+    except OverflowError:
+        return float('inf')
 
 
 def header_pairs(headers, field):
@@ -140,8 +186,9 @@ def response_spec(stub):
     """Return a stub's response as the keywords ``Server.route`` takes.
 
     ``status``, ``headers`` (pairs), ``body`` (bytes) or ``json``,
-    ``cookies`` and ``delay``; a WireMock ``fault`` becomes the server's
-    fault of the same effect (``CONNECTION_RESET_BY_PEER``: ``'reset'``...).
+    ``cookies`` and the fault and delay settings as given; a WireMock
+    ``fault`` becomes the server's fault of the same effect
+    (``CONNECTION_RESET_BY_PEER``: ``'reset'``...).
     """
     response = _check_response(stub.get('response') or {}, 'stub.response')
     spec = {'status': response.get('status', 200),
@@ -153,11 +200,11 @@ def response_spec(stub):
         spec['body'] = b64decode('body_base64', response['body_base64'])
     else:
         spec['body'] = (response.get('body') or u'').encode('utf-8')
-    for key in ('cookies', 'delay'):
+    for key in ('cookies',) + faultlib.FAULT_KEYS:
         if response.get(key) is not None:
             spec[key] = response[key]
     if response.get('fault') is not None:
-        spec['fault'] = FAULT_NAMES[response['fault']]
+        spec['fault'] = FAULT_NAMES.get(response['fault'], response['fault'])
     return spec
 
 

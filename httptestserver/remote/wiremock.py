@@ -22,10 +22,10 @@ import six
 
 from ..errors import ConfigurationError
 from ..answers.matchers import fail
-from .stubs import header_pairs, normalise_stub, sort_stubs
+from .stubs import FAULT_NAMES, header_pairs, normalise_stub, sort_stubs
 
 __all__ = ['from_wiremock', 'to_wiremock', 'to_stub', 'parse_mappings',
-           'load_stubs', 'dump_stubs']
+           'load_stubs', 'dump_stubs', 'REQUEST_KEYS']
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
@@ -34,14 +34,20 @@ if TYPE_CHECKING:  # pragma: no cover
 _TEXT = six.string_types
 
 
-_WM_URLS = (('url', 'path'), ('urlPath', 'path'),
+_WM_URLS = (('url', 'url'), ('urlPath', 'path'),
             ('urlPattern', 'url_pattern'), ('urlPathPattern', 'path_pattern'))
-_WM_REQUEST = ('method', 'url', 'urlPath', 'urlPattern', 'urlPathPattern',
-               'queryParameters', 'headers', 'cookies', 'bodyPatterns')
+#: The keys of a WireMock request pattern that are understood.
+REQUEST_KEYS = _WM_REQUEST = (
+    'method', 'url', 'urlPath', 'urlPattern', 'urlPathPattern',
+    'queryParameters', 'headers', 'cookies', 'bodyPatterns')
 _WM_RESPONSE = ('status', 'headers', 'body', 'jsonBody', 'base64Body',
                 'fixedDelayMilliseconds', 'fault', 'statusMessage')
 _WM_TOP = ('id', 'uuid', 'name', 'request', 'response', 'priority',
            'persistent', 'metadata')
+# Response settings WireMock has no field for: in metadata.httptestserver.
+_OURS = ('cookies', 'fault', 'delay', 'body_delay', 'chunk_delay', 'dribble',
+         'bandwidth', 'chaos')
+_WM_FAULT = dict((ours, wm) for wm, ours in FAULT_NAMES.items())
 
 
 def _wm_value(field, spec):
@@ -161,8 +167,9 @@ def from_wiremock(mapping, field='mapping'):
             ours[key] = response[wm]
     if response.get('fixedDelayMilliseconds') is not None:
         ours['delay'] = response['fixedDelayMilliseconds'] / 1000.0
-    if extra.get('cookies'):
-        ours['cookies'] = extra['cookies']
+    for key in _OURS:
+        if extra.get(key) is not None:
+            ours[key] = extra[key]
     stub = {'match': match, 'response': ours}  # type: Dict[str, Any]
     for key in ('name', 'priority'):
         if mapping.get(key) is not None:
@@ -236,6 +243,8 @@ def to_wiremock(stub):
             request['method'] = 'ANY'
     if match.get('path') is not None:
         request['url' if '?' in match['path'] else 'urlPath'] = match['path']
+    elif match.get('url') is not None:  # exact path and query
+        request['url'] = match['url']
     elif match.get('path_prefix') is not None:
         request['urlPathPattern'] = re.escape(match['path_prefix']) + '.*'
     elif match.get('path_pattern') is not None:
@@ -270,22 +279,28 @@ def to_wiremock(stub):
                 headers[name] = value
         response['headers'] = headers
     for key, wm in (('body', 'body'), ('json', 'jsonBody'),
-                    ('body_base64', 'base64Body'), ('fault', 'fault')):
+                    ('body_base64', 'base64Body')):
         if ours.get(key) is not None:
             response[wm] = ours[key]
-    if ours.get('delay') is not None:
-        response['fixedDelayMilliseconds'] = int(round(ours['delay'] * 1000))
+    extra = dict((key, ours[key]) for key in _OURS
+                 if ours.get(key) is not None)  # type: Dict[str, Any]
+    fault = extra.get('fault')
+    fault = _WM_FAULT.get(fault, fault) if fault is not None else None
+    if fault in FAULT_NAMES:  # a fault WireMock has
+        response['fault'] = fault
+        del extra['fault']
+    delay = extra.get('delay')
+    if isinstance(delay, six.integer_types + (float,)):  # a fixed delay
+        response['fixedDelayMilliseconds'] = int(round(delay * 1000))
+        del extra['delay']
     mapping = {'id': stub['id'], 'request': request, 'response': response}
     for key in ('name', 'priority'):
         if stub.get(key) is not None:
             mapping[key] = stub[key]
-    extra = {}
     if stub.get('times') is not None:
         extra['times'] = stub['times']
     if isinstance(match.get('method'), list) and len(match['method']) > 1:
         extra['methods'] = match['method']
-    if ours.get('cookies'):
-        extra['cookies'] = ours['cookies']
     if extra:
         mapping['metadata'] = {'httptestserver': extra}
     return mapping

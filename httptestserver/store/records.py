@@ -15,6 +15,8 @@ tuple after its first look.  An entry is rebuilt from it when read, parsing
 the head again with the same protocol layer that read it.  No sockets, no
 threads; the state store serialises access.
 """
+import collections
+
 import six
 from six.moves import collections_abc
 
@@ -87,7 +89,8 @@ class Records(object):
 
     :meth:`make` turns one answered request into a record tuple; :meth:`entry`
     turns a record back into the dict a test reads.  Descriptions shared by
-    many records are interned here.  Not thread-safe: the store's lock.
+    many records are interned here.  Not thread-safe: the store's lock
+    (:meth:`entry` may run outside it).
     """
 
     def __init__(self, base_url):
@@ -99,6 +102,15 @@ class Records(object):
         self._last_response = (None, None)  # type: Tuple[Any, Any]
         self._last_tls = (None, None)  # type: Tuple[Any, Any]
         self._index = {}  # type: Dict[Any, int]
+        #: The most request-body bytes kept, over all records (None: no
+        #: limit).  Past it the oldest bodies are let go: their entries have
+        #: ``body`` ``b''`` and ``body_dropped``, the size it had.  Set it
+        #: before requests come: it applies to bodies recorded after.
+        self.body_limit = None  # type: Optional[int]
+        self._bodies = {}  # type: Dict[int, bytes]
+        self._kept = collections.deque()  # type: Any  # (key, size), oldest first
+        self._kept_bytes = 0
+        self._next_key = 0
 
     def _share(self, key, make):
         index = self._index.get(key)
@@ -150,9 +162,27 @@ class Records(object):
         except TypeError:  # an unhashable value the test put in data
             index = len(self._shared)
             self._shared.append(make())
-        body = fields.get('body') or b''
+        body = fields.get('body') or b''  # type: Any
+        if body and self.body_limit is not None:
+            body = self._keep(body)
         return (head, body, fields['time'], port, index,
                 snapshot(extras) if extras else None)
+
+    def _keep(self, body):
+        """Keep *body* within :attr:`body_limit`, letting the oldest go;
+        return ``(key, size)``, what the record holds instead of it."""
+        key, size = self._next_key, len(body)
+        self._next_key += 1
+        if size > self.body_limit:  # would push out all the others
+            return key, size
+        self._bodies[key] = body
+        self._kept.append((key, size))
+        self._kept_bytes += size
+        while self._kept_bytes > self.body_limit:
+            old, old_size = self._kept.popleft()
+            del self._bodies[old]
+            self._kept_bytes -= old_size
+        return key, size
 
     def entry(self, record):
         # type: (Tuple[Any, ...]) -> Dict[str, Any]
@@ -160,13 +190,21 @@ class Records(object):
         mutable with the server."""
         head, body, when, port, index, extras = record
         shared = self._shared[index]
+        dropped = None
+        if isinstance(body, tuple):  # kept under body_limit, or let go
+            key, dropped = body
+            body = self._bodies.get(key)
+            if body is not None:
+                dropped = None
         fields = {}  # type: Dict[str, Any]
         if head:
             request = _parse_head(head)
             fields = request_fields(
                 request.requestline, request.method, request.target,
-                request.version, Headers(request.headers), body,
+                request.version, Headers(request.headers), body or b'',
                 self._base_url)
+            if dropped is not None:
+                fields['body_dropped'] = dropped
         fields.update({
             'client_address': (shared['host'], port),
             'scheme': shared['scheme'], 'tls': snapshot(shared['tls']),

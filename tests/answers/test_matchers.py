@@ -114,7 +114,10 @@ def test_explain_names_the_first_reason():
     ({'method': 3}, ['match.method']),
     ({'body': 5}, ['match.body[0]']),
     ({'headers': {'X': {'present': 'yes'}}}, ['present', 'true or false']),
-    ({'path': '/a', 'path_prefix': '/'}, ['give one of path, path_prefix']),
+    ({'path': '/a', 'path_prefix': '/'}, ['give one of path, url, path_prefix']),
+    ({'headers': {'X': {'matches': 5}}}, ["match.headers['X'].matches",
+                                          'regular expression as a string']),
+    ({'body': {'matches': 5, 'ignore_case': True}}, ['match.body[0].matches']),
 ])
 def test_bad_specs_name_the_field_and_the_fix(spec, words):
     with pytest.raises(ConfigurationError) as info:

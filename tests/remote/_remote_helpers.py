@@ -36,7 +36,9 @@ def call(method, url, document=None, headers=None):
     """Call the control API with the standard library; return (status,
     decoded JSON)."""
     data = None if document is None else json.dumps(document).encode('utf-8')
-    req = urlrequest.Request(url, data=data, headers=headers or {})
+    sent = {'Content-Type': 'application/json'}  # as WireMock clients send
+    sent.update(headers or {})
+    req = urlrequest.Request(url, data=data, headers=sent)
     req.get_method = lambda: method
     try:
         response = urlrequest.urlopen(req, timeout=TIMEOUT)
@@ -111,3 +113,20 @@ def wait_gone(pid, timeout=TIMEOUT):
     while not gone(pid) and time.time() < deadline:
         time.sleep(0.02)
     return gone(pid)
+
+
+def read_ready(stream, timeout=TIMEOUT):
+    """Read one line of words from a child's *stream*, bounded in time;
+    return the words."""
+    poller = select.poll()
+    poller.register(stream.fileno(), select.POLLIN)
+    data = b''
+    deadline = time.time() + timeout
+    while not data.endswith(b'\n'):
+        remaining = deadline - time.time()
+        assert remaining > 0 and poller.poll(remaining * 1000), \
+            'no line within %ss: %r' % (timeout, data)
+        chunk = os.read(stream.fileno(), 4096)
+        assert chunk, 'the process exited: %r' % (data,)
+        data += chunk
+    return data.decode('ascii').split()

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 
 import pytest
 import requests
@@ -16,7 +17,7 @@ from httptestserver.remote.child import server_args, stub_args
 from httptestserver.remote.process import ChildServer
 
 from conftest import TIMEOUT
-from _remote_helpers import ROOT, gone, wait_gone
+from _remote_helpers import ROOT, gone, wait_gone, read_ready
 
 
 def test_a_failed_start_raises_the_childs_error_and_leaves_nothing():
@@ -94,3 +95,118 @@ def test_stub_args_load_files_and_leave_dicts_to_the_caller():
     assert stub_args('one.json') == (
         ['--stubs', os.path.abspath('one.json')], [])
     assert stub_args(None) == ([], [])
+
+
+FORKING_PARENT = textwrap.dedent('''
+    import os
+    import sys
+    sys.path.insert(0, %r)
+    from httptestserver.remote.process import ChildServer
+    child = ChildServer()
+    worker = os.fork()  # as a pre-forking server or multiprocessing would
+    if worker == 0:
+        try:  # the worker holds the child's stdin pipe, and waits
+            sys.stdin.read()
+        finally:
+            os._exit(0)
+    sys.stdout.write('%%d %%d\\n' %% (child.pid, worker))
+    sys.stdout.flush()
+    sys.stdin.read()
+''' % ROOT)
+
+
+@pytest.mark.skipif(not hasattr(os, 'fork'), reason='needs os.fork')
+def test_the_child_dies_with_its_parent_though_a_forked_worker_holds_its_pipe():
+    parent = subprocess.Popen([sys.executable, '-c', FORKING_PARENT],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    pids = []
+    try:
+        pids = [int(p) for p in read_ready(parent.stdout, TIMEOUT * 3)]
+        child, worker = pids
+        assert not gone(child) and not gone(worker)
+        parent.kill()
+        parent.wait()
+        assert wait_gone(child), 'child %d outlived its parent' % child
+        assert not gone(worker)  # it still holds the pipe: that is the case
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait()
+        parent.stdin.close()  # the worker reads end of file and exits
+        parent.stdout.close()
+        for pid in pids:
+            if not wait_gone(pid, 5):
+                os.kill(pid, signal.SIGKILL)
+                assert wait_gone(pid), 'process %d survived SIGKILL' % pid
+
+
+def test_the_child_outlives_the_thread_that_started_it():
+    made = []
+    thread = threading.Thread(target=lambda: made.append(ChildServer()))
+    thread.start()
+    thread.join(TIMEOUT * 3)
+    [child] = made
+    try:
+        # Linux signals the child when that thread exits: it must look at
+        # its parent process, find it alive, and keep serving.
+        assert not wait_gone(child.pid, 1.5)
+        assert requests.get(child.url('/'), timeout=TIMEOUT).ok
+    finally:
+        child.stop()
+    assert gone(child.pid)
+
+
+POLLING_CHILD = textwrap.dedent('''
+    import os
+    import sys
+    import threading
+    sys.path.insert(0, %r)
+    from httptestserver.remote.child import watch_parent
+    gone = threading.Event()
+    watch_parent(os.getppid(), gone.set, interval=0.05, death_signal=False)
+    sys.stdout.write('ready\\n')
+    sys.stdout.flush()
+    sys.exit(0 if gone.wait(%d) else 3)
+''' % (ROOT, TIMEOUT))
+
+MIDDLE = textwrap.dedent('''
+    import subprocess
+    import sys
+    child = subprocess.Popen([sys.executable, '-c', sys.argv[1]],
+                             stdout=subprocess.PIPE)
+    assert child.stdout.readline() == b'ready\\n'
+    sys.stdout.write('%d\\n' % child.pid)
+    sys.stdout.flush()
+    sys.stdin.read()
+''')
+
+
+def test_where_it_cannot_be_signalled_the_child_polls_for_its_parent():
+    middle = subprocess.Popen([sys.executable, '-c', MIDDLE, POLLING_CHILD],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    pids = []
+    try:
+        pids = [int(p) for p in read_ready(middle.stdout, TIMEOUT * 3)]
+        middle.kill()
+        middle.wait()
+        assert wait_gone(pids[0]), 'the polling child did not notice'
+    finally:
+        if middle.poll() is None:
+            middle.kill()
+            middle.wait()
+        middle.stdin.close()
+        middle.stdout.close()
+        for pid in pids:
+            if not gone(pid):
+                os.kill(pid, signal.SIGKILL)
+                assert wait_gone(pid)
+
+
+def test_no_select_select_in_the_remote_package():
+    # select.select fails past 1024 descriptors; poll has no such limit
+    import httptestserver.remote as remote
+    folder = os.path.dirname(remote.__file__)
+    for name in os.listdir(folder):
+        if name.endswith('.py'):
+            with open(os.path.join(folder, name)) as source:
+                assert 'select.select' not in source.read(), name

@@ -6,8 +6,8 @@ import json
 import requests
 
 from httptestserver.headers import Headers
-from httptestserver.remote.codec import entry_from_json, entry_to_json, \
-    from_json, to_json
+from httptestserver.remote.codec import data_to_json, entry_from_json, \
+    entry_to_json, from_json, to_json
 
 from conftest import TIMEOUT
 from _remote_helpers import admin, call, server  # noqa: F401
@@ -51,3 +51,11 @@ def test_an_entry_comes_back_with_bytes_and_headers():
     assert back['headers']['x-a'] == '1'
     assert back['client_address'] == ('127.0.0.1', 5)
     assert base64.b64decode(data['body_base64']) == entry['body']
+
+
+def test_data_to_json_keeps_plain_data_and_leaves_out_the_rest():
+    data = {'body': b'\xff', 'headers': Headers([('A', '1')]), 'n': (1, 2),
+            'thing': object(), 'nested': {'ok': 1, 'bad': object()},
+            'close_connection': False}
+    assert data_to_json(data, ['close_connection']) == {
+        'body': {'$base64': '/w=='}, 'headers': [['A', '1']], 'n': [1, 2]}

@@ -38,3 +38,22 @@ def test_every_wiremock_fault_names_a_fault_of_the_server():
         assert faults.check_fault(spec['fault'], 'fault') == spec['fault']
     assert stubs.response_spec({'response': {
         'fault': 'RANDOM_DATA_THEN_CLOSE'}})['fault'] == 'garbage'
+
+
+def test_a_stub_response_takes_every_fault_and_delay_setting():
+    response = {'fault': 'headers_only', 'delay': {'lognormal': {
+        'median': 0.1, 'sigma': 0.5, 'cap': 1.0}}, 'body_delay': 0.1,
+        'chunk_delay': 0.01, 'dribble': {'chunks': 2, 'duration': 0.1},
+        'bandwidth': 500, 'chaos': {'delay': 0.1, 'probability': 0.5}}
+    stub = normalise_stub({'response': response})
+    spec = response_spec(stub)
+    for key, value in response.items():
+        assert spec[key] == value
+    for bad, field in [({'dribble': {'chunks': 0, 'duration': 1}}, 'dribble'),
+                       ({'bandwidth': -1}, 'bandwidth'),
+                       ({'chaos': {'probability': 2}}, 'chaos'),
+                       ({'fault': 'handshake_reset'}, 'fault'),
+                       ({'delay': -1}, 'delay')]:
+        with pytest.raises(ConfigurationError) as info:
+            normalise_stub({'response': bad})
+        assert 'stub.response.' + field in str(info.value)

@@ -91,6 +91,31 @@ def test_stubs_round_trip_through_wiremock_form():
     assert to_wiremock(back[2])['response']['headers'] == {'A': ['1', '2']}
 
 
+@pytest.mark.parametrize('url, answers, misses', [
+    ('/exact', ['/exact'], ['/exact?x=1', '/exact?', '/exact/']),
+    ('/exact?x=1', ['/exact?x=1'], ['/exact', '/exact?x=2', '/exact?x=1&y=2']),
+])
+def test_a_wiremock_url_matches_exactly_the_path_and_query(url, answers,
+                                                           misses):
+    stub = from_wiremock({'request': {'url': url}, 'response': {}})
+    matcher = Matcher(stub['match'])
+    for path in answers:
+        assert matcher.matches(request('GET', path)), path
+    for path in misses:
+        assert not matcher.matches(request('GET', path)), path
+
+
+def test_a_wiremock_url_stays_url_when_written_back():
+    mapping = {'request': {'method': 'GET', 'url': '/exact'},
+               'response': {'status': 200}}
+    stub = from_wiremock(mapping)
+    assert to_wiremock(stub)['request'] == mapping['request']
+    assert from_wiremock(to_wiremock(stub)) == stub
+    url_path = from_wiremock({'request': {'urlPath': '/exact'}})
+    assert to_wiremock(url_path)['request'] == {'method': 'ANY',
+                                                'urlPath': '/exact'}
+
+
 def test_load_stubs_reads_files_directories_and_wiremock_layout(tmpdir):
     root = str(tmpdir)
     os.mkdir(os.path.join(root, 'mappings'))
@@ -101,7 +126,8 @@ def test_load_stubs_reads_files_directories_and_wiremock_layout(tmpdir):
              'priority': 1}]}, handle)
     with open(os.path.join(root, 'a.json'), 'w') as handle:
         json.dump({'match': {'path': '/a'}, 'response': {}}, handle)
-    paths = [s['match']['path'] for s in load_stubs(root)]
+    paths = [s['match'].get('url') or s['match']['path']
+             for s in load_stubs(root)]
     assert paths == ['/b2', '/a', '/b1']  # by priority, then file order
     single = os.path.join(root, 'a.json')
     assert [s['match']['path'] for s in load_stubs(single)] == ['/a']
@@ -119,3 +145,36 @@ def test_load_stubs_names_the_file_and_mapping_at_fault(tmpdir):
     assert 'cannot be read as JSON' in str(info.value)
     with pytest.raises(ConfigurationError):
         load_stubs(str(tmpdir.join('missing')))
+
+
+def test_a_stub_file_with_a_pattern_that_backtracks_for_ever_is_refused(
+        tmpdir):
+    bad = tmpdir.join('slow.json')
+    bad.write(json.dumps({'mappings': [
+        {'request': {'urlPath': '/fine'}},
+        {'request': {'urlPathPattern': '/(a+)+b'}}]}))
+    with pytest.raises(ConfigurationError) as info:
+        load_stubs(str(bad))
+    message = str(info.value)
+    assert 'slow.json: mappings[1].match.path_pattern: ' in message
+    assert "'/(a+)+b' is not usable" in message
+    assert 'exponential time' in message
+    with pytest.raises(ConfigurationError):
+        from_wiremock({'request': {'urlPattern': '(x|x)*y'}})
+    with pytest.raises(ConfigurationError):
+        normalise_stub({'match': {'query': {'q': {'matches': '(a*)*'}}}})
+
+
+def test_fault_and_delay_settings_round_trip_exactly():
+    stub = normalise_stub({'match': {'path': '/slow'}, 'response': {
+        'status': 200, 'fault': 'truncated', 'delay': {'uniform': [0.1, 0.2]},
+        'body_delay': 0.25, 'chunk_delay': {'fixed': 0.01},
+        'dribble': {'chunks': 4, 'duration': 0.5}, 'bandwidth': 1000,
+        'chaos': {'fault': 'reset', 'probability': 0.2, 'seed': 3}}})
+    mapping = json.loads(json.dumps(to_wiremock(stub)))
+    assert 'fault' not in mapping['response']  # WireMock has no truncated
+    assert from_wiremock(mapping) == stub
+    reset = normalise_stub({'response': {'fault': 'reset', 'delay': 0.25}})
+    assert to_wiremock(reset)['response'] == {
+        'status': 200, 'fault': 'CONNECTION_RESET_BY_PEER',
+        'fixedDelayMilliseconds': 250}
