@@ -364,7 +364,11 @@ class Channel(Handshaking, Player):
         the next request or to close (the engine calls it in the loop)."""
         if self.state == CLOSED:
             return
-        if self.sock.fileno() != self.fd:  # the worker closed it (a fault)
+        try:
+            closed = self.sock.fileno() != self.fd
+        except socket.error:  # Python 2: EBADF once closed underneath
+            closed = True
+        if closed:  # the worker closed it (a fault, a takeover's end)
             return self.close()
         try:
             self.sock.setblocking(False)

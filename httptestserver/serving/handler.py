@@ -95,7 +95,8 @@ class Handler(Exchange):
             chosen = (settings,) + store.choose(self.state, settings,
                                                 self._era)
             if self._inline and callable(chosen[2]) and \
-                    not isinstance(chosen[2], Response):
+                    not isinstance(chosen[2], Response) and \
+                    not getattr(chosen[2], 'runs_in_loop', False):
                 raise Handoff(lambda: self._resume_with(chosen))
         settings, route, spec, unexpected = chosen
         self.route, self.unexpected = route, unexpected

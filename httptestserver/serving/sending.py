@@ -74,6 +74,7 @@ class Sending(object):
             self.wfile.write(head)
             try:
                 if conn.sends_body:
+                    _bind_socket(response.body, self.connection)
                     for chunk in response.body:
                         try:
                             data = conn.send_data(chunk)
@@ -168,6 +169,7 @@ class Sending(object):
             chunks = []  # type: Any
         elif response.streamed:
             chunks = response.body
+            _bind_socket(chunks, self.connection)
         else:
             chunks = [response.body]
         try:
@@ -205,3 +207,12 @@ class Sending(object):
             text = super(Sending, self).date_time_string(now)
             Sending._date = (now, text)
         return text
+
+
+def _bind_socket(body, sock):
+    """Give a streamed body that asks for it (an event stream's) the
+    connection's socket, so that it sees the client leave while it waits;
+    in the worker thread that will pull its chunks, before the first."""
+    bind = getattr(body, 'bind_socket', None)
+    if bind is not None:
+        bind(sock)

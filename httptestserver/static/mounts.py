@@ -96,6 +96,7 @@ class Mount(object):
     and when a request meets a malformed sidecar file (the server answers
     500 and :meth:`~httptestserver.Server.check` raises it in the test).
     """
+    runs_in_loop = True  #: no blocking, no test code: the loop may call it
 
     def __init__(self, prefix, root, listing=False, follow_symlinks=False,
                  content_types=None, charset='utf-8', index='index.html',

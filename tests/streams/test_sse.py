@@ -438,9 +438,6 @@ def test_a_client_that_leaves_an_open_stream_frees_it(scheme):
     server.check()
 
 
-@pytest.mark.xfail(reason='the core does not call body.bind_socket(sock) '
-                   'for streamed bodies yet (serving/exchange.py)',
-                   strict=False)
 def test_the_core_hands_an_open_stream_its_socket():
     with httptestserver.Server() as server:
         stream = EventStream(['first'], keep_open=True, server=server)
