@@ -106,6 +106,7 @@ class Exchange(Sending, BaseHTTPServer.BaseHTTPRequestHandler, object):
         self.rfile = NO_BODY
         self.close_connection = False
         self._inline_ok = answers_inline(cls)
+        self._base_url = self.server.url('/')[:-1]
         self._inline = False
         return self
 
@@ -284,7 +285,7 @@ class Exchange(Sending, BaseHTTPServer.BaseHTTPRequestHandler, object):
     def _fields(self, started, rejected=None):
         return request_fields(
             self.requestline, self.command, self.path, self.request_version,
-            self.headers, self.body, self.server.url('/')[:-1], self.client_address,
+            self.headers, self.body, self._base_url, self.client_address,
             self.server.scheme, self.tls, started, rejected)
 
     # -- hooks (see httptestserver.server.Handler) --------------------------
