@@ -62,7 +62,7 @@ class BodyReader(object):
         if index == -1:
             if len(self._buffer) > self.limits.max_line:
                 raise Reject(400, 'A chunk size or trailer line is longer '
-                                   'than %d bytes.' % self.limits.max_line)
+                             'than %d bytes.' % self.limits.max_line)
             return None
         line = bytes(self._buffer[:index])
         del self._buffer[:index + 1]
@@ -86,7 +86,7 @@ class BodyReader(object):
                 if len(self._buffer) < 2 and self._buffer != b'\n':
                     if self._buffer not in (b'', b'\r'):
                         raise Reject(400, 'A chunk is not followed by '
-                                           'CRLF.')
+                                     'CRLF.')
                     return self._gone() if self._eof else NEED_DATA
                 if self._buffer[:2] == b'\r\n':
                     del self._buffer[:2]
@@ -103,7 +103,7 @@ class BodyReader(object):
                 size = line.split(b';', 1)[0].strip(_OWS)
                 if not _HEX.match(size):
                     raise Reject(400, 'Bad chunk size line %r.'
-                                  % _native(line[:40]))
+                                 % _native(line[:40]))
                 size = int(size, 16)
                 if size == 0:
                     self._state = TRAILER
@@ -111,7 +111,7 @@ class BodyReader(object):
                 self._body_size += size
                 if self._body_size > self.limits.max_body:
                     raise Reject(413, 'The chunked body is over the limit '
-                                       'of %d bytes.' % self.limits.max_body)
+                                 'of %d bytes.' % self.limits.max_body)
                 self._remaining = size
                 self._state = CHUNK_DATA
                 continue
@@ -122,5 +122,4 @@ class BodyReader(object):
             self._trailers += 1
             if self._trailers > self.limits.max_headers:
                 raise Reject(431, 'More than %d trailer lines.'
-                              % self.limits.max_headers)
-
+                             % self.limits.max_headers)

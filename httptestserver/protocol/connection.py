@@ -1,4 +1,5 @@
-"""HTTP/1.1 for a server, without I/O: bytes in, events out; responses in, bytes out.
+"""HTTP/1.1 for a server, without I/O: bytes in, events out; responses in,
+bytes out.
 
 This module owns the wire format of RFC 9112 as the server side sees it, in
 the manner of h11: :class:`ServerConnection` is a state machine fed with the
@@ -22,7 +23,8 @@ from .writer import LAST_CHUNK, check_header, chunk, reason, \
     wire as _wire
 
 __all__ = [
-    'ServerConnection', 'BodyTooLong', 'Request', 'Data', 'EndOfMessage', 'Rejected',
+    'ServerConnection', 'BodyTooLong', 'Request', 'Data', 'EndOfMessage',
+    'Rejected',
     'ConnectionClosed', 'NEED_DATA', 'PAUSED', 'Limits', 'check_header',
     'reason',
 ]
@@ -134,7 +136,7 @@ class ServerConnection(object):
     def send_response(self, status, headers, body=None, date=None,
                       server=None, closing=False, version='HTTP/1.1',
                       include_body=True):
-        # type: (int, Pairs, Optional[bytes], Optional[str], Optional[str], bool, str, bool) -> bytes
+        # type: (int, Pairs, Optional[bytes], Optional[str], Optional[str], bool, str, bool) -> bytes  # noqa: E501
         """Return the bytes of a response head, with *body* when it is bytes.
 
         *headers* are ``(name, value)`` pairs sent in order; ``Date`` and
@@ -148,8 +150,8 @@ class ServerConnection(object):
         response; so do the client's ``Connection: close``, an error answer
         and a close-delimited body.  A 1xx other than 101 is interim: send
         the final response after it.  ``include_body=False`` frames for a
-        bytes *body* but leaves it out, for a caller that writes it itself.  Raises ValueError if a header cannot be
-        sent (:func:`check_header`).
+        bytes *body* but leaves it out, for a caller that writes it itself.
+        Raises ValueError if a header cannot be sent (:func:`check_header`).
         """
         request = self._reader.request
         http10 = request is not None and request.version == 'HTTP/1.0'

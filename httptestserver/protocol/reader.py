@@ -34,7 +34,6 @@ def _tokens(value):
     return [token.strip(_OWS).lower() for token in value.split(b',')]
 
 
-
 class RequestReader(BodyReader):
     """The request side of one connection: a state machine over bytes.
 
@@ -250,11 +249,11 @@ class RequestReader(BodyReader):
         if line_at <= head_at:
             if first_line:
                 raise Reject(414, 'The request line is longer than %d '
-                                   'bytes.' % limits.max_line)
+                             'bytes.' % limits.max_line)
             raise Reject(431, 'A header line is longer than %d bytes.'
-                          % limits.max_line)
+                         % limits.max_line)
         raise Reject(431, 'The request head is longer than %d bytes.'
-                      % limits.max_head)
+                     % limits.max_head)
 
     def _start_request(self, line):
         self.request = Request('', '', 'HTTP/1.1',
@@ -266,25 +265,25 @@ class RequestReader(BodyReader):
         if len(line) > self.limits.max_line:
             request.requestline = _native(line[:200])
             raise Reject(414, 'The request line is longer than %d bytes.'
-                          % self.limits.max_line)
+                         % self.limits.max_line)
         if b'\r' in line or b'\x00' in line:
             raise Reject(400, 'The request line holds a bare CR or a NUL '
-                               'byte.')
+                         'byte.')
         if b'\x0b' in line or b'\x0c' in line:
             # RFC 9112 3: SP separates the parts; VT and FF never do.
             raise Reject(400, 'The request line holds a vertical tab or a '
-                               'form feed; separate its parts with spaces.')
+                         'form feed; separate its parts with spaces.')
         words = line.split()  # on SP and HTAB (VT, FF refused above)
         if len(words) != 3:
             raise Reject(400, 'Bad request line %r; expected "METHOD /path '
-                               'HTTP/1.1".' % request.requestline[:200])
+                         'HTTP/1.1".' % request.requestline[:200])
         method, target, version = words
         match = _VERSION.match(version)
         if match is None:
             raise Reject(400, 'Bad HTTP version %r.' % _native(version[:20]))
         if int(match.group(1)) != 1:
             raise Reject(505, 'HTTP version %r is not supported; use '
-                               'HTTP/1.1 or HTTP/1.0.' % _native(version[:20]))
+                         'HTTP/1.1 or HTTP/1.0.' % _native(version[:20]))
         if not _TOKEN.match(method):
             raise Reject(400, 'Bad method %r.' % _native(method[:40]))
         self._minor = int(match.group(2))
@@ -298,10 +297,10 @@ class RequestReader(BodyReader):
         self._lines += 1  # folded lines count too
         if self._lines > limits.max_headers:
             raise Reject(431, 'More than %d header lines.'
-                          % limits.max_headers)
+                         % limits.max_headers)
         if len(line) > limits.max_line:
             raise Reject(431, 'A header line is longer than %d bytes.'
-                          % limits.max_line)
+                         % limits.max_line)
         if b'\r' in line or b'\x00' in line:
             raise Reject(400, 'A header line holds a bare CR or a NUL byte.')
         if line[:1] in (b' ', b'\t'):
@@ -340,7 +339,7 @@ class RequestReader(BodyReader):
         if minor >= 1 and hosts != 1:
             # RFC 9112 3.2: a server MUST answer 400 (as Go does).
             raise Reject(400, 'An HTTP/1.1 request needs exactly one Host '
-                               'header.')
+                         'header.')
         has_body = False
         if encodings:
             # Only exactly "chunked": a coding list is where request
@@ -348,10 +347,10 @@ class RequestReader(BodyReader):
             if encodings != [b'chunked']:
                 unknown = [e for e in encodings if e != b'chunked']
                 raise Reject(501 if unknown else 400,
-                              'Transfer-Encoding %r is not supported; send '
-                              'the body with "Transfer-Encoding: chunked" '
-                              'alone or with Content-Length.'
-                              % _native(b', '.join(encodings)[:80]))
+                             'Transfer-Encoding %r is not supported; send '
+                             'the body with "Transfer-Encoding: chunked" '
+                             'alone or with Content-Length.'
+                             % _native(b', '.join(encodings)[:80]))
             if lengths or minor < 1:
                 # Both framings (a smuggling risk), or chunked from an
                 # HTTP/1.0 client (RFC 9112 6.1): answer, then close.
@@ -363,12 +362,12 @@ class RequestReader(BodyReader):
                          for v in value.split(b','))
             if len(values) != 1 or not _DIGITS.match(list(values)[0]):
                 raise Reject(400, 'Bad Content-Length %r.'
-                              % _native(b', '.join(lengths)))
+                             % _native(b', '.join(lengths)))
             length = int(values.pop())
             if length > self.limits.max_body:
                 raise Reject(413, 'The body of %d bytes is over the limit '
-                                   'of %d bytes.'
-                              % (length, self.limits.max_body))
+                             'of %d bytes.'
+                             % (length, self.limits.max_body))
             self._remaining = length
             self._state = LENGTH
             has_body = length > 0
@@ -379,7 +378,7 @@ class RequestReader(BodyReader):
             value = b','.join(expect).strip(_OWS).lower()
             if value != b'100-continue':
                 raise Reject(417, 'Expect %r is not supported.'
-                              % _native(b', '.join(expect)))
+                             % _native(b', '.join(expect)))
             request.expect_continue = has_body and minor >= 1
         request.has_body = has_body
         self._announced = self._remaining

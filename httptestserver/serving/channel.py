@@ -38,7 +38,6 @@ DRAIN_LIMIT = 1 << 16
 DRAIN_SECONDS = 1.0
 
 
-
 class Channel(Handshaking, Player):
     """The loop's side of one connection."""
 

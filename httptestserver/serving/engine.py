@@ -275,6 +275,7 @@ class Engine(object):
         channel.state = WORKER  # not registered any more
         channel.close()
 
+
 def bind(host, port):
     """Return a listening, non-blocking socket on *host*, *port*."""
     try:

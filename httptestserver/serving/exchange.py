@@ -1,13 +1,16 @@
-"""One connection's HTTP exchanges over a blocking socket.
+"""One request's life: recorded once, answered by the hooks, in the loop or
+in a worker.
 
-:class:`Exchange` reads each request with the sans-IO layer
-(:mod:`httptestserver.protocol.connection`) -- so limits and 4xx answers are the same on
-every Python --, records it in the server's state store exactly once, calls
-the hooks that choose an answer, and sends that :class:`Response` with
-correct framing: whole, streamed, or followed by a protocol takeover.  A
-failure in a hook is recorded for the test and answered with a 500.  It is
-the machinery under :class:`~httptestserver.server.Handler`, which adds the
-0.1.0 hooks; it never starts a thread or opens a listening socket.
+:class:`Exchange` takes a request the engine has read (through the sans-IO
+:mod:`~httptestserver.protocol.connection`, so limits and 4xx answers are
+the same on every Python), records it in the server's store exactly once,
+calls the hooks that choose an answer, and sends that
+:class:`~httptestserver.Response` (:mod:`~httptestserver.serving.sending`).
+In the event loop's thread it goes as far as it can without user code or a
+wait, then hands the rest to a worker (:mod:`~httptestserver.serving.
+handoff`).  A failure in a hook is recorded for the test and answered with
+a 500.  It is the machinery under :class:`~httptestserver.server.Handler`,
+which adds the 0.1.0 hooks; it never starts a thread or opens a socket.
 """
 import io
 import logging
@@ -76,7 +79,7 @@ class Exchange(Sending, BaseHTTPServer.BaseHTTPRequestHandler, object):
     state = None  # type: Optional[Dict[str, Any]]
     #: The request body, bytes.
     body = b''
-    #: The :class:`~httptestserver.answers.responses.Response` chosen, once chosen.
+    #: The :class:`~httptestserver.Response` chosen, once chosen.
     response = None  # type: Optional[Response]
     #: The route that answered (None: the ``response_*`` settings).
     route = None  # type: Optional[Route]
@@ -334,8 +337,8 @@ class Exchange(Sending, BaseHTTPServer.BaseHTTPRequestHandler, object):
             elif response.delay:  # a plain number of seconds: no plan
                 extras['delays'] = {'delay': response.delay}
         self.server.store.record(fields, head, response, self.route,
-                                  self.unexpected, extras or None,
-                                  self._era)
+                                 self.unexpected, extras or None,
+                                 self._era)
 
     # -- failures ------------------------------------------------------------
     def _reject(self, rejected, started):
@@ -361,7 +364,7 @@ class Exchange(Sending, BaseHTTPServer.BaseHTTPRequestHandler, object):
     def _fail(self, exc):
         text = traceback.format_exc()
         self.server.store.add_error((self.requestline, exc, text),
-                                     self._era)
+                                    self._era)
         log.error('error while handling %r:\n%s', self.requestline, text)
         self.close_connection = True
         if not self._response_started:

@@ -236,7 +236,8 @@ def hold(sock, pause, interval=HOLD_INTERVAL):
 def handshake(name, conn, pause):
     # type: (str, Any, Callable[[float], bool]) -> None
     """Perform handshake fault *name* (a key of
-    :data:`httptestserver.answers.faults.HANDSHAKE_FAULTS`, checked by the caller)
+    :data:`httptestserver.answers.faults.HANDSHAKE_FAULTS`, checked by the
+    caller)
     on *conn*, a TCP socket not yet wrapped in TLS; blocks.  ``pause`` as
     in :func:`send`.  Closes *conn* for ``handshake_reset`` only.  Raises
     :class:`~httptestserver.ConfigurationError`, doing nothing, if *name* is

@@ -244,4 +244,3 @@ class Handler(Exchange):
         super(Handler, self).end_headers()
         if status >= 200 and bodiless:
             self._real_wfile, self.wfile = self.wfile, _DiscardWrites()
-

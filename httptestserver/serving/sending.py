@@ -173,7 +173,8 @@ class Sending(object):
         else:
             chunks = [response.body]
         try:
-            if not fault_actions.send(response.plan, self.connection, head, chunks,
+            if not fault_actions.send(response.plan, self.connection, head,
+                                      chunks,
                                       self.pause):
                 conn.must_close()
                 self.close_connection = True

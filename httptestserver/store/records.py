@@ -45,7 +45,7 @@ _UNLIMITED = Limits(max_line=1 << 62, max_headers=1 << 62, max_body=1 << 62)
 def request_fields(requestline, method, target, version, headers, body,
                    base_url, client_address=None, scheme=None, tls=None,
                    time=None, rejected=None):
-    # type: (str, str, str, str, Headers, bytes, str, Any, Any, Any, Any, Optional[str]) -> Dict[str, Any]
+    # type: (str, str, str, str, Headers, bytes, str, Any, Any, Any, Any, Optional[str]) -> Dict[str, Any]  # noqa: E501
     """Return the recorded fields of one request: the one place they are
     assembled, for a request being answered and for an entry read back.
 
@@ -108,7 +108,8 @@ class Records(object):
         #: before requests come: it applies to bodies recorded after.
         self.body_limit = None  # type: Optional[int]
         self._bodies = {}  # type: Dict[int, bytes]
-        self._kept = collections.deque()  # type: Any  # (key, size), oldest first
+        # (key, size), oldest first
+        self._kept = collections.deque()  # type: Any
         self._kept_bytes = 0
         self._next_key = 0
 
@@ -121,12 +122,12 @@ class Records(object):
 
     def make(self, fields, head, response, route_name, unexpected, user,
              extras):
-        # type: (Dict[str, Any], bytes, Any, Optional[str], bool, Dict[str, Any], Optional[Dict[str, Any]]) -> Tuple[Any, ...]
+        # type: (Dict[str, Any], bytes, Any, Optional[str], bool, Dict[str, Any], Optional[Dict[str, Any]]) -> Tuple[Any, ...]  # noqa: E501
         """Return the record of one request.
 
         *fields* are its recorded fields, *head* its raw head (``b''`` for a
         rejected request, whose *extras* then hold its fields), *response*
-        the :class:`~httptestserver.answers.responses.Response` chosen (or None),
+        the :class:`~httptestserver.Response` chosen (or None),
         *user* the keys the test put in ``data`` (copied when they change),
         *extras* fields beyond the standard ones (or None).
         """
