@@ -165,8 +165,9 @@ class Store(object):
         it was rejected), *response* what it was answered, *route* the route
         that answered, *extras* fields beyond the standard ones.  It is kept
         as a compact record (:mod:`~httptestserver.store.records`) and
-        rebuilt as a dict when read.  The keys the test put in ``data`` (its own, and
-        settings such as ``response_clear``) join the entry, as 0.1.0's
+        rebuilt as a dict when read.  The keys the test put in ``data`` (its
+        own, and settings such as ``response_clear``) join the entry, as
+        0.1.0's
         ``dict(data)`` did, unless the entry has them.  A request of an
         ended *era* is dropped: it belongs to a test that is over.
         """
