@@ -14,11 +14,19 @@ __all__ = ['ServerAliases']
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import Optional  # noqa: F401
+    from typing import Any, Optional  # noqa: F401
 
 
 class ServerAliases(object):
     """The 0.1.0 names of a server; each is a one-line delegation."""
+
+    if TYPE_CHECKING:  # pragma: no cover - what the server provides
+        engine = None  # type: Any
+        address = None  # type: Any
+
+        def stop(self, timeout=5.0):
+            # type: (Optional[float]) -> None
+            pass
 
     @property
     def server_address(self):

@@ -23,7 +23,7 @@ log = logging.getLogger('httptestserver')
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import Any  # noqa: F401
+    from typing import Any, Optional  # noqa: F401
 
 _TEXT = [('Content-Type', 'text/plain; charset=utf-8')]
 
@@ -31,6 +31,21 @@ _TEXT = [('Content-Type', 'text/plain; charset=utf-8')]
 class Sending(object):
     """How an exchange sends (a mixin of
     :class:`~httptestserver.serving.exchange.Exchange`)."""
+
+    if TYPE_CHECKING:  # pragma: no cover - what the exchange provides
+        response = None  # type: Optional[Response]
+        route = server = connection = wfile = _conn = _era = None  # type: Any  # noqa: E501
+        server_version = requestline = ''
+        close_connection = _inline = _response_started = False
+        _playback = None  # type: Any
+
+        def _save_history_once(self):
+            # type: () -> None
+            pass
+
+        def log_request(self, code='-', size='-'):
+            # type: (Any, Any) -> None
+            pass
 
     def send(self, response):
         # type: (Response) -> None
