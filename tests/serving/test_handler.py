@@ -1,4 +1,5 @@
-"""Tests for httptestserver.serving.handler: the HTTP/1.1 behaviour clients rely on.
+"""Tests for httptestserver.serving.handler: the HTTP/1.1 behaviour clients
+rely on.
 
 Requests are written byte for byte on raw sockets (TLS-wrapped for https) and
 responses are parsed by ``rawhttp``, so framing mistakes a client library
