@@ -44,7 +44,7 @@ def _child(host, port, scheme, kws):
 
 def start_ssl_server(host=None, port=None, certfile=None, keyfile=None,
                      **kws):
-    # type: (Optional[str], Optional[int], Optional[str], Optional[str], **Any) -> Server
+    # type: (Optional[str], Optional[int], Optional[str], Optional[str], **Any) -> Server  # noqa: E501
     """Create a started HTTPS server listening in *host:port*.
 
     It configures server certificate using *certfile* and *keyfile*.

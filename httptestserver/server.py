@@ -90,7 +90,7 @@ class Server(ServerAliases):
     def __init__(self, host=None, port=None, scheme='http', handler=Handler,
                  certfile=None, keyfile=None, client_cert=None, cafile=None,
                  directory=None):
-        # type: (Optional[str], Optional[int], str, type, Optional[str], Optional[str], Optional[str], Optional[str], Optional[str]) -> None
+        # type: (Optional[str], Optional[int], str, type, Optional[str], Optional[str], Optional[str], Optional[str], Optional[str]) -> None  # noqa: E501
         #: The thread-safe store (routes, data, records): for the server's
         #: collaborators -- handlers, the control API -- not for tests.
         self.store = Store()
@@ -271,7 +271,7 @@ class Server(ServerAliases):
     # -- routes -------------------------------------------------------------
     def route(self, path, response=NOT_SET, method=None, query=None,
               times=None, responses=None, match=None, **fields):
-        # type: (Any, Any, Any, Any, Optional[int], Optional[List[Any]], Any, **Any) -> Route
+        # type: (Any, Any, Any, Any, Optional[int], Optional[List[Any]], Any, **Any) -> Route  # noqa: E501
         """Answer requests for *path* with a response; return the route.
 
         *path* is exact (with the query when it holds ``?``) or a compiled

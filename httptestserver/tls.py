@@ -52,7 +52,7 @@ _CLIENT_CERT_MODES = {
 
 
 def server_context(certfile=None, keyfile=None, client_cert=None, cafile=None):
-    # type: (Optional[str], Optional[str], Optional[str], Optional[str]) -> ssl.SSLContext
+    # type: (Optional[str], Optional[str], Optional[str], Optional[str]) -> ssl.SSLContext  # noqa: E501
     """Return a new server-side SSLContext, its files checked now.
 
     ``certfile`` is a PEM file whose first certificate is served; None means

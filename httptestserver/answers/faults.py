@@ -231,7 +231,7 @@ class SeededRandom(random.Random):
 
 
 def make_plan(spec, rng, chaos=None, chaos_rng=None):
-    # type: (Dict[str, Any], random.Random, Optional[Dict[str, Any]], Optional[random.Random]) -> Optional[Plan]
+    # type: (Dict[str, Any], random.Random, Optional[Dict[str, Any]], Optional[random.Random]) -> Optional[Plan]  # noqa: E501
     """Decide how one response fails or crawls; return a :class:`Plan`.
 
     *spec* holds any of :data:`FAULT_KEYS` (raw or as returned by

@@ -231,7 +231,7 @@ def make_route(path, responses, method=None, query=None, times=None,
 
 
 def choose(routes, request, settings, unmatched_response=None):
-    # type: (List[Route], Dict[str, Any], Dict[str, Any], Any) -> Tuple[Optional[Route], Any, bool]
+    # type: (List[Route], Dict[str, Any], Dict[str, Any], Any) -> Tuple[Optional[Route], Any, bool]  # noqa: E501
     """Pick what answers *request*: ``(route, spec, unexpected)``.
 
     The first route added that matches and is not exhausted wins (and is
@@ -244,7 +244,7 @@ def choose(routes, request, settings, unmatched_response=None):
 
 
 def fallback(routes, settings, unmatched_response=None, spec=None):
-    # type: (List[Route], Dict[str, Any], Any, Any) -> Tuple[Optional[Route], Any, bool]
+    # type: (List[Route], Dict[str, Any], Any, Any) -> Tuple[Optional[Route], Any, bool]  # noqa: E501
     """What answers a request no route took: ``(None, spec, unexpected)``.
 
     The ``response_*`` *settings* (*spec*: their :func:`settings_spec`, if

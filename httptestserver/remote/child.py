@@ -196,7 +196,7 @@ class ChildProcess(object):
 
 def server_args(host=None, port=None, scheme='http', certfile=None,
                 keyfile=None, client_cert=None, cafile=None):
-    # type: (Optional[str], Optional[int], str, Optional[str], Optional[str], Optional[str], Optional[str]) -> List[str]
+    # type: (Optional[str], Optional[int], str, Optional[str], Optional[str], Optional[str], Optional[str]) -> List[str]  # noqa: E501
     """The command-line arguments that make the child serve so (the
     arguments mean what they mean for :class:`~httptestserver.Server`).
     Raises :class:`ConfigurationError` for a scheme other than "http" or

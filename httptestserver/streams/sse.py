@@ -141,7 +141,7 @@ class EventStream(object):
 
     def __init__(self, events, keep_open=False, cut_after=None, server=None,
                  pause=None, heartbeat=None, headers=None):
-        # type: (Any, bool, Optional[int], Any, Optional[Callable[[float], Any]], Optional[float], Any) -> None
+        # type: (Any, bool, Optional[int], Any, Optional[Callable[[float], Any]], Optional[float], Any) -> None  # noqa: E501
         if isinstance(events, (six.string_types, bytes, dict)):
             raise ConfigurationError('events must be a list of events (or a '
                                      'callable returning one), got %r'
