@@ -33,7 +33,8 @@ def start_server(host=None, port=None, **kws):
 
 
 def _child(host, port, scheme, kws):
-    from .remote.process import ChildServer  # only when asked: it starts processes
+    # Imported only when asked for: it starts processes.
+    from .remote.process import ChildServer
     if kws.get('handler') is not None:
         raise ConfigurationError(
             'handler=%r cannot cross into a child process; describe '

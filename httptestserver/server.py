@@ -4,10 +4,10 @@ Creating a :class:`Server` binds and listens in the caller's thread, so its
 URL is valid and connections queue before it serves; :meth:`Server.start`
 serves in a daemon thread; :meth:`Server.stop` returns when the port is free,
 in well under a millisecond.  This module owns the lifecycle and the facade:
-sockets and the event loop are :mod:`~httptestserver.serving.engine`'s, what a request
-means is the handler's, what was seen is the state store's, and checking it
-is :mod:`~httptestserver.store.verification`'s -- the methods here that read or
-check state are one-line delegations.
+sockets and the event loop are :mod:`~httptestserver.serving.engine`'s, what a
+request means is the handler's, what was seen is the state store's, and
+checking it is :mod:`~httptestserver.store.verification`'s -- the methods here
+that read or check state are one-line delegations.
 """
 import inspect
 import threading
@@ -38,6 +38,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .store.aio import AsyncWait  # noqa: F401
 
 _WILDCARDS = {'': '127.0.0.1', '0.0.0.0': '127.0.0.1', '::': '::1'}
+
 
 def _is_handler_class(handler):
     return inspect.isclass(handler) and issubclass(
@@ -316,7 +317,7 @@ class Server(ServerAliases):
     @unmatched_response.setter
     def unmatched_response(self, value):
         self.store.unmatched_response = validate_spec(value,
-                                                       'unmatched_response')
+                                                      'unmatched_response')
 
     # -- verification ------------------------------------------------------
     @property
@@ -379,6 +380,3 @@ class Server(ServerAliases):
                                      'cafile= to the server so clients know '
                                      'what to trust' % self)
         return tls.client_context(self.ca_file, client_cert)
-
-
-

@@ -70,7 +70,7 @@ class ChildProcess(object):
         env = dict(os.environ)
         env['PYTHONUNBUFFERED'] = '1'
         if os.path.basename(_PACKAGE_PARENT) not in ('site-packages',
-                                                      'dist-packages'):
+                                                     'dist-packages'):
             # A source checkout: let the child import this very package.
             env['PYTHONPATH'] = os.pathsep.join(
                 [_PACKAGE_PARENT] + [p for p in [env.get('PYTHONPATH')] if p])
