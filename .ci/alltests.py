@@ -6,7 +6,8 @@ Usage::
                             [-- PYTEST-ARGS...]
 
 With no arguments it runs every environment of tox.ini's envlist whose
-interpreter is present (py27, py36 ... py313) plus ``docs`` and ``typecheck`` (mypy).  Steps:
+interpreter is present: the test suite (py27, py36 ... py313) plus ``docs``
+(Sphinx), ``typecheck`` (mypy) and ``lint`` (flake8).  Steps:
 
 1. Find each interpreter: the first ``pythonX.Y`` on ``PATH`` that actually
    runs (a pyenv shim only runs when that version is selected), else the
@@ -26,7 +27,8 @@ interpreter is present (py27, py36 ... py313) plus ``docs`` and ``typecheck`` (m
 
 The exit status is non-zero when an environment failed, when no test ran,
 when an environment asked for with ``-e`` could not run, or when Python 3.11
-(which the docs need and which is the reference interpreter) is missing.
+is missing (the reference interpreter, on which docs, typecheck and lint
+run).
 
 Standard library only; runs on Python 3.6+.  POSIX only (bin/, process
 groups).
@@ -69,8 +71,9 @@ REQUIRED_VERSION = '3.11'
 TEST_ENVS = ['py' + v.replace('.', '') for v in VERSIONS]
 ENV_VERSION = dict(zip(TEST_ENVS, VERSIONS))
 # Environments that run on one fixed interpreter (basepython in tox.ini).
-EXTRA_ENVS = {'docs': REQUIRED_VERSION, 'typecheck': REQUIRED_VERSION}
-DEFAULT_ENVS = TEST_ENVS + ['docs', 'typecheck']
+EXTRA_ENVS = {'docs': REQUIRED_VERSION, 'typecheck': REQUIRED_VERSION,
+              'lint': REQUIRED_VERSION}
+DEFAULT_ENVS = TEST_ENVS + ['docs', 'typecheck', 'lint']
 
 # Environments at once.  Measured on 2 cores, all ten environments created
 # from scratch, warm pip cache: the real suite (~770 tests per interpreter)
@@ -422,7 +425,8 @@ def report(args, runnable, interpreters, results):
                 failure = failure or ('tests failed' if counts[1] else None)
             detail = counts_text(*counts) if counts else 'no test results'
         else:
-            detail = {'docs': 'HTML built', 'typecheck': 'mypy clean'}[env]
+            detail = {'docs': 'HTML built', 'typecheck': 'mypy clean',
+                      'lint': 'flake8 clean'}[env]
             detail = 'see the tox log above' if failure else detail
         say('  %-9s %-8s %s  (%s)' % (
             env, 'FAILED' if failure else 'ok', detail, where))

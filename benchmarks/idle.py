@@ -22,7 +22,6 @@ hard limit; every socket and server is closed at the end.
 from __future__ import print_function
 
 import argparse
-import os
 import resource
 import socket
 import sys

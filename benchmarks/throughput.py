@@ -31,7 +31,6 @@ from __future__ import print_function
 import argparse
 import gc
 import http.client
-import os
 import re
 import shutil
 import ssl

@@ -52,7 +52,8 @@ CLIENT_CERT_FILE = os.path.join(CERTS_DIR, 'client.pem')
 CLIENT_KEY_FILE = os.path.join(CERTS_DIR, 'client.key')
 
 #: The fix a message about a bundled file names.
-REGENERATE = 'regenerate the bundled files with httptestserver/certs/make-certs.sh'
+REGENERATE = ('regenerate the bundled files with '
+              'httptestserver/certs/make-certs.sh')
 # The issuing CA signs the leaves; its certificate follows each leaf in
 # SERVER_CERT_FILE and CLIENT_CERT_FILE, so nothing needs it by name.
 _ISSUING_CA_FILE = os.path.join(CERTS_DIR, 'issuing-ca.pem')
@@ -125,9 +126,9 @@ def check_pair(cert_argument, certfile, key_argument, keyfile, fix):
     not_before, not_after = _validity(cert_argument, certfile, fix)
     now = time.time()
     if now > not_after:
-        raise CertificateError("%s '%s' expired on %s; pass a current "
-                               "certificate or %s"
-                               % (cert_argument, certfile, _utc(not_after), fix))
+        raise CertificateError(
+            "%s '%s' expired on %s; pass a current certificate or %s"
+            % (cert_argument, certfile, _utc(not_after), fix))
     if now < not_before:
         raise CertificateError(
             "%s '%s' is not valid until %s and the clock says %s; check the "
@@ -150,8 +151,8 @@ def read_certificates(argument, path, fix):
             % (argument, path, fix))
     raise CertificateError(
         "%s '%s' is not a PEM file (no '-----BEGIN' line); convert a DER "
-        "certificate with 'openssl x509 -inform der -in %s -out cert.pem', or %s"
-        % (argument, path, path, fix))
+        "certificate with 'openssl x509 -inform der -in %s -out cert.pem', "
+        "or %s" % (argument, path, path, fix))
 
 
 def _read(argument, path, fix):
@@ -166,9 +167,9 @@ def _read(argument, path, fix):
         with open(path, 'rb') as stream:
             return stream.read()
     except (IOError, OSError) as error:
-        raise CertificateError("%s '%s' cannot be read (%s); check its "
-                               "permissions or %s"
-                               % (argument, path, error.strerror or error, fix))
+        raise CertificateError(
+            "%s '%s' cannot be read (%s); check its permissions or %s"
+            % (argument, path, error.strerror or error, fix))
 
 
 # (path, size, mtime, inode) -> (notBefore, notAfter): immutable facts about
@@ -179,7 +180,8 @@ _VALIDITY_CACHE = {}  # type: Dict[Tuple[Any, ...], Tuple[int, int]]
 
 def _validity(argument, path, fix):
     # type: (str, str, str) -> Tuple[int, int]
-    """Return (notBefore, notAfter) of the first certificate, in epoch seconds."""
+    """Return (notBefore, notAfter) of the first certificate, in epoch
+    seconds."""
     read_certificates(argument, path, fix)
     try:
         stat = os.stat(path)
@@ -193,7 +195,8 @@ def _validity(argument, path, fix):
     # supports (2.7.9+, 3.6-3.13) has it: OpenSSL parses the dates, so no
     # ASN.1 reader of our own is needed.
     try:
-        decoded = ssl._ssl._test_decode_cert(path)  # type: ignore[attr-defined]
+        decode = ssl._ssl._test_decode_cert  # type: ignore[attr-defined]
+        decoded = decode(path)
         dates = (ssl.cert_time_to_seconds(decoded['notBefore']),
                  ssl.cert_time_to_seconds(decoded['notAfter']))
         if key:

@@ -6,9 +6,10 @@ Options: ``--https``, ``--host``, ``--port``, ``--client-cert``, ``--cafile``,
 ``--exit-with-stdin`` and ``--parent-pid PID`` (for a parent process),
 ``--history-limit N`` and ``--history-bytes SIZE`` (the last N requests
 are kept, default 1000, and at most SIZE bytes of their bodies, default
-64M, so a long-running server's memory stays flat), ``--quiet``.  Each request is logged
-to stderr.  As soon as the port is bound it prints on stdout the URL, (for
-HTTPS) the CA file a client should trust, the control API base, and
+64M, so a long-running server's memory stays flat), ``--quiet``.  Each
+request is logged to stderr.  As soon as the port is bound it prints on
+stdout the URL, (for HTTPS) the CA file a client should trust, the control
+API base, and
 ``Press Ctrl-C to stop.``, having written the port file first.  Exits with
 status 0 on ``SIGTERM``, Ctrl-C, ``POST /__admin/shutdown`` or, with
 ``--exit-with-stdin``, when its standard input reaches end of file (the
@@ -222,4 +223,3 @@ def _watch_stdin(done):
     thread = threading.Thread(target=watch, name='httptestserver-stdin')
     thread.daemon = True
     thread.start()
-

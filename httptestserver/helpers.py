@@ -33,7 +33,8 @@ def start_server(host=None, port=None, **kws):
 
 
 def _child(host, port, scheme, kws):
-    from .remote.process import ChildServer  # only when asked: it starts processes
+    # Imported only when asked for: it starts processes.
+    from .remote.process import ChildServer
     if kws.get('handler') is not None:
         raise ConfigurationError(
             'handler=%r cannot cross into a child process; describe '
@@ -44,7 +45,7 @@ def _child(host, port, scheme, kws):
 
 def start_ssl_server(host=None, port=None, certfile=None, keyfile=None,
                      **kws):
-    # type: (Optional[str], Optional[int], Optional[str], Optional[str], **Any) -> Server
+    # type: (Optional[str], Optional[int], Optional[str], Optional[str], **Any) -> Server  # noqa: E501
     """Create a started HTTPS server listening in *host:port*.
 
     It configures server certificate using *certfile* and *keyfile*.

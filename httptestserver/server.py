@@ -4,10 +4,10 @@ Creating a :class:`Server` binds and listens in the caller's thread, so its
 URL is valid and connections queue before it serves; :meth:`Server.start`
 serves in a daemon thread; :meth:`Server.stop` returns when the port is free,
 in well under a millisecond.  This module owns the lifecycle and the facade:
-sockets and the event loop are :mod:`~httptestserver.serving.engine`'s, what a request
-means is the handler's, what was seen is the state store's, and checking it
-is :mod:`~httptestserver.store.verification`'s -- the methods here that read or
-check state are one-line delegations.
+sockets and the event loop are :mod:`~httptestserver.serving.engine`'s, what a
+request means is the handler's, what was seen is the state store's, and
+checking it is :mod:`~httptestserver.store.verification`'s -- the methods here
+that read or check state are one-line delegations.
 """
 import inspect
 import threading
@@ -38,6 +38,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .store.aio import AsyncWait  # noqa: F401
 
 _WILDCARDS = {'': '127.0.0.1', '0.0.0.0': '127.0.0.1', '::': '::1'}
+
 
 def _is_handler_class(handler):
     return inspect.isclass(handler) and issubclass(
@@ -90,7 +91,7 @@ class Server(ServerAliases):
     def __init__(self, host=None, port=None, scheme='http', handler=Handler,
                  certfile=None, keyfile=None, client_cert=None, cafile=None,
                  directory=None):
-        # type: (Optional[str], Optional[int], str, type, Optional[str], Optional[str], Optional[str], Optional[str], Optional[str]) -> None
+        # type: (Optional[str], Optional[int], str, type, Optional[str], Optional[str], Optional[str], Optional[str], Optional[str]) -> None  # noqa: E501
         #: The thread-safe store (routes, data, records): for the server's
         #: collaborators -- handlers, the control API -- not for tests.
         self.store = Store()
@@ -271,7 +272,7 @@ class Server(ServerAliases):
     # -- routes -------------------------------------------------------------
     def route(self, path, response=NOT_SET, method=None, query=None,
               times=None, responses=None, match=None, **fields):
-        # type: (Any, Any, Any, Any, Optional[int], Optional[List[Any]], Any, **Any) -> Route
+        # type: (Any, Any, Any, Any, Optional[int], Optional[List[Any]], Any, **Any) -> Route  # noqa: E501
         """Answer requests for *path* with a response; return the route.
 
         *path* is exact (with the query when it holds ``?``) or a compiled
@@ -316,7 +317,7 @@ class Server(ServerAliases):
     @unmatched_response.setter
     def unmatched_response(self, value):
         self.store.unmatched_response = validate_spec(value,
-                                                       'unmatched_response')
+                                                      'unmatched_response')
 
     # -- verification ------------------------------------------------------
     @property
@@ -379,6 +380,3 @@ class Server(ServerAliases):
                                      'cafile= to the server so clients know '
                                      'what to trust' % self)
         return tls.client_context(self.ca_file, client_cert)
-
-
-

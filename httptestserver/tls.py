@@ -52,7 +52,7 @@ _CLIENT_CERT_MODES = {
 
 
 def server_context(certfile=None, keyfile=None, client_cert=None, cafile=None):
-    # type: (Optional[str], Optional[str], Optional[str], Optional[str]) -> ssl.SSLContext
+    # type: (Optional[str], Optional[str], Optional[str], Optional[str]) -> ssl.SSLContext  # noqa: E501
     """Return a new server-side SSLContext, its files checked now.
 
     ``certfile`` is a PEM file whose first certificate is served; None means
@@ -151,7 +151,8 @@ def client_context(cafile=None, client_cert=False):
 
     if client_cert is None or client_cert is False:
         return context
-    own_fix = 'pass client_cert=True to use the bundled test client certificate'
+    own_fix = ('pass client_cert=True to use the bundled test client '
+               'certificate')
     if client_cert is True:
         _load_pair(context, 'client_cert', CLIENT_CERT_FILE, 'client_cert',
                    None, REGENERATE)
@@ -163,8 +164,8 @@ def client_context(cafile=None, client_cert=False):
     elif isinstance(client_cert, (tuple, list, bool, int, float, dict)):
         raise ConfigurationError(
             'client_cert is %r; pass True for the bundled test client '
-            'certificate, the path of a PEM file holding a certificate and its '
-            'key, or a (certfile, keyfile) pair' % (client_cert,))
+            'certificate, the path of a PEM file holding a certificate and '
+            'its key, or a (certfile, keyfile) pair' % (client_cert,))
     else:
         _load_pair(context, 'client_cert',
                    path_argument('client_cert', client_cert), 'client_cert',
@@ -200,7 +201,8 @@ def connection_info(ssl_socket):
     :class:`ssl.SSLObject`.  Thread-safe; does not block.  Raises ValueError
     (from :mod:`ssl`) if the handshake has not been done.
     """
-    if not hasattr(ssl_socket, 'getpeercert') or not hasattr(ssl_socket, 'cipher'):
+    if not hasattr(ssl_socket, 'getpeercert') or \
+            not hasattr(ssl_socket, 'cipher'):
         return None
     cipher = ssl_socket.cipher()
     peer = ssl_socket.getpeercert()
@@ -249,7 +251,8 @@ def _require_tls12(context):
     if hasattr(context, 'minimum_version') and hasattr(ssl, 'TLSVersion'):
         context.minimum_version = ssl.TLSVersion.TLSv1_2
     else:  # Python 2 and 3.6: the OP_NO_* flags are deprecated in 3.10+
-        for name in ('OP_NO_SSLv2', 'OP_NO_SSLv3', 'OP_NO_TLSv1', 'OP_NO_TLSv1_1'):
+        for name in ('OP_NO_SSLv2', 'OP_NO_SSLv3', 'OP_NO_TLSv1',
+                     'OP_NO_TLSv1_1'):
             context.options |= getattr(ssl, name, 0)
 
 
@@ -259,13 +262,14 @@ def _client_cert_mode(client_cert):
         return _CLIENT_CERT_MODES[client_cert]
     except (KeyError, TypeError):
         raise ConfigurationError(
-            "client_cert is %r; pass None or 'none' (do not ask the client for "
-            "a certificate), 'optional' or 'required'" % (client_cert,))
+            "client_cert is %r; pass None or 'none' (do not ask the client "
+            "for a certificate), 'optional' or 'required'" % (client_cert,))
 
 
 def _record_server_name(ssl_socket, server_name, context):
     # type: (Any, Optional[str], Any) -> None
-    """Keep the SNI name on the socket; returning None lets the handshake go on."""
+    """Keep the SNI name on the socket; returning None lets the handshake go
+    on."""
     try:
         setattr(ssl_socket, _SNI_ATTRIBUTE, _as_sent(server_name))
     except AttributeError:  # an object without a __dict__; the name is lost

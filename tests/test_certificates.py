@@ -48,10 +48,11 @@ def read(path):
         return stream.read()
 
 
-# -- Reading one extension out of a DER certificate ----------------------------
+# -- Reading one extension out of a DER certificate -------------------------
 
 def _elements(der, start=0, end=None):
-    """Yield (tag, content start, content end) for each DER element in a range."""
+    """Yield (tag, content start, content end) for each DER element in a
+    range."""
     end = len(der) if end is None else end
     while start < end:
         tag, length = bytearray(der[start:start + 2])
@@ -95,7 +96,8 @@ def name_constraints(path):
             parts = list(_elements(der, e_start, e_end))
             if der[parts[0][1]:parts[0][2]] != b'\x55\x1d\x1e':  # 2.5.29.30
                 continue
-            critical = len(parts) == 3 and der[parts[1][1]:parts[1][2]] != b'\x00'
+            critical = len(parts) == 3 and \
+                der[parts[1][1]:parts[1][2]] != b'\x00'
             value = next(_elements(der, *parts[-1][1:]))
             found = {'critical': critical, 'permitted': [], 'excluded': []}
             for subtrees, s_start, s_end in _elements(der, *value[1:]):
@@ -179,7 +181,8 @@ def test_bundled_certificate_is_valid_for_more_than_a_year(path):
     assert not_after - time.time() > YEAR, (
         '%s expires on %s, less than a year from now; regenerate the test '
         'PKI with %s --new-ca and update the dates in certs/README.txt'
-        % (path, time.strftime('%Y-%m-%d', time.gmtime(not_after)), MAKE_CERTS))
+        % (path, time.strftime('%Y-%m-%d', time.gmtime(not_after)),
+           MAKE_CERTS))
 
 
 def test_certificate_not_after_matches_openssl_decoding():

@@ -116,7 +116,7 @@ def test_the_history_keeps_a_bounded_number_of_body_bytes():
                                timeout=TIMEOUT).json()['requests']
         assert [len(r['body']) for r in kept] == [0, 0, 1024, 1024]
         assert [r.get('body_dropped') for r in kept] == [1024, 1024, None,
-                                                          None]
+                                                         None]
     finally:
         code, _, _ = finish(process)
     assert code == 0

@@ -338,7 +338,8 @@ def _outside_certificate(directory):
                 'DNS:127.0.0.1, DNS:www.example.com\n')
     for command in (
             ['req', '-new', '-newkey', 'ec', '-pkeyopt',
-             'ec_paramgen_curve:P-256', '-nodes', '-keyout', path('outside.key'),
+             'ec_paramgen_curve:P-256', '-nodes',
+             '-keyout', path('outside.key'),
              '-subj', '/CN=localhost', '-out', path('outside.csr')],
             ['x509', '-req', '-in', path('outside.csr'), '-sha256',
              '-CA', os.path.join(certs, 'issuing-ca.pem'),

@@ -282,7 +282,7 @@ def test_a_callable_returning_an_injecting_header_gets_a_500_naming_it(
 
 
 def test_a_one_shot_iterator_body_says_so_on_its_second_use(server,
-                                                           with_timeout):
+                                                            with_timeout):
     server.route('/s', body=iter([b'a', b'b']))
     with requests.Session() as session:
         assert session.get(server.url('/s'), **with_timeout).content == b'ab'

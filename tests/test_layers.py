@@ -236,8 +236,8 @@ def test_the_docs_import_only_public_names():
         os.path.abspath(__file__))), 'docs')
     if not os.path.isdir(docs):  # pragma: no cover - run from a checkout
         return
-    allowed = ('httptestserver', 'httptestserver.server', 'httptestserver.protocol',
-               'httptestserver.pytest_plugin')
+    allowed = ('httptestserver', 'httptestserver.server',
+               'httptestserver.protocol', 'httptestserver.pytest_plugin')
     for name in sorted(os.listdir(docs)):
         if not name.endswith('.rst'):
             continue

@@ -217,7 +217,7 @@ def test_the_marker_configures_https_with_client_certificates(tester):
 
 
 def test_the_marker_takes_a_directory_and_the_child_process_mode(tester,
-                                                                  tmpdir):
+                                                                 tmpdir):
     tmpdir.join('page.txt').write('from a file\n')
     # In a process of its own: pytest 4.6's in-process runs (Python 2)
     # cannot import a submodule first imported inside the run.

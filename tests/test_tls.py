@@ -63,7 +63,8 @@ def read(path):
 # -- Certificate files made for the failure cases -----------------------------
 
 def _self_signed(directory, name, not_before, not_after):
-    """Make NAME.pem (certificate + key) valid between two YYYYMMDDHHMMSSZ dates.
+    """Make NAME.pem (certificate + key) valid between two YYYYMMDDHHMMSSZ
+    dates.
 
     `openssl ca` is used because `openssl req -x509` in OpenSSL 3.0 cannot set
     dates in the past.
@@ -139,7 +140,8 @@ def _issued(directory, name, names):
             '-cert', ISSUING_CA, '-keyfile', ISSUING_CA_KEY, '-rand_serial',
             '-extensions', 'leaf', '-days', '30',
             '-in', path('.csr'), '-out', path('.crt'))
-    write(path('.pem'), read(path('.crt')) + read(ISSUING_CA) + read(path('.key')))
+    write(path('.pem'),
+          read(path('.crt')) + read(ISSUING_CA) + read(path('.key')))
     return path('.pem')
 
 
@@ -158,8 +160,10 @@ def issued(tmpdir_factory):
         pytest.skip('no openssl command')
     directory = str(tmpdir_factory.mktemp('issued'))
     files = {
-        'www.example.com': _issued(directory, 'outside', 'DNS:www.example.com'),
-        'www.example.test': _issued(directory, 'inside', 'DNS:www.example.test'),
+        'www.example.com': _issued(directory, 'outside',
+                                   'DNS:www.example.com'),
+        'www.example.test': _issued(directory, 'inside',
+                                    'DNS:www.example.test'),
     }
     for index, extra in enumerate(INSIDE + OUTSIDE):
         files[extra] = _issued(directory, 'extra%d' % index,
@@ -175,10 +179,12 @@ def broken(tmpdir):
         'missing': os.path.join(directory, 'missing.pem'),
         'directory': directory,
         'not_pem': write(os.path.join(directory, 'not-pem.pem'),
-                         ssl.PEM_cert_to_DER_cert(read(SERVER_CRT).decode('ascii'))),
+                         ssl.PEM_cert_to_DER_cert(
+                             read(SERVER_CRT).decode('ascii'))),
         'key_only': write(os.path.join(directory, 'key-only.pem'),
                           read(tls.SERVER_KEY_FILE)),
-        'no_key': write(os.path.join(directory, 'no-key.pem'), read(SERVER_CRT)),
+        'no_key': write(os.path.join(directory, 'no-key.pem'),
+                        read(SERVER_CRT)),
         'mismatch': write(os.path.join(directory, 'mismatch.pem'),
                           read(SERVER_CRT) + read(tls.CLIENT_KEY_FILE)),
     }
@@ -222,7 +228,8 @@ def _serve_one(listener, context, outcome, http):
 
 
 def exchange(server_context, client, address='127.0.0.1', http=False):
-    """Serve one TLS connection while ``client(port)`` runs; return the outcome.
+    """Serve one TLS connection while ``client(port)`` runs; return the
+    outcome.
 
     The outcome dict holds 'info' (connection_info on the server side) or
     'server_error', 'first_bytes' peeked before the handshake, and
@@ -235,8 +242,9 @@ def exchange(server_context, client, address='127.0.0.1', http=False):
     try:
         listener.bind((address, 0))
         listener.listen(1)
-        thread = threading.Thread(target=_serve_one,
-                                  args=(listener, server_context, outcome, http))
+        thread = threading.Thread(
+            target=_serve_one,
+            args=(listener, server_context, outcome, http))
         thread.daemon = True
         thread.start()
         try:
@@ -245,7 +253,8 @@ def exchange(server_context, client, address='127.0.0.1', http=False):
             outcome['client_error'] = error
         finally:
             thread.join(TIMEOUT)
-        assert not thread.is_alive(), 'server thread still running after %ss' % TIMEOUT
+        assert not thread.is_alive(), \
+            'server thread still running after %ss' % TIMEOUT
     finally:
         listener.close()
     return outcome
@@ -256,7 +265,8 @@ def raw_client(context, server_hostname, address='127.0.0.1'):
     def client(port):
         sock = socket.create_connection((address, port), timeout=TIMEOUT)
         try:
-            tls_socket = context.wrap_socket(sock, server_hostname=server_hostname)
+            tls_socket = context.wrap_socket(
+                sock, server_hostname=server_hostname)
             try:
                 return tls_socket.recv(2)
             finally:
@@ -269,7 +279,8 @@ def raw_client(context, server_hostname, address='127.0.0.1'):
 def handshake(server_context, client_context, server_hostname='localhost',
               address='127.0.0.1'):
     return exchange(server_context,
-                    raw_client(client_context, server_hostname, address), address)
+                    raw_client(client_context, server_hostname, address),
+                    address)
 
 
 def succeeded(outcome):
@@ -371,13 +382,15 @@ def test_keyfile_that_does_not_match_is_refused_naming_both_files():
 def test_keyfile_without_a_key_is_refused():
     with pytest.raises(CertificateError) as caught:
         tls.server_context(certfile=SERVER_CRT, keyfile=CLIENT_CRT)
-    assert "keyfile '%s' holds no private key" % CLIENT_CRT in str(caught.value)
+    assert "keyfile '%s' holds no private key" % CLIENT_CRT in \
+        str(caught.value)
 
 
 def test_missing_keyfile_is_refused(broken):
     with pytest.raises(CertificateError) as caught:
         tls.server_context(certfile=SERVER_CRT, keyfile=broken['missing'])
-    assert "keyfile '%s' does not exist" % broken['missing'] in str(caught.value)
+    assert "keyfile '%s' does not exist" % broken['missing'] in \
+        str(caught.value)
 
 
 @pytest.mark.skipif(not hasattr(os, 'geteuid') or os.geteuid() == 0,
@@ -400,15 +413,17 @@ def test_certfile_may_be_a_path_object(tmpdir):
     tls.server_context(certfile=pathlib.Path(tls.SERVER_CERT_FILE))
 
 
-# -- server_context: options ----------------------------------------------------
+# -- server_context: options -------------------------------------------------
 
-@pytest.mark.parametrize('value', ['yes', 'REQUIRED', True, ssl.CERT_REQUIRED, ['required']])
+@pytest.mark.parametrize('value', ['yes', 'REQUIRED', True, ssl.CERT_REQUIRED,
+                                   ['required']])
 def test_unknown_client_cert_value_is_refused_listing_the_choices(value):
     with pytest.raises(ConfigurationError) as caught:
         tls.server_context(client_cert=value)
     message = str(caught.value)
     assert message.startswith('client_cert is %r;' % (value,))
-    assert "'none'" in message and "'optional'" in message and "'required'" in message
+    assert "'none'" in message and "'optional'" in message and \
+        "'required'" in message
 
 
 @pytest.mark.parametrize('value, mode', [
@@ -429,13 +444,15 @@ def test_cafile_without_client_cert_asks_for_no_certificate():
 def test_missing_cafile_is_refused(broken, client_cert):
     with pytest.raises(CertificateError) as caught:
         tls.server_context(client_cert=client_cert, cafile=broken['missing'])
-    assert "cafile '%s' does not exist" % broken['missing'] in str(caught.value)
+    assert "cafile '%s' does not exist" % broken['missing'] in \
+        str(caught.value)
 
 
 def _allows_only_tls12_and_later(context):
     if hasattr(context, 'minimum_version') and hasattr(ssl, 'TLSVersion'):
         return context.minimum_version == ssl.TLSVersion.TLSv1_2
-    flags = ssl.OP_NO_SSLv3 | ssl.OP_NO_TLSv1 | ssl.OP_NO_TLSv1_1  # Python 2, 3.6
+    # Python 2, 3.6: no minimum_version
+    flags = ssl.OP_NO_SSLv3 | ssl.OP_NO_TLSv1 | ssl.OP_NO_TLSv1_1
     return context.options & flags == flags
 
 
@@ -452,7 +469,7 @@ def test_server_and_client_contexts_require_tls_1_2():
     assert _allows_only_tls12_and_later(tls.client_context())
 
 
-# -- client_context -------------------------------------------------------------
+# -- client_context ----------------------------------------------------------
 
 def test_client_context_verifies_certificates_and_host_names():
     context = tls.client_context()
@@ -475,34 +492,40 @@ def test_client_context_refuses_unknown_client_cert_values(value):
 def test_client_context_names_a_missing_client_cert(broken):
     with pytest.raises(CertificateError) as caught:
         tls.client_context(client_cert=broken['missing'])
-    assert "client_cert '%s' does not exist" % broken['missing'] in str(caught.value)
+    assert "client_cert '%s' does not exist" % broken['missing'] in \
+        str(caught.value)
     with pytest.raises(CertificateError) as caught:
         tls.client_context(client_cert=(CLIENT_CRT, broken['missing']))
-    assert "client_cert[1] '%s' does not exist" % broken['missing'] in str(caught.value)
+    assert "client_cert[1] '%s' does not exist" % broken['missing'] in \
+        str(caught.value)
 
 
 def test_client_context_names_a_cafile_without_certificates(broken):
     with pytest.raises(CertificateError) as caught:
         tls.client_context(cafile=broken['key_only'])
-    assert "cafile '%s' holds no certificate" % broken['key_only'] in str(caught.value)
+    assert "cafile '%s' holds no certificate" % broken['key_only'] in \
+        str(caught.value)
 
 
-# -- Handshakes over loopback ---------------------------------------------------
+# -- Handshakes over loopback ------------------------------------------------
 
 @pytest.mark.parametrize('hostname', ['localhost', '127.0.0.1'])
 def test_client_context_trusts_server_context(hostname):
-    info = succeeded(handshake(tls.server_context(), tls.client_context(), hostname))
+    info = succeeded(handshake(tls.server_context(), tls.client_context(),
+                               hostname))
     assert info['version'] in ('TLSv1.2', 'TLSv1.3')
 
 
 @needs_ipv6
 def test_client_context_trusts_server_context_over_ipv6():
-    succeeded(handshake(tls.server_context(), tls.client_context(), '::1', '::1'))
+    succeeded(handshake(tls.server_context(), tls.client_context(),
+                        '::1', '::1'))
 
 
 @pytest.mark.parametrize('hostname', ['localhost', '127.0.0.1'])
 def test_client_without_the_test_ca_fails_verification(hostname):
-    outcome = handshake(tls.server_context(), ssl.create_default_context(), hostname)
+    outcome = handshake(tls.server_context(), ssl.create_default_context(),
+                        hostname)
     assert 'info' not in outcome
     error = outcome['client_error']
     assert isinstance(error, ssl.SSLError), error
@@ -510,8 +533,10 @@ def test_client_without_the_test_ca_fails_verification(hostname):
 
 
 def test_client_context_refuses_a_host_name_the_certificate_lacks():
-    outcome = handshake(tls.server_context(), tls.client_context(), 'example.com')
-    assert isinstance(outcome['client_error'], (ssl.CertificateError, ssl.SSLError))
+    outcome = handshake(tls.server_context(), tls.client_context(),
+                        'example.com')
+    assert isinstance(outcome['client_error'],
+                      (ssl.CertificateError, ssl.SSLError))
     assert 'example.com' in str(outcome['client_error'])
 
 
@@ -529,8 +554,9 @@ def _refused_by_name_constraints(outcome):
 
 def test_a_leaf_for_a_test_name_signed_with_the_public_key_verifies(issued):
     # The twin of the test below: made the same way, for a permitted name.
-    succeeded(handshake(tls.server_context(certfile=issued['www.example.test']),
-                        tls.client_context(), 'www.example.test'))
+    server_context = tls.server_context(certfile=issued['www.example.test'])
+    succeeded(handshake(server_context, tls.client_context(),
+                        'www.example.test'))
 
 
 def test_a_leaf_for_a_real_name_signed_with_the_public_key_fails(issued):
@@ -554,7 +580,8 @@ def test_one_name_outside_the_constraints_fails_the_whole_leaf(issued, extra):
     _refused_by_name_constraints(outcome)
 
 
-def test_openssl_strict_verification_refuses_a_name_outside_the_constraints(issued):
+def test_openssl_strict_verification_refuses_a_name_outside_the_constraints(
+        issued):
     chain = ('verify', '-x509_strict', '-purpose', 'sslserver',
              '-CAfile', tls.CA_FILE, '-untrusted', ISSUING_CA)
     status, output = run_openssl(*(chain + (issued['www.example.test'],)))
@@ -569,7 +596,8 @@ def test_tls_1_1_client_is_refused():
     # allows TLS 1.1, so the refusal below is server_context's doing.
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', DeprecationWarning)
-        lax = ssl.SSLContext(getattr(ssl, 'PROTOCOL_TLS_SERVER', ssl.PROTOCOL_SSLv23))
+        lax = ssl.SSLContext(getattr(ssl, 'PROTOCOL_TLS_SERVER',
+                                     ssl.PROTOCOL_SSLv23))
         if hasattr(lax, 'minimum_version') and hasattr(ssl, 'TLSVersion'):
             lax.minimum_version = ssl.TLSVersion.TLSv1
     lax.load_cert_chain(tls.SERVER_CERT_FILE)
@@ -597,7 +625,8 @@ def test_tls_1_2_client_is_served():
 
 
 def test_connection_info_reports_version_cipher_and_server_name():
-    info = succeeded(handshake(tls.server_context(), tls.client_context(), 'localhost'))
+    info = succeeded(handshake(tls.server_context(), tls.client_context(),
+                               'localhost'))
     assert set(info) == {'version', 'cipher', 'server_name', 'client_cert'}
     assert info['version'] in ('TLSv1.2', 'TLSv1.3')
     assert info['cipher'] and info['cipher'] != 'None'
@@ -625,7 +654,8 @@ def test_connection_info_reports_the_server_name_as_sent(server_name):
 
 def test_connection_info_has_no_server_name_for_an_ip_address():
     # Clients do not send SNI for an IP address (RFC 6066 section 3).
-    info = succeeded(handshake(tls.server_context(), tls.client_context(), '127.0.0.1'))
+    info = succeeded(handshake(tls.server_context(), tls.client_context(),
+                               '127.0.0.1'))
     assert info['server_name'] is None
 
 
@@ -638,7 +668,8 @@ def test_connection_info_is_none_for_a_plain_socket():
 
 
 def test_required_client_cert_missing_fails_the_handshake():
-    outcome = handshake(tls.server_context(client_cert='required'), tls.client_context())
+    outcome = handshake(tls.server_context(client_cert='required'),
+                        tls.client_context())
     assert 'info' not in outcome
     assert 'server_error' in outcome
     # Under TLS 1.3 the client finishes first and learns at its first read.
@@ -651,7 +682,8 @@ def test_required_client_cert_present_is_recorded():
     assert info['client_cert'] == {
         'subject': {'commonName': 'httptestserver test client',
                     'organizationName': 'httptestserver TEST ONLY'},
-        'issuer': {'commonName': 'httptestserver TEST issuing CA - DO NOT TRUST',
+        'issuer': {'commonName':
+                   'httptestserver TEST issuing CA - DO NOT TRUST',
                    'organizationName': 'httptestserver TEST ONLY'},
         'verified': True,
     }
@@ -659,8 +691,10 @@ def test_required_client_cert_present_is_recorded():
 
 def test_client_cert_as_separate_files_is_recorded():
     client = tls.client_context(client_cert=(CLIENT_CRT, tls.CLIENT_KEY_FILE))
-    info = succeeded(handshake(tls.server_context(client_cert='required'), client))
-    assert info['client_cert']['subject']['commonName'] == 'httptestserver test client'
+    info = succeeded(handshake(tls.server_context(client_cert='required'),
+                               client))
+    assert info['client_cert']['subject']['commonName'] == \
+        'httptestserver test client'
 
 
 def test_client_cert_from_an_untrusted_issuer_fails_the_handshake(made):
@@ -682,7 +716,7 @@ def test_optional_client_cert_present_is_recorded():
     assert info['client_cert']['verified'] is True
 
 
-# -- Telling TLS from plain HTTP ------------------------------------------------
+# -- Telling TLS from plain HTTP ---------------------------------------------
 
 def test_a_real_client_hello_is_recognised():
     outcome = handshake(tls.server_context(), tls.client_context())
@@ -704,16 +738,18 @@ def test_is_tls_client_hello(first_bytes, expected):
     assert tls.is_tls_client_hello(first_bytes) is expected
 
 
-# -- Real HTTP clients ----------------------------------------------------------
+# -- Real HTTP clients -------------------------------------------------------
 
 @pytest.mark.parametrize('hostname', ['localhost', '127.0.0.1'])
 def test_urllib_accepts_client_context(hostname):
     # No ProxyHandler settings: an https_proxy in the environment must not
     # carry a loopback request away.
-    opener = build_opener(ProxyHandler({}), HTTPSHandler(context=tls.client_context()))
+    opener = build_opener(ProxyHandler({}),
+                          HTTPSHandler(context=tls.client_context()))
 
     def client(port):
-        response = opener.open('https://%s:%d/' % (hostname, port), timeout=TIMEOUT)
+        response = opener.open('https://%s:%d/' % (hostname, port),
+                               timeout=TIMEOUT)
         try:
             return response.read()
         finally:
@@ -724,7 +760,8 @@ def test_urllib_accepts_client_context(hostname):
 
 
 @pytest.mark.parametrize('hostname', ['localhost', '127.0.0.1'])
-def test_requests_verifies_with_the_ca_file_and_sends_the_client_cert(hostname):
+def test_requests_verifies_with_the_ca_file_and_sends_the_client_cert(
+        hostname):
     requests = pytest.importorskip('requests')
 
     def client(port):
@@ -738,7 +775,8 @@ def test_requests_verifies_with_the_ca_file_and_sends_the_client_cert(hostname):
         finally:
             session.close()
 
-    outcome = exchange(tls.server_context(client_cert='required'), client, http=True)
+    outcome = exchange(tls.server_context(client_cert='required'), client,
+                       http=True)
     assert outcome.get('client_result') == b'ok', outcome
     assert outcome['info']['client_cert']['subject']['commonName'] == \
         'httptestserver test client'

@@ -3,8 +3,9 @@
 This module owns the delay settings of faults and responses: their one-line
 forms, their validation (:func:`check_delay`) and :class:`Delay`, which
 samples seconds from a ``random.Random``.  Waiting is not its business
-(:mod:`httptestserver.serving.fault_actions` waits); :mod:`httptestserver.answers.faults`
-imports it.  Pure: no sockets, threads or locks.
+(:mod:`httptestserver.serving.fault_actions` waits);
+:mod:`httptestserver.answers.faults` imports it.  Pure: no sockets, threads
+or locks.
 
 Delays are given as a number of seconds or as one of these one-line forms::
 

@@ -5,10 +5,10 @@ their validation (the ``check_*`` functions) and their random sampling.  A
 :class:`Plan` is decided by :func:`make_plan` *before* the request is
 recorded -- which fault, which delays, whether chaos struck -- so the history
 entry says what happened (:meth:`Plan.summary`).  Performing a plan on a
-socket is :mod:`httptestserver.serving.fault_actions`' job, which :meth:`Plan.send`
-and :func:`handshake_fault` hand over to (imports go down: that module
-never imports this one).  Pure apart from those two: no sockets, threads,
-locks or server.
+socket is :mod:`httptestserver.serving.fault_actions`' job, which
+:meth:`Plan.send` and :func:`handshake_fault` hand over to (imports go down:
+that module never imports this one).  Pure apart from those two: no
+sockets, threads, locks or server.
 
 Delays (``delay``, ``body_delay``, ``chunk_delay``, chaos delays) take
 the one-line forms of :mod:`httptestserver.answers.delays`: ``0.2``,
@@ -231,7 +231,7 @@ class SeededRandom(random.Random):
 
 
 def make_plan(spec, rng, chaos=None, chaos_rng=None):
-    # type: (Dict[str, Any], random.Random, Optional[Dict[str, Any]], Optional[random.Random]) -> Optional[Plan]
+    # type: (Dict[str, Any], random.Random, Optional[Dict[str, Any]], Optional[random.Random]) -> Optional[Plan]  # noqa: E501
     """Decide how one response fails or crawls; return a :class:`Plan`.
 
     *spec* holds any of :data:`FAULT_KEYS` (raw or as returned by
@@ -335,7 +335,6 @@ class Plan(object):
     def closes(self):
         """True if the connection cannot be used after this response."""
         return self.fault is not None
-
 
     def __repr__(self):
         return '<Plan %r>' % (self.summary(),)

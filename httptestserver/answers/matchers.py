@@ -102,7 +102,7 @@ class _Body(object):
                  % ', '.join(BODY_OPS))
         given = [op for op in BODY_OPS if op in spec]
         unknown = set(spec) - set(BODY_OPS) - set(['ignore_array_order',
-                                                    'ignore_case'])
+                                                   'ignore_case'])
         if unknown or len(given) != 1:
             fail(field, spec, 'give exactly one of %s' % ', '.join(BODY_OPS))
         self.op = given[0]

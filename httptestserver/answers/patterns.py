@@ -119,7 +119,7 @@ def capped(match):
     return bounded
 
 
-# -- the parsed pattern --------------------------------------------------------
+# -- the parsed pattern -----------------------------------------------------
 def _name(op):
     return str(op).upper()  # Python 2: the opcodes are lower-case strings
 

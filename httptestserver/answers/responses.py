@@ -44,8 +44,8 @@ class Response(object):
     is sent (a protocol upgrade), after which the connection is closed;
     ``faults``, the checked fault and delay settings
     (:mod:`~httptestserver.answers.faults`), and ``plan``, the
-    :class:`~httptestserver.answers.faults.Plan` drawn from them for one request,
-    which then writes the response (or fails it).
+    :class:`~httptestserver.answers.faults.Plan` drawn from them for one
+    request, which then writes the response (or fails it).
     """
 
     __slots__ = ('status', 'headers', 'body', 'delay', 'record', 'takeover',

@@ -48,12 +48,12 @@ class Route(object):
     path with its query when it contains ``?`` -- or a compiled regular
     expression that must match the whole path, query left out), optionally
     on method(s), query parameters, and *match*: headers, cookies and body
-    (:class:`~httptestserver.answers.matchers.Matcher`) or any predicate.  Each request it answers takes the
-    next response in ``responses``; the last one repeats.  After ``times``
-    answers (default: unlimited -- ``times`` is None -- for a single
-    response, one each for a sequence) the route is *exhausted* and requests
-    fall through to the routes added after it and then to the server's
-    ``response_*`` settings.
+    (:class:`~httptestserver.answers.matchers.Matcher`) or any predicate.
+    Each request it answers takes the next response in ``responses``; the
+    last one repeats.  After ``times`` answers (default: unlimited --
+    ``times`` is None -- for a single response, one each for a sequence) the
+    route is *exhausted* and requests fall through to the routes added after
+    it and then to the server's ``response_*`` settings.
 
     Not thread-safe by itself: the server's state store calls it under its
     lock.  :attr:`calls` lists the history entries of the requests it
@@ -82,7 +82,8 @@ class Route(object):
         self.methods = _methods(method)
         self.query = _normalise_query(query)
         # A request-matching dict (headers, cookies, body, JSON...; see
-        # httptestserver.answers.matchers.Matcher) or a predicate on the request.
+        # httptestserver.answers.matchers.Matcher) or a predicate on the
+        # request.
         if match is not None and not callable(match):
             match = Matcher(match)
         self.match = match
@@ -231,7 +232,7 @@ def make_route(path, responses, method=None, query=None, times=None,
 
 
 def choose(routes, request, settings, unmatched_response=None):
-    # type: (List[Route], Dict[str, Any], Dict[str, Any], Any) -> Tuple[Optional[Route], Any, bool]
+    # type: (List[Route], Dict[str, Any], Dict[str, Any], Any) -> Tuple[Optional[Route], Any, bool]  # noqa: E501
     """Pick what answers *request*: ``(route, spec, unexpected)``.
 
     The first route added that matches and is not exhausted wins (and is
@@ -244,7 +245,7 @@ def choose(routes, request, settings, unmatched_response=None):
 
 
 def fallback(routes, settings, unmatched_response=None, spec=None):
-    # type: (List[Route], Dict[str, Any], Any, Any) -> Tuple[Optional[Route], Any, bool]
+    # type: (List[Route], Dict[str, Any], Any, Any) -> Tuple[Optional[Route], Any, bool]  # noqa: E501
     """What answers a request no route took: ``(None, spec, unexpected)``.
 
     The ``response_*`` *settings* (*spec*: their :func:`settings_spec`, if

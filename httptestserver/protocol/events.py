@@ -1,9 +1,9 @@
 """HTTP/1.1 events and limits: what the protocol layer hands to the server.
 
 The vocabulary shared by :mod:`~httptestserver.protocol.reader` (which turns a
-client's bytes into these events) and :mod:`~httptestserver.protocol.connection` (the
-connection state machine the server drives).  Plain data, no behaviour: no
-sockets, threads or clock.
+client's bytes into these events) and
+:mod:`~httptestserver.protocol.connection` (the connection state machine the
+server drives).  Plain data, no behaviour: no sockets, threads or clock.
 """
 from .._compat import PY2
 
@@ -28,6 +28,7 @@ NEED_DATA = _Sentinel('NEED_DATA')
 #: :meth:`ServerConnection.next_event`: a request is complete; answer it
 #: (:meth:`ServerConnection.start_next_cycle`) before the next is read.
 PAUSED = _Sentinel('PAUSED')
+
 
 class Limits(object):
     """The limits a connection enforces; the 4xx each one answers.
@@ -58,8 +59,6 @@ else:
         """Return bytes from the wire as the native ``str`` (latin-1, as
         :mod:`http.server` does)."""
         return raw.decode('latin-1')
-
-
 
 
 class Request(object):
@@ -148,5 +147,3 @@ class ConnectionClosed(object):
 
     def __repr__(self):
         return '<ConnectionClosed clean=%r>' % (self.clean,)
-
-

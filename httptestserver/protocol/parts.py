@@ -64,9 +64,10 @@ def parse_fields(target, content_type, cookie_headers, body):
     ``form``
         name -> list of str for an ``application/x-www-form-urlencoded`` body
         (unless it holds control bytes: binary labelled as a form, as
-        ``curl --data-binary`` sends it) and for the parts of a ``multipart/form-data`` body without a
-        filename, decoded with the charset parameter (of the part, then of the
-        request) or UTF-8; ``{}`` otherwise.
+        ``curl --data-binary`` sends it) and for the parts of a
+        ``multipart/form-data`` body without a filename, decoded with the
+        charset parameter (of the part, then of the request) or UTF-8;
+        ``{}`` otherwise.
     ``files``
         field name -> list of ``{'name', 'filename', 'content_type',
         'content'}`` dicts for the multipart parts with a ``filename`` or

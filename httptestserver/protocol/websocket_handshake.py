@@ -37,7 +37,7 @@ def _tokens(value):
 
 
 def handshake(request, subprotocols=None):
-    # type: (Dict[str, Any], Any) -> Tuple[int, List[Tuple[str, str]], Optional[str]]
+    # type: (Dict[str, Any], Any) -> Tuple[int, List[Tuple[str, str]], Optional[str]]  # noqa: E501
     """Check an upgrade *request*; return ``(status, headers, subprotocol)``.
 
     *request* is a recorded request dict (``method``, ``request_version``,

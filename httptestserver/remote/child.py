@@ -70,7 +70,7 @@ class ChildProcess(object):
         env = dict(os.environ)
         env['PYTHONUNBUFFERED'] = '1'
         if os.path.basename(_PACKAGE_PARENT) not in ('site-packages',
-                                                      'dist-packages'):
+                                                     'dist-packages'):
             # A source checkout: let the child import this very package.
             env['PYTHONPATH'] = os.pathsep.join(
                 [_PACKAGE_PARENT] + [p for p in [env.get('PYTHONPATH')] if p])
@@ -196,7 +196,7 @@ class ChildProcess(object):
 
 def server_args(host=None, port=None, scheme='http', certfile=None,
                 keyfile=None, client_cert=None, cafile=None):
-    # type: (Optional[str], Optional[int], str, Optional[str], Optional[str], Optional[str], Optional[str]) -> List[str]
+    # type: (Optional[str], Optional[int], str, Optional[str], Optional[str], Optional[str], Optional[str]) -> List[str]  # noqa: E501
     """The command-line arguments that make the child serve so (the
     arguments mean what they mean for :class:`~httptestserver.Server`).
     Raises :class:`ConfigurationError` for a scheme other than "http" or

@@ -48,7 +48,7 @@ class ChildServer(ServerAPI):
                  keyfile=None, client_cert=None, cafile=None, stubs=None,
                  control_token=None, start_timeout=30.0, python=None,
                  control_cert=None):
-        # type: (Optional[str], Optional[int], str, Optional[str], Optional[str], Optional[str], Optional[str], Any, Optional[str], float, Optional[str], Any) -> None
+        # type: (Optional[str], Optional[int], str, Optional[str], Optional[str], Optional[str], Optional[str], Any, Optional[str], float, Optional[str], Any) -> None  # noqa: E501
         args = server_args(host, port, scheme, certfile, keyfile,
                            client_cert, cafile)
         files, stub_dicts = stub_args(stubs)

@@ -103,7 +103,7 @@ class ServerAPI(object):
     # -- routes --------------------------------------------------------------
     def route(self, path, response=NOT_SET, method=None, query=None,
               times=None, responses=None, match=None, **fields):
-        # type: (Any, Any, Any, Any, Optional[int], Optional[List[Any]], Optional[Dict[str, Any]], **Any) -> RemoteRoute
+        # type: (Any, Any, Any, Any, Optional[int], Optional[List[Any]], Optional[Dict[str, Any]], **Any) -> RemoteRoute  # noqa: E501
         """Answer requests for *path* with a response; return the route.
 
         Takes what :meth:`httptestserver.Server.route` takes, as data: a
@@ -146,7 +146,7 @@ class ServerAPI(object):
 
     # -- verification ---------------------------------------------------------
     def wait(self, count=1, method=None, path=None, timeout=5.0, match=None):
-        # type: (int, Any, Any, Optional[float], Optional[Dict[str, Any]]) -> List[Dict[str, Any]]
+        # type: (int, Any, Any, Optional[float], Optional[Dict[str, Any]]) -> List[Dict[str, Any]]  # noqa: E501
         """Block until *count* requests (matching *method*/*path*/*match*)
         arrived; return them.  A long-poll: one call, answered as soon as
         they are there.  Raises :class:`WaitTimeout` after *timeout*."""
@@ -166,7 +166,7 @@ class ServerAPI(object):
 
     def assert_requested(self, path=None, method=None, times=None,
                          query=None, match=None):
-        # type: (Any, Any, Optional[int], Any, Optional[Dict[str, Any]]) -> List[Dict[str, Any]]
+        # type: (Any, Any, Optional[int], Any, Optional[Dict[str, Any]]) -> List[Dict[str, Any]]  # noqa: E501
         """Assert requests matching were received (``times=None``: at
         least once, else exactly); return them.  Raises
         :class:`VerificationError` listing the closest requests seen."""

@@ -122,8 +122,8 @@ def stub_response(spec, name):
             raise ConfigurationError(
                 '%s body must be bytes or text in a child process (a stream '
                 'cannot cross), got %r' % (name, body))
-    left = sorted(set(spec) - set(result) - set(['body', 'content',
-                                                  'headers']))
+    left = sorted(set(spec) - set(result)
+                  - set(['body', 'content', 'headers']))
     left = [key for key in left if spec[key] is not None]
     if left:  # a key added to responses but not here: never drop it
         raise ConfigurationError('%s %s cannot cross into the child process'

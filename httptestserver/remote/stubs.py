@@ -115,7 +115,7 @@ def _check_response(response, field):
             fault not in faultlib.FAULTS:
         fail(field + '.fault', fault, 'give one of WireMock\'s %s or the '
              'server\'s %s' % (', '.join(FAULTS),
-                                ', '.join(sorted(faultlib.FAULTS))))
+                               ', '.join(sorted(faultlib.FAULTS))))
     headers = response.get('headers')
     if headers is not None:
         header_pairs(headers, field + '.headers')

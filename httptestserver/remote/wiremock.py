@@ -1,8 +1,8 @@
 """WireMock's stub mappings: conversion to and from stubs, and stub files.
 
 :func:`from_wiremock` and :func:`to_wiremock` convert one WireMock stub
-mapping to and from a stub (:mod:`httptestserver.remote.stubs`), refusing by name
-what cannot be converted rather than ignoring it.  :func:`parse_mappings`
+mapping to and from a stub (:mod:`httptestserver.remote.stubs`), refusing by
+name what cannot be converted rather than ignoring it.  :func:`parse_mappings`
 reads a document (one mapping or ``{"mappings": [...]}``, each in either
 form), :func:`load_stubs` reads a file or a directory in WireMock's layout
 and :func:`dump_stubs` writes WireMock's form back.

@@ -6,8 +6,8 @@ modification time) and size: the preconditions (``If-Match``,
 ``If-None-Match``, ``If-Modified-Since``, ``If-Unmodified-Since``: 304 or
 412), a single byte range (``Range`` with ``If-Range``: 206 or 416), and
 whether ``Accept-Encoding`` takes gzip.  It reads header values only: no
-files, no responses, no sockets.  :mod:`httptestserver.static.mounts` imports it.
-Pure.  Every number a header holds is bounded before it is converted
+files, no responses, no sockets.  :mod:`httptestserver.static.mounts` imports
+it.  Pure.  Every number a header holds is bounded before it is converted
 (Python 3.11+ refuses ``int()`` of over 4,300 digits): a range bound of
 more digits than any file size has counts as "past the end", a date with
 one is unreadable.

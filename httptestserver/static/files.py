@@ -1,13 +1,13 @@
 """Static file facts and bodies: what a file on disk says about itself.
 
-This module owns what the static mount (:mod:`httptestserver.static.mounts`) needs
-to know of one file, without any request: its content type (a fixed table,
-so a test answers the same on every machine), its validators (``ETag``,
+This module owns what the static mount (:mod:`httptestserver.static.mounts`)
+needs to know of one file, without any request: its content type (a fixed
+table, so a test answers the same on every machine), its validators (``ETag``,
 ``Last-Modified``), whether it may be opened (a regular file, readable), its
-body streamed in chunks (:class:`FileBody`), and the headers and status of
-its sidecar file.  It knows nothing of URLs, requests or responses; the
-mount imports it, never the reverse.  Pure apart from reading the file
-system: no sockets, threads or locks.
+body streamed in chunks (:class:`FileBody`), and the headers and status of its
+sidecar file.  It knows nothing of URLs, requests or responses; the mount
+imports it, never the reverse.  Pure apart from reading the file system: no
+sockets, threads or locks.
 """
 import email.utils
 import errno
@@ -121,7 +121,6 @@ class FileBody(object):
         self.close()
 
 
-
 class Refused(Exception):
     """The request cannot be answered from the file system: status, why."""
 
@@ -195,13 +194,13 @@ def open_file(path):
     """
     if not is_file(path):
         raise Refused(404, 'Not found: %s is not a regular file.'
-                       % os.path.basename(path))
+                      % os.path.basename(path))
     try:
         fileobj = io.open(path, 'rb')
     except (IOError, OSError) as exc:
         if exc.errno in (errno.EACCES, errno.EPERM):
             raise Refused(403, 'Forbidden: the server cannot read %s.'
-                           % os.path.basename(path))
+                          % os.path.basename(path))
         raise Refused(404, 'Not found: %s' % os.path.basename(path))
     try:
         info = os.fstat(fileobj.fileno())
@@ -211,7 +210,7 @@ def open_file(path):
     if not stat.S_ISREG(info.st_mode):
         fileobj.close()
         raise Refused(404, 'Not found: %s is not a regular file.'
-                       % os.path.basename(path))
+                      % os.path.basename(path))
     return fileobj, info
 
 

@@ -1,17 +1,17 @@
 """Serving files from a directory: what a URL under a mount answers.
 
 A :class:`Mount` maps a URL prefix to a directory and turns one recorded
-request into a :class:`~httptestserver.answers.responses.Response`: the file's bytes
-with its type, validators (``ETag``, ``Last-Modified``), conditional answers
-(304, 412), byte ranges (206, 416), a precompressed ``.gz`` sibling, and the
-per-file headers and status of a sidecar file.  The rule it keeps: nothing
-outside the mount's directory is ever read.  The path is percent-decoded
-exactly once, split on ``/`` only, any ``..``, backslash or NUL refused, and
-the real path (symlinks resolved) of every file it opens -- the one served,
-its sidecar, its ``.gz`` sibling, a directory's index -- checked to be
-inside the root.  Its own pages name files relative to the mount and never
-quote their contents; its redirects are rebuilt from the decoded segments,
-so they never leave the site (CVE-2021-28861).
+request into a :class:`~httptestserver.answers.responses.Response`: the file's
+bytes with its type, validators (``ETag``, ``Last-Modified``), conditional
+answers (304, 412), byte ranges (206, 416), a precompressed ``.gz`` sibling,
+and the per-file headers and status of a sidecar file.  The rule it keeps:
+nothing outside the mount's directory is ever read.  The path is
+percent-decoded exactly once, split on ``/`` only, any ``..``, backslash or NUL
+refused, and the real path (symlinks resolved) of every file it opens -- the
+one served, its sidecar, its ``.gz`` sibling, a directory's index -- checked to
+be inside the root.  Its own pages name files relative to the mount and never
+quote their contents; its redirects are rebuilt from the decoded segments, so
+they never leave the site (CVE-2021-28861).
 
 What a file says of itself without a request (its type, validators,
 streamed body, sidecar) is :mod:`httptestserver.static.files`', how

@@ -125,7 +125,7 @@ def check_timeout(timeout):
 # -- the failure wording, shared with a server in another process -------------
 def wait_timeout(count, timeout, found, history, url, method=None, path=None,
                  match=None):
-    # type: (int, Any, List[Any], List[Dict[str, Any]], str, Any, Any, Any) -> WaitTimeout
+    # type: (int, Any, List[Any], List[Dict[str, Any]], str, Any, Any, Any) -> WaitTimeout  # noqa: E501
     """Return the :class:`WaitTimeout` for a wait of *count* requests that
     saw only *found* within *timeout* seconds.
 
@@ -140,7 +140,7 @@ def wait_timeout(count, timeout, found, history, url, method=None, path=None,
 
 def not_requested(times, found, history, url, method=None, path=None,
                   query=None, match=None):
-    # type: (Optional[int], List[Any], List[Dict[str, Any]], str, Any, Any, Any, Any) -> VerificationError
+    # type: (Optional[int], List[Any], List[Dict[str, Any]], str, Any, Any, Any, Any) -> VerificationError  # noqa: E501
     """Return the :class:`VerificationError` for an ``assert_requested``
     that wanted *times* requests (None: at least one) and got *found*; the
     other arguments as for :func:`wait_timeout`."""

@@ -281,7 +281,8 @@ class Connection(object):
         except socket.timeout:
             return None  # part of a TLS record; the rest comes later
         except socket.error as exc:
-            if getattr(exc, 'errno', None) in (errno.EAGAIN, errno.EWOULDBLOCK):
+            if getattr(exc, 'errno', None) in (errno.EAGAIN,
+                                               errno.EWOULDBLOCK):
                 return None
             if isinstance(exc, ssl.SSLError) and exc.args and exc.args[0] in (
                     ssl.SSL_ERROR_WANT_READ, ssl.SSL_ERROR_WANT_WRITE):
@@ -338,4 +339,3 @@ class Connection(object):
             frame, kind = protocol.close(value.code, value.reason), 'close'
         self._sock.sendall(frame)
         self._owner.record(self, 'out', kind, value)
-

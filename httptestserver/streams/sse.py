@@ -27,7 +27,8 @@ __all__ = ['EventStream', 'StreamRecord', 'format_event', 'EVENT_KEYS',
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import Any, Callable, Dict, Iterable, List, Optional  # noqa: F401
+    from typing import (  # noqa: F401
+        Any, Callable, Dict, Iterable, List, Optional)
 
 #: How often a stream that watches its socket looks whether the client
 #: hung up while it waits, in seconds.
@@ -141,7 +142,7 @@ class EventStream(object):
 
     def __init__(self, events, keep_open=False, cut_after=None, server=None,
                  pause=None, heartbeat=None, headers=None):
-        # type: (Any, bool, Optional[int], Any, Optional[Callable[[float], Any]], Optional[float], Any) -> None
+        # type: (Any, bool, Optional[int], Any, Optional[Callable[[float], Any]], Optional[float], Any) -> None  # noqa: E501
         if isinstance(events, (six.string_types, bytes, dict)):
             raise ConfigurationError('events must be a list of events (or a '
                                      'callable returning one), got %r'
@@ -226,7 +227,8 @@ class EventStream(object):
         if isinstance(events, list):
             if last_id is not None:
                 for index, event in enumerate(events):
-                    if isinstance(event, dict) and event.get('id') is not None \
+                    if isinstance(event, dict) \
+                            and event.get('id') is not None \
                             and as_text(event['id'], 'id') == last_id:
                         return iter(events[index + 1:])
             return iter(events)
@@ -394,4 +396,3 @@ class EventStream(object):
 
     def __repr__(self):
         return '<EventStream %d stream(s)>' % len(self.streams)
-

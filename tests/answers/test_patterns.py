@@ -70,7 +70,6 @@ def test_a_capped_pattern_does_not_match_longer_text_and_never_raises():
     assert not match(b'x' * (MAX_SUBJECT + 1))
 
 
-
 @pytest.mark.parametrize('depth', [150, 5000])
 def test_a_pattern_nested_too_deep_is_refused_not_a_crash(depth):
     with pytest.raises(ConfigurationError) as info:

@@ -8,9 +8,9 @@ import random
 import pytest
 import six
 
-from httptestserver.protocol.connection import NEED_DATA, PAUSED, ConnectionClosed, \
-    Data, EndOfMessage, Limits, Rejected, Request, ServerConnection, \
-    check_header
+from httptestserver.protocol.connection import NEED_DATA, PAUSED, \
+    ConnectionClosed, Data, EndOfMessage, Limits, Rejected, Request, \
+    ServerConnection, check_header
 
 try:
     import hypothesis

@@ -1,5 +1,6 @@
 # -*- coding: utf-8 -*-
-"""Tests for httptestserver.protocol.parts: target, cookies and body into fields.
+"""Tests for httptestserver.protocol.parts: target, cookies and body into
+fields.
 
 Multipart bodies are in test_multipart.py, Content-Type parameters in
 test_params.py.
@@ -184,6 +185,7 @@ def test_raw_utf8_cookie_value_is_read_as_utf8():
     cookies = parse(cookies=[received(b'name=caf\xc3\xa9')])['cookies']
     assert cookies == {'name': native(u'caf\xe9')}
 
+
 # -- urlencoded forms -------------------------------------------------------
 
 FORM = 'application/x-www-form-urlencoded'
@@ -234,6 +236,7 @@ def test_urlencoded_form_leaves_json_and_files_empty():
     fields = parse(content_type=FORM, body=b'{"a": 1}')
     assert (fields['json'], fields['json_error'], fields['files']) == (
         None, None, {})
+
 
 # -- JSON -------------------------------------------------------------------
 

@@ -4,7 +4,10 @@ process is gone.
 
 Fixtures defined here are imported by the test modules that use them; a
 module-scoped child is one per test module (a child start costs a fresh
-interpreter, so the tests of a module share one).
+interpreter, so the tests of a module share one).  Each fixture function is
+named ``fixture_<name>`` and registered as ``<name>`` (pytest's ``name=``),
+so a test's ``server`` or ``child`` argument does not shadow the imported
+function (flake8's F811).
 """
 import errno
 import json
@@ -55,16 +58,16 @@ def admin(server, path=''):
     return server.control.url(path)
 
 
-@pytest.fixture
-def server():
+@pytest.fixture(name='server')
+def fixture_server():
     """An in-thread HTTP server with the control API on."""
     with httptestserver.http_server() as server:
         enable_control(server)
         yield server
 
 
-@pytest.fixture(scope='module')
-def shared():
+@pytest.fixture(name='shared', scope='module')
+def fixture_shared():
     """One child server for the tests of a module; gone afterwards."""
     child = ChildServer()
     try:
@@ -74,8 +77,8 @@ def shared():
     assert gone(child.pid)
 
 
-@pytest.fixture
-def child(shared):
+@pytest.fixture(name='child')
+def fixture_child(shared):
     """The module's child server, reset, and checked after the test."""
     shared.reset()
     yield shared

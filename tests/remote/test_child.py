@@ -116,7 +116,7 @@ FORKING_PARENT = textwrap.dedent('''
 
 
 @pytest.mark.skipif(not hasattr(os, 'fork'), reason='needs os.fork')
-def test_the_child_dies_with_its_parent_though_a_forked_worker_holds_its_pipe():
+def test_child_dies_with_its_parent_though_a_forked_worker_holds_its_pipe():
     parent = subprocess.Popen([sys.executable, '-c', FORKING_PARENT],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     pids = []

@@ -10,7 +10,8 @@ from httptestserver.remote.codec import data_to_json, entry_from_json, \
     entry_to_json, from_json, to_json
 
 from conftest import TIMEOUT
-from _remote_helpers import admin, call, server  # noqa: F401
+from _remote_helpers import admin, call
+from _remote_helpers import fixture_server  # noqa: F401
 
 
 def test_recorded_requests_carry_text_and_base64_bodies(server):

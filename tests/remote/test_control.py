@@ -18,7 +18,8 @@ from httptestserver.errors import ConfigurationError
 from httptestserver.headers import Headers
 
 from conftest import TIMEOUT, communicate, which
-from _remote_helpers import STUB, admin, call, server  # noqa: F401
+from _remote_helpers import STUB, admin, call
+from _remote_helpers import fixture_server  # noqa: F401
 
 
 def test_the_control_api_is_off_unless_enabled():
@@ -136,8 +137,8 @@ EVIL = '/(a+)+b'  # with "/" and 27 "a"s, held the GIL for seconds
     ('requests/wait', {'count': 1, 'match': {'url_pattern': EVIL},
                        'timeout': 0}),
 ])
-def test_a_pattern_that_backtracks_for_ever_gets_422_naming_it(server, path,
-                                                              document):
+def test_a_pattern_that_backtracks_for_ever_gets_422_naming_it(
+        server, path, document):
     status, answer = call('POST', admin(server, path), document)
     assert status == 422, answer
     assert 'exponential time' in answer['error']
@@ -155,8 +156,10 @@ def test_a_stub_pattern_sees_at_most_8_kib_and_longer_text_does_not_match(
              'response': {'body': 'body'}}]:
         assert call('POST', admin(server, 'mappings'), mapping)[0] == 201
     server.unmatched_response = 404
-    get = lambda path, **kws: requests.post(server.url(path), timeout=TIMEOUT,
-                                            **kws)
+
+    def get(path, **kws):
+        return requests.post(server.url(path), timeout=TIMEOUT, **kws)
+
     room = 8192 - len('/files/')
     assert get('/files/' + 'x' * room).text == 'path'
     assert get('/files/' + 'x' * (room + 1)).status_code == 404

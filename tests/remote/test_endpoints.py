@@ -10,7 +10,8 @@ import requests
 import httptestserver
 
 from conftest import TIMEOUT
-from _remote_helpers import STUB, admin, call, server  # noqa: F401
+from _remote_helpers import STUB, admin, call
+from _remote_helpers import fixture_server  # noqa: F401
 
 
 def test_mappings_can_be_listed_fetched_and_removed(server):

@@ -16,7 +16,8 @@ from httptestserver.errors import ConfigurationError
 from httptestserver.remote.process import ChildServer, start_child_server
 
 from conftest import TIMEOUT
-from _remote_helpers import child, gone, shared  # noqa: F401
+from _remote_helpers import gone
+from _remote_helpers import fixture_child, fixture_shared  # noqa: F401
 
 
 def test_https_mutual_tls_and_stub_files_round_trip(child, tmpdir):

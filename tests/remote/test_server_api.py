@@ -11,7 +11,7 @@ from httptestserver.errors import VerificationError, WaitTimeout
 from httptestserver.headers import Headers
 
 from conftest import TIMEOUT
-from _remote_helpers import child, shared  # noqa: F401
+from _remote_helpers import fixture_child, fixture_shared  # noqa: F401
 
 
 def test_routes_as_data_answer_and_requests_are_recorded(child):

@@ -13,7 +13,7 @@ from httptestserver.answers.delays import Delay
 from httptestserver.errors import ConfigurationError
 
 from conftest import TIMEOUT
-from _remote_helpers import child, shared  # noqa: F401
+from _remote_helpers import fixture_child, fixture_shared  # noqa: F401
 
 
 def test_the_response_forms_of_route_cross_as_data(child):
@@ -24,7 +24,10 @@ def test_the_response_forms_of_route_cross_as_data(child):
         {'status': 200, 'body': 'first'}, {'status': 200, 'body': 'second'}])
     child.route('/q', 'paged', query={'page': '2'})
     child.route('/slow', body='late', delay=0.05, cookies={'s': '1'})
-    get = lambda path: requests.get(child.url(path), timeout=TIMEOUT)
+
+    def get(path):
+        return requests.get(child.url(path), timeout=TIMEOUT)
+
     assert get('/int').status_code == 204
     assert get('/bytes').content == b'\x00\xff'
     tupled = get('/tuple')

@@ -23,9 +23,9 @@ def test_normalise_stub_checks_the_response_and_gives_an_id():
 def test_response_spec_gives_route_keywords():
     assert response_spec({'response': {'body_base64': 'AP8='}}) == {
         'status': 200, 'headers': [], 'body': b'\x00\xff'}
-    spec = response_spec({'response': {'status': 201, 'json': {'a': 1},
-                                        'headers': {'X': ['1', '2']},
-                                        'delay': 0.5}})
+    spec = response_spec({'response': {
+        'status': 201, 'json': {'a': 1}, 'headers': {'X': ['1', '2']},
+        'delay': 0.5}})
     assert spec == {'status': 201, 'json': {'a': 1}, 'delay': 0.5,
                     'headers': [('X', '1'), ('X', '2')]}
 

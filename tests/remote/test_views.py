@@ -6,7 +6,7 @@ import requests
 from httptestserver.errors import ConfigurationError
 
 from conftest import TIMEOUT
-from _remote_helpers import child, shared  # noqa: F401
+from _remote_helpers import fixture_child, fixture_shared  # noqa: F401
 
 
 def test_data_settings_and_fields_read_and_write_across(child):

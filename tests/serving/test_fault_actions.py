@@ -27,7 +27,8 @@ import httptestserver
 from httptestserver import CA_FILE, Server
 from httptestserver.answers import faults
 
-from conftest import TIMEOUT, communicate, raw_connect, read_until_closed, which
+from conftest import TIMEOUT, communicate, raw_connect, read_until_closed, \
+    which
 
 PY2 = sys.version_info[0] == 2
 PY38 = sys.version_info >= (3, 8)
@@ -506,8 +507,8 @@ def test_body_delay_comes_after_the_head(server):
 
 
 def test_dribble_spreads_the_body_over_the_duration(server):
-    server.route('/f', body=b'0123456789', dribble={'chunks': 5,
-                                                     'duration': 0.5})
+    server.route('/f', body=b'0123456789',
+                 dribble={'chunks': 5, 'duration': 0.5})
     started = clock()
     assert _get(server).content == b'0123456789'
     assert 0.5 <= clock() - started < 3.5
@@ -516,8 +517,7 @@ def test_dribble_spreads_the_body_over_the_duration(server):
 
 
 def test_dribble_arrives_in_pieces(server):
-    server.route('/f', body=b'abcdef', dribble={'chunks': 3,
-                                                 'duration': 0.3})
+    server.route('/f', body=b'abcdef', dribble={'chunks': 3, 'duration': 0.3})
     sock = raw_connect(server)
     try:
         sock.sendall(b'GET /f HTTP/1.1\r\nHost: x\r\n'

@@ -103,7 +103,7 @@ def test_sidecar_status_line(site, path, status, header, value):
     (b'HTTP/1.1 100 Continue\n', 'cannot answer a file'),
 ])
 def test_malformed_sidecar_is_a_500_and_raised_by_check(tmp_path, content,
-                                                       words):
+                                                        words):
     write(tmp_path / 'a.txt', b'a')
     write(tmp_path / 'a.txt.headers', content)
     server = Server().start()
@@ -121,7 +121,7 @@ def test_malformed_sidecar_is_a_500_and_raised_by_check(tmp_path, content,
     (b'# ok\nNot a header: Token-12345\n', 'line 2 is not "Name: value"'),
     (b'Not-a-header Token-12345\n', 'line 1 is not "Name: value"'),
     (b'X-Ok: Token-\x0012345\n', 'line 1: the value of X-Ok holds a '
-                                  'control character'),
+                                 'control character'),
     (b'X-Ok: Token-12345' * 5000, 'is over 64 KiB'),
 ], ids=['bad-name', 'no-colon', 'control-character', 'too-big'])
 def test_a_malformed_sidecar_error_names_it_and_never_quotes_it(

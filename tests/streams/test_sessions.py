@@ -320,7 +320,7 @@ def test_the_test_sends_on_demand_pings_and_closes(server, ws, wsc):
 
 
 def test_stop_with_an_open_websocket_is_fast_and_says_going_away(scheme,
-                                                                  wsc):
+                                                                 wsc):
     server = httptestserver.Server(scheme=scheme).start()
     try:
         route = WebSocket(server=server)

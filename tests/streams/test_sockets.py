@@ -57,8 +57,8 @@ def high_descriptors():
     need = HIGH + 256
     if soft != resource.RLIM_INFINITY and soft < need:
         if hard != resource.RLIM_INFINITY and hard < need:
-            pytest.skip('RLIMIT_NOFILE hard limit %d is below %d' % (hard,
-                                                                   need))
+            pytest.skip('RLIMIT_NOFILE hard limit %d is below %d'
+                        % (hard, need))
         try:
             resource.setrlimit(resource.RLIMIT_NOFILE, (need, hard))
         except (ValueError, OSError) as exc:

@@ -102,7 +102,7 @@ def test_bad_arguments_are_configuration_errors_now(kwargs, word):
         EventStream(**kwargs)
 
 
-# -- real clients --------------------------------------------------------------
+# -- real clients ------------------------------------------------------------
 class Gate(object):
     """A pause function whose n-th wait lasts until the test calls
     ``open(n)`` (bounded by TIMEOUT): one event at a time."""
@@ -143,7 +143,7 @@ def test_requests_reads_each_event_as_it_is_sent(server, with_timeout):
 
 
 def test_a_reconnecting_client_resumes_after_last_event_id(server,
-                                                          with_timeout):
+                                                           with_timeout):
     stream = EventStream([{'id': 'e%d' % i, 'data': str(i)}
                           for i in range(1, 5)], cut_after=2,
                          server=server)

@@ -28,7 +28,8 @@ def test_json_data_and_a_comment_only_event():
 
 @pytest.mark.parametrize('kwargs, word', [
     ({'id': 'a\nb'}, 'id'), ({'event': 'x\ry'}, 'event'),
-    ({'id': 'a\0b'}, 'NUL'), ({'retry': -1}, 'retry'), ({'retry': 1.5}, 'retry'),
+    ({'id': 'a\0b'}, 'NUL'), ({'retry': -1}, 'retry'),
+    ({'retry': 1.5}, 'retry'),
     ({}, 'at least one'), ({'data': 'x', 'json': 1}, 'both'),
     ({'data': b'\xff'}, 'UTF-8'),
 ])
