@@ -24,7 +24,8 @@ from .legacy import ServerAliases
 from .serving.handler import Handler
 from .serving.engine import Engine
 from .static import mounts as static
-from .store import aio, verification
+from .store import verification
+from .store.checks import Checks
 from .store.records import Records
 from .store.store import Store
 
@@ -35,7 +36,6 @@ if TYPE_CHECKING:  # pragma: no cover
     import ssl  # noqa: F401
     from typing import Any, Dict, List, Optional  # noqa: F401
     from .answers.routes import Route  # noqa: F401
-    from .store.aio import AsyncWait  # noqa: F401
 
 _WILDCARDS = {'': '127.0.0.1', '0.0.0.0': '127.0.0.1', '::': '::1'}
 
@@ -73,7 +73,7 @@ def _check_arguments(host, port, scheme, handler):
     return host, port, scheme
 
 
-class Server(ServerAliases):
+class Server(ServerAliases, Checks):
     """HTTP Server.
 
     Starts in a child thread; requests made at the same time never wait on
@@ -318,52 +318,6 @@ class Server(ServerAliases):
     def unmatched_response(self, value):
         self.store.unmatched_response = validate_spec(value,
                                                       'unmatched_response')
-
-    # -- verification ------------------------------------------------------
-    @property
-    def unexpected(self):
-        """Requests no route matched (history entries), oldest first."""
-        return self.store.unexpected()
-
-    @property
-    def errors(self):
-        """Recorded server-thread failures: ``(request_line, exception,
-        traceback_text)`` tuples not yet raised by :meth:`check`."""
-        return self.store.errors()
-
-    def wait(self, count=1, method=None, path=None, timeout=5.0):
-        # type: (int, Any, Any, Optional[float]) -> List[Dict[str, Any]]
-        """Block until *count* requests (matching *method*/*path*) arrived;
-        return their entries.  Raises :class:`WaitTimeout` after *timeout*
-        seconds (None: no limit).  Thread-safe; see :doc:`verification`."""
-        return verification.wait(self, count, method, path, timeout)
-
-    def wait_async(self, count=1, method=None, path=None, timeout=5.0):
-        # type: (int, Any, Any, Optional[float]) -> AsyncWait
-        """Like :meth:`wait`, as an awaitable (Python 3):
-        ``await server.wait_async(2, path='/hook')``."""
-        return aio.wait_async(self, count, method, path, timeout)
-
-    def assert_requested(self, path=None, method=None, times=None,
-                         query=None):
-        # type: (Any, Any, Optional[int], Any) -> List[Dict[str, Any]]
-        """Assert requests matching *path*/*method*/*query* arrived (at
-        least once, or exactly *times*); return them.  Raises
-        :class:`VerificationError` listing the closest requests seen."""
-        return verification.assert_requested(self, path, method, times, query)
-
-    def assert_no_unexpected(self):
-        # type: () -> None
-        """Assert every request matched a route; list the ones that did
-        not."""
-        verification.assert_no_unexpected(self)
-
-    def check(self):
-        # type: () -> None
-        """Raise what went wrong in the server thread, then forget it:
-        :class:`HandlerError` with every traceback, else
-        :class:`VerificationError` for unexpected requests.  Thread-safe."""
-        verification.check(self)
 
     # -- TLS for clients -------------------------------------------------
     def client_context(self, client_cert=False):
