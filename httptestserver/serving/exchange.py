@@ -186,15 +186,8 @@ class Exchange(Sending, BaseHTTPServer.BaseHTTPRequestHandler, object):
         except Handoff as exc:
             handoff = exc  # Python 3 unbinds the name of the except clause
             return self._handoff(lambda: self._continue(handoff))
-        except socket.error as exc:
-            if not self._response_started:
-                self._fail(exc)
-            else:  # the client went away mid-response: not a handler bug
-                log.debug('client gone while answering %r: %s',
-                          self.requestline, exc)
-                self.close_connection = True
         except Exception as exc:
-            self._fail(exc)
+            self._failed(exc)
         finally:
             self.rfile = NO_BODY
             if self._real_wfile is not None:
@@ -218,18 +211,22 @@ class Exchange(Sending, BaseHTTPServer.BaseHTTPRequestHandler, object):
         self.rfile = io.BytesIO(self.body)
         try:
             handoff.resume()
-        except socket.error as exc:
-            if not self._response_started:
-                self._fail(exc)
-            else:
-                log.debug('client gone while answering %r: %s',
-                          self.requestline, exc)
-                self.close_connection = True
         except Exception as exc:
-            self._fail(exc)
+            self._failed(exc)
         finally:
             self.rfile = NO_BODY
         self._end()
+
+    def _failed(self, exc):
+        """An answer raised: a socket error once the response started is
+        the client going away, not a bug; anything else is recorded for
+        the test and answered with a 500 (:meth:`_fail`)."""
+        if isinstance(exc, socket.error) and self._response_started:
+            log.debug('client gone while answering %r: %s',
+                      self.requestline, exc)
+            self.close_connection = True
+        else:
+            self._fail(exc)
 
     def _end(self):
         """After the hooks: an answer always goes out, the request is
