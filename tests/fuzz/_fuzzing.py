@@ -23,16 +23,23 @@ request) asks for a fraction of it with ``fuzz_settings(scale=...)``.
 Imported by the test modules after ``pytest.importorskip('hypothesis')``,
 so this module may import Hypothesis.
 """
+import linecache
 import os
 import sys
 import tempfile
 
 import pytest
+import six
 from hypothesis import HealthCheck, configuration, event, settings
 
 import httptestserver
 
-__all__ = ['PROFILE', 'fuzz_settings', 'pieces', 'Bug', 'known_bug']
+__all__ = ['PROFILE', 'fuzz_settings', 'pieces', 'Bug', 'known_bug',
+           'RecursionError']
+
+#: What deep recursion raises.
+RecursionError = getattr(six.moves.builtins, 'RecursionError',
+                         RuntimeError)  # Python 2: RuntimeError
 
 #: The profile in force: ``ci`` or ``long``.
 PROFILE = os.environ.get('HTTPTESTSERVER_FUZZ') or 'ci'
@@ -99,7 +106,9 @@ _PACKAGE = os.path.dirname(os.path.abspath(httptestserver.__file__))
 
 class Bug(object):
     """A bug the fuzzing found: *function* in *module* (a path under
-    ``httptestserver/``) raises *raises* where it should not.
+    ``httptestserver/``) raises *raises* where it should not -- at a line
+    holding the text *line*, when given (for a function name that is not
+    unique in its module, such as ``__init__``).
 
     The property tests pass over an exception that matches a registered
     bug (:func:`known_bug`), so they keep guarding against new ones; the
@@ -109,12 +118,14 @@ class Bug(object):
     *applies* is False on interpreters where the bug does not occur.
     """
 
-    def __init__(self, module, function, raises, reason, applies=True):
+    def __init__(self, module, function, raises, reason, applies=True,
+                 line=None):
         self.module = module
         self.function = function
         self.raises = raises
         self.reason = reason
         self.applies = applies
+        self.line = line
 
     def xfail(self):
         """The mark for the test that shows this bug."""
@@ -122,36 +133,42 @@ class Bug(object):
                                  strict=True, reason=self.reason)
 
     def __repr__(self):
-        return '<Bug %s:%s %s>' % (self.module, self.function,
-                                   self.raises.__name__)
+        return '<Bug %s:%s %r>' % (self.module, self.function, self.raises)
 
 
 def _innermost_package_frame(tb):
+    """Return (module path, function, source line) of the innermost frame
+    of the package in *tb*, or None."""
     found = None
     while tb is not None:
         code = tb.tb_frame.f_code
         path = os.path.abspath(code.co_filename)
         if path.startswith(_PACKAGE + os.sep):
             found = (os.path.relpath(path, _PACKAGE).replace(os.sep, '/'),
-                     code.co_name)
+                     code.co_name, linecache.getline(path, tb.tb_lineno))
         tb = tb.tb_next
     return found
 
 
-def known_bug(bugs):
+def known_bug(bugs, exc_info=None):
     """Return the bug of *bugs* that the exception being handled is, or
-    None.  Call it in an ``except`` block.
+    None.  Call it in an ``except`` block, or give *exc_info* (a
+    ``(type, exception, traceback)`` triple, as a log record holds it).
 
     An exception is that bug when it is an instance of the bug's type and
     the innermost frame of the package in its traceback is the bug's
-    function: the test's own assertions never match.
+    function (at the bug's line): the test's own assertions never match.
     """
-    _, exc, tb = sys.exc_info()
+    _, exc, tb = exc_info or sys.exc_info()
     where = _innermost_package_frame(tb)
+    if where is None:
+        return None
+    module, function, line = where
     for bug in bugs:
         if bug.applies and isinstance(exc, bug.raises) and \
-                where == (bug.module, bug.function):
-            event('known bug: %s in %s' % (bug.raises.__name__,
+                (module, function) == (bug.module, bug.function) and \
+                (bug.line is None or bug.line in line):
+            event('known bug: %s in %s' % (type(exc).__name__,
                                            bug.function))
             return bug
     return None

@@ -102,7 +102,7 @@ TAGS = st.one_of(
 IF_RANGE = st.one_of(st.none(), TAGS, DATE)
 
 
-@fuzz_settings(scale=2)
+@fuzz_settings()
 @given(st.one_of(range_value(), TEXT), IF_RANGE,
        st.integers(0, 10 ** 6), st.sampled_from([ETAG, u'"x"']),
        st.sampled_from([MTIME, 0, MTIME + 1]))
@@ -146,7 +146,7 @@ def test_numbers_past_the_file_give_416_or_the_whole_file(form, digits,
             assert span == expected
 
 
-@fuzz_settings(scale=2)
+@fuzz_settings()
 @given(st.one_of(st.none(), TAGS), st.one_of(st.none(), TAGS),
        st.one_of(st.none(), DATE), st.one_of(st.none(), DATE),
        st.sampled_from([MTIME - 1, MTIME, MTIME + 1, 0]))

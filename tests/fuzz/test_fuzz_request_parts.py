@@ -194,7 +194,7 @@ def request_parts(draw):
     return draw(TARGET), content_type, draw(COOKIES), body
 
 
-@fuzz_settings(scale=3)
+@fuzz_settings(scale=2)
 @given(request_parts())
 def test_any_request_decodes_to_the_documented_fields(parts):
     target, content_type, cookies, body = parts

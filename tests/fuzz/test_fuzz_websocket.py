@@ -120,7 +120,7 @@ def test_random_bytes_give_events_or_one_failure_however_split(data, cuts):
     assert receive([data[i:i + 1] for i in range(len(data))]) == whole
 
 
-@fuzz_settings(scale=3)
+@fuzz_settings(scale=1.5)
 @given(FRAMES, MAX_SIZE, st.lists(st.integers(0, 2000), max_size=8))
 def test_any_frames_give_events_or_one_failure_however_split(data, size,
                                                             cuts):
@@ -191,7 +191,7 @@ def conversation(draw):
     return b''.join(frames), expected
 
 
-@fuzz_settings(scale=2)
+@fuzz_settings()
 @given(conversation(), st.lists(st.integers(0, 3000), max_size=10))
 def test_valid_client_traffic_gives_exactly_its_messages(talk, cuts):
     data, expected = talk
@@ -264,7 +264,7 @@ SUBPROTOCOLS = st.one_of(
     st.sampled_from(['first', 'none']))
 
 
-@fuzz_settings(scale=2)
+@fuzz_settings()
 @given(upgrade(), SUBPROTOCOLS)
 def test_any_upgrade_request_gets_101_400_or_426(request, subprotocols):
     if subprotocols == 'first':

@@ -1,0 +1,145 @@
+# -*- coding: utf-8 -*-
+"""Fuzzing the control API over HTTP (remote/control.py, endpoints.py):
+what any client may POST to ``/__admin``.
+
+A real server with the control API on gets random bodies -- mappings in
+WireMock's form and ours with fields of the wrong type, any JSON, deep
+JSON, bytes that are not JSON or not UTF-8 -- on the endpoints that take
+one.  Every answer is a 2xx or a 4xx with a JSON body, never a 500, and
+the server keeps serving.  A 500 is matched against the bugs already
+registered through the traceback the control API logs.
+"""
+import json
+import logging
+
+import pytest
+
+hypothesis = pytest.importorskip('hypothesis')
+
+from hypothesis import strategies as st  # noqa: E402
+from six.moves import http_client  # noqa: E402
+
+import httptestserver  # noqa: E402
+
+from conftest import TIMEOUT  # noqa: E402
+from _fuzzing import fuzz_settings, known_bug  # noqa: E402
+from _stub_shapes import CONTROL_BODY_DEPTH_BUG, DOCUMENT, FROM_JSON_BUG, \
+    JSON, STUB_BUGS, TO_WIREMOCK_DELAY_BUG  # noqa: E402
+
+given = hypothesis.given
+pytestmark = pytest.mark.filterwarnings(
+    'ignore:Possible nested set:FutureWarning')
+
+#: The endpoints that read a body and change nothing a test would miss
+#: (requests/wait is left out: a random timeout may hold it 300 s).
+ENDPOINTS = ['mappings', 'mappings', 'mappings', 'mappings/import',
+             'requests/count', 'requests/find', 'unmatched', 'data']
+
+BODY = st.one_of(
+    DOCUMENT.map(lambda d: json.dumps(d).encode('utf-8')),
+    JSON.map(lambda d: json.dumps(d).encode('utf-8')),
+    st.builds(dict, response=st.builds(dict, delay=st.floats(0))).map(
+        lambda d: json.dumps(dict(d, match={})).encode('utf-8')),
+    st.fixed_dictionaries({'$base64': JSON}).map(
+        lambda d: json.dumps(d).encode('utf-8')),
+    st.binary(max_size=40),
+    st.integers(1, 100000).map(lambda n: b'[' * n),
+    st.sampled_from([b'', b'  ', b'"\xff"', b'{"a": 1', b'NaN', b'null']))
+
+
+class Failures(logging.Handler):
+    """Keep what the control API logs when it answers 500."""
+
+    def __init__(self):
+        logging.Handler.__init__(self, logging.ERROR)
+        self.records = []
+
+    def emit(self, record):
+        self.records.append(record)
+
+
+def call(server, method, path, body=None):
+    """Send one request with http.client; return (status, JSON answer)."""
+    connection = http_client.HTTPConnection(server.host, server.port,
+                                            timeout=TIMEOUT)
+    try:
+        connection.request(method, path, body=body)
+        response = connection.getresponse()
+        return response.status, json.loads(response.read().decode('utf-8'))
+    finally:
+        connection.close()
+
+
+def test_the_control_api_answers_any_body_with_2xx_or_4xx():
+    failures = Failures()
+    logger = logging.getLogger('httptestserver')
+    logger.addHandler(failures)
+    try:
+        with httptestserver.http_server() as server:
+            httptestserver.enable_control(server)
+
+            @fuzz_settings()
+            @given(st.sampled_from(ENDPOINTS), BODY)
+            def post(endpoint, body):
+                del failures.records[:]
+                status, answer = call(server, 'POST', '/__admin/' + endpoint,
+                                      body)
+                try:
+                    if status == 500:
+                        logged = [r.exc_info for r in failures.records
+                                  if r.exc_info]
+                        assert logged, answer
+                        if known_bug(STUB_BUGS, logged[-1]) is None:
+                            raise AssertionError(
+                                'POST /__admin/%s answered 500 %r for the '
+                                'body %r' % (endpoint, answer, body))
+                    else:
+                        assert 200 <= status < 300 or 400 <= status < 500
+                        hypothesis.event('%dxx' % (status // 100))
+                finally:
+                    # Clean up, and show the server still serves.
+                    for path in ('mappings', 'unmatched', 'data'):
+                        assert call(server, 'DELETE',
+                                    '/__admin/' + path)[0] == 200
+                    assert call(server, 'GET', '/__admin/')[0] == 200
+
+            post()
+    finally:
+        logger.removeHandler(failures)
+
+
+# -- the bugs -------------------------------------------------------------------
+@pytest.fixture
+def server():
+    with httptestserver.http_server() as server:
+        httptestserver.enable_control(server)
+        yield server
+
+
+def over_http(bug):
+    """The mark for a test that shows *bug* through the control API: the
+    test's assertion on the status fails while the bug stands."""
+    return pytest.mark.xfail(bug.applies, raises=AssertionError, strict=True,
+                             reason=bug.reason)
+
+
+@over_http(CONTROL_BODY_DEPTH_BUG)
+def test_a_body_too_deep_to_read_is_a_400(server):
+    status, _ = call(server, 'POST', '/__admin/mappings', b'[' * 100000)
+    assert status == 400
+
+
+@over_http(TO_WIREMOCK_DELAY_BUG)
+def test_a_stub_with_a_huge_delay_is_a_4xx_and_is_not_added(server):
+    status, _ = call(server, 'POST', '/__admin/mappings', json.dumps(
+        {'match': {}, 'response': {'delay': 1e306}}).encode('utf-8'))
+    assert 400 <= status < 500
+    assert call(server, 'GET', '/__admin/mappings')[1]['mappings'] == []
+
+
+@over_http(FROM_JSON_BUG)
+@pytest.mark.parametrize('value', [5, 'x'], ids=['number', 'not-base64'])
+def test_data_that_is_not_base64_is_a_400(server, value):
+    status, _ = call(server, 'POST', '/__admin/data', json.dumps(
+        {'$base64': value}).encode('utf-8'))
+    assert status == 400
