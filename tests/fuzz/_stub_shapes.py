@@ -15,9 +15,11 @@ PY3 = six.PY3
 
 # -- bugs found and not fixed yet --------------------------------------------
 WIREMOCK_TYPES_BUG = Bug(
-    'remote/wiremock.py', 'from_wiremock', (TypeError, AttributeError),
+    'remote/wiremock.py', 'from_wiremock',
+    (TypeError, AttributeError, IndexError),
     "from_wiremock({'request': 'abc'}) raises TypeError (string indices "
-    "must be integers) instead of ConfigurationError; so do a request or "
+    "must be integers) instead of ConfigurationError, and "
+    "from_wiremock({'request': [True]}) IndexError; so do a request or "
     "response that is not an object, metadata, queryParameters/headers/"
     "cookies or bodyPatterns of the wrong type, and a "
     "fixedDelayMilliseconds that is not a number (AttributeError, "
@@ -78,12 +80,42 @@ FROM_JSON_BUG = Bug(
     "\"x\"} 500 (binascii.Error: incorrect padding): codec.from_json "
     "decodes without checking; a 400 is due")
 
+PY2_STUB_ID_BUG = Bug(
+    'remote/stubs.py', 'normalise_stub', UnicodeEncodeError,
+    "Python 2: normalise_stub({'id': u'\\xe9'}) raises UnicodeEncodeError "
+    "from str() of the id (JSON strings are unicode there), and so does a "
+    "stub file or a control API mapping with a non-ASCII id",
+    applies=not PY3)
+PY2_HEADER_NAME_BUG = Bug(
+    'remote/stubs.py', 'header_pairs', UnicodeEncodeError,
+    "Python 2: normalise_stub({'response': {'headers': {u'\\xe9': u'x'}}}) "
+    "raises UnicodeEncodeError from str() of the header name or value in "
+    "header_pairs", applies=not PY3)
+PY2_METHOD_BUG = Bug(
+    'answers/matchers.py', None, UnicodeEncodeError,
+    "Python 2: Matcher({'method': u'\\xe9'}) raises UnicodeEncodeError from "
+    "str(method) instead of ConfigurationError", applies=not PY3,
+    line='str(m')
+PY2_CONTROL_MESSAGE_BUG = Bug(
+    'remote/control.py', 'handle', UnicodeEncodeError,
+    "Python 2: POST /__admin/mappings {\"match\": {\"headers\": "
+    "{\"\\u00e9\": 5}}} answers 500 with a traceback and records a server "
+    "error (HandlerError at check): ControlAPI.handle formats the "
+    "ConfigurationError with str(exc), which fails on its non-ASCII "
+    "message, inside its own except clause", applies=not PY3)
+PY2_DATA_KEY_BUG = Bug(
+    'remote/codec.py', 'to_json', UnicodeEncodeError,
+    "Python 2: POST /__admin/data {\"\\u0080\": null} answers 500: "
+    "codec.to_json turns each key into str(), which fails on a non-ASCII "
+    "unicode key", applies=not PY3)
+
 #: Every bug that a document posted to the control API may reach.
 STUB_BUGS = [WIREMOCK_TYPES_BUG, EQUAL_TO_JSON_DEPTH_BUG,
              TO_WIREMOCK_DELAY_BUG, LOAD_STUBS_DEPTH_BUG,
              MATCHES_NOT_TEXT_BUG, MIXED_KEYS_BUG, PATTERN_BUG,
-             JSON_BODY_DEPTH_BUG,
-             CONTROL_BODY_DEPTH_BUG, FROM_JSON_BUG]
+             JSON_BODY_DEPTH_BUG, CONTROL_BODY_DEPTH_BUG, FROM_JSON_BUG,
+             PY2_STUB_ID_BUG, PY2_HEADER_NAME_BUG, PY2_METHOD_BUG,
+             PY2_CONTROL_MESSAGE_BUG, PY2_DATA_KEY_BUG]
 
 # -- documents ---------------------------------------------------------------
 #: Every key of WireMock's mappings and of our stubs and match specs.
@@ -105,9 +137,9 @@ KEYS = [
 STRINGS = [
     u'/', u'/x', u'/x?y=1', u'x', u'GET', u'POST', u'ANY', u'(', u'[a-',
     u'.*', u'(?P<', u'\\', u'a{4294967296}', u'(?i)',
-    u'CONNECTION_RESET_BY_PEER', u'EMPTY_RESPONSE', u'MALFORMED_RESPONSE_CHUNK',
-    u'RANDOM_DATA_THEN_CLOSE', u'AP8=', u'=', u'x==', u'{"a": [1]}', u'[1, 2]',
-    u'{', u'\xe9', u'\x00', u'a\r\nb', u'x' * 300, u'',
+    u'CONNECTION_RESET_BY_PEER', u'EMPTY_RESPONSE',
+    u'MALFORMED_RESPONSE_CHUNK', u'RANDOM_DATA_THEN_CLOSE', u'AP8=', u'=',
+    u'x==', u'{"a": [1]}', u'[1, 2]', u'{', u'\xe9', u'\x00', u'a\r\nb', u'x' * 300, u'',
     u'text/plain', u'Content-Type', u'1e3']
 #: Strings nested deeper than a recursive parser goes.
 DEEP = st.one_of(

@@ -297,7 +297,7 @@ def test_jumbled_request_pieces_give_the_same_events_however_split(
     assert run(pieces(data, cuts)) == whole
 
 
-@fuzz_settings()
+@fuzz_settings(scale=1.5)
 @given(STREAM, st.lists(st.integers(0, 2000), max_size=10))
 def test_mutated_requests_give_the_same_events_however_split(data, cuts):
     whole = run([data])

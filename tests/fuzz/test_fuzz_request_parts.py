@@ -16,17 +16,28 @@ import pytest
 
 hypothesis = pytest.importorskip('hypothesis')
 
-import six  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from six.moves import http_cookies  # noqa: E402
 from six.moves.urllib.parse import quote, quote_plus  # noqa: E402
 
 from httptestserver.protocol.parts import parse_fields  # noqa: E402
 
-from _fuzzing import fuzz_settings  # noqa: E402
+from _fuzzing import Bug, fuzz_settings, known_bug  # noqa: E402
 
 given = hypothesis.given
 PY3 = sys.version_info[0] >= 3
+
+STRING_ESCAPE_BUG = Bug(
+    'protocol/params.py', 'decode_header_value', UnicodeDecodeError,
+    "Python 2: parse_fields('/', 'multipart/form-data; boundary=b; "
+    "charset=string_escape', [], b'--b\\r\\nContent-Disposition: "
+    "form-data; name=\"\\x80\"\\r\\n\\r\\nx\\r\\n--b--\\r\\n') raises "
+    "UnicodeDecodeError: "
+    "text_charset lets string_escape through (its CodecInfo does not say "
+    "it is not a text encoding), it decodes to bytes, and "
+    "decode_header_value calls .encode('utf-8') on them",
+    applies=not PY3)
+BUGS = [STRING_ESCAPE_BUG]
 
 KEYS = ['cookies', 'files', 'form', 'json', 'json_error', 'query',
         'query_string', 'url_path']
@@ -189,8 +200,9 @@ def request_parts(draw):
             st.integers(1, 50000).map(lambda n: b'{"a":' * n + b'1' +
                                       b'}' * n)))
     if content_type is not None:
-        content_type = draw(st.sampled_from([
-            content_type, received(utf8(content_type))]))
+        arrived = received(utf8(content_type))
+        content_type = draw(st.sampled_from([content_type, arrived])) \
+            if PY3 else arrived
     return draw(TARGET), content_type, draw(COOKIES), body
 
 
@@ -198,7 +210,13 @@ def request_parts(draw):
 @given(request_parts())
 def test_any_request_decodes_to_the_documented_fields(parts):
     target, content_type, cookies, body = parts
-    check_shape(parse_fields(target, content_type, cookies, body))
+    try:
+        fields = parse_fields(target, content_type, cookies, body)
+    except UnicodeDecodeError:
+        if not known_bug(BUGS):
+            raise
+        return
+    check_shape(fields)
 
 
 @fuzz_settings()
@@ -211,7 +229,13 @@ def test_any_charset_name_decodes_any_body(media, charset, body):
     if media.startswith(u'multipart'):
         body = b'--b\r\nContent-Disposition: form-data; name="x"\r\n\r\n' + \
             body + b'\r\n--b--\r\n'
-    check_shape(parse_fields(u'/', received(utf8(content_type)), [], body))
+    try:
+        fields = parse_fields('/', received(utf8(content_type)), [], body)
+    except UnicodeDecodeError:
+        if not known_bug(BUGS):
+            raise
+        return
+    check_shape(fields)
 
 
 # -- what a client would send decodes back ----------------------------------
@@ -236,7 +260,7 @@ def urlencoded(pairs):
 def test_a_urlencoded_form_and_query_decode_back(pairs):
     encoded = urlencoded(pairs)
     fields = parse_fields('/p?' + encoded,
-                          u'application/x-www-form-urlencoded',
+                          'application/x-www-form-urlencoded',
                           [], encoded.encode('ascii'))
     assert fields['form'] == expected_form(pairs)
     assert fields['query'] == expected_form(pairs)
@@ -299,7 +323,7 @@ def test_a_multipart_body_with_any_boundary_decodes_back(boundary, parts,
         chunks.append(eol + content + eol)
     chunks.append(delimiter + b'--' + eol)
     fields = parse_fields(
-        u'/', u'multipart/form-data; boundary="%s"' % boundary, [],
+        '/', 'multipart/form-data; boundary="%s"' % str(boundary), [],
         b''.join(chunks))
     check_shape(fields)
     assert fields['form'] == form
@@ -333,7 +357,7 @@ def test_cookies_quoted_as_http_cookies_does_decode_back(headers):
             expected[native(name)] = raw
         cookie = '; '.join(pieces)
         sent.append(received(cookie.encode('utf-8') if PY3 else cookie))
-    fields = parse_fields(u'/', None, sent, b'')
+    fields = parse_fields('/', None, sent, b'')
     assert fields['cookies'] == expected
 
 
@@ -359,6 +383,15 @@ def test_json_in_any_unicode_encoding_decodes_back(value, charset, media,
     body = text.encode(charset or 'utf-8')
     content_type = media if charset is None else \
         u'%s; charset=%s' % (media, charset)
-    fields = parse_fields(u'/', content_type, [], body)
+    fields = parse_fields('/', str(content_type), [], body)
     assert fields['json_error'] is None
     assert fields['json'] == json.loads(json.dumps(value))
+
+
+@STRING_ESCAPE_BUG.xfail()
+def test_a_multipart_name_decodes_with_any_charset_name():
+    fields = parse_fields(
+        '/', 'multipart/form-data; boundary=b; charset=string_escape', [],
+        b'--b\r\nContent-Disposition: form-data; name="\x80"\r\n\r\nx\r\n'
+        b'--b--\r\n')
+    check_shape(fields)

@@ -25,11 +25,15 @@ given = hypothesis.given
 
 JSON_EVENT_BUG = Bug(
     'streams/sse.py', 'format_event', TypeError,
-    "EventStream([{'json': b''}]) (and format_event(json=b''), or any json "
-    "value json.dumps refuses: bytes, a set, an object) raises TypeError "
-    "from json.dumps in format_event instead of ConfigurationError naming "
-    "the event")
+    "EventStream([{'json': b''}]) on Python 3 (and format_event(json=b''), "
+    "or any json value json.dumps refuses: a set, an object) raises "
+    "TypeError from json.dumps in format_event instead of "
+    "ConfigurationError naming the event")
 BUGS = [JSON_EVENT_BUG]
+# Python 2 compares a non-ASCII id with the header bytes, warns and finds
+# no match: the non-ASCII id bug below.
+pytestmark = pytest.mark.filterwarnings(
+    'ignore:Unicode equal comparison failed:UnicodeWarning')
 
 #: Event ids as a server sends them back in Last-Event-ID.  Only ASCII ids
 #: while the bug below stands: the client sends the id as UTF-8, the
@@ -122,7 +126,7 @@ def test_a_stream_resumes_after_the_last_event_id_whatever_it_is(events,
 @JSON_EVENT_BUG.xfail()
 def test_a_json_event_that_is_not_json_is_a_configuration_error():
     with pytest.raises(ConfigurationError, match='json'):
-        EventStream([{'json': b''}])
+        EventStream([{'json': set([1])}])
 
 
 @pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
