@@ -139,8 +139,8 @@ STRINGS = [
     u'.*', u'(?P<', u'\\', u'a{4294967296}', u'(?i)',
     u'CONNECTION_RESET_BY_PEER', u'EMPTY_RESPONSE',
     u'MALFORMED_RESPONSE_CHUNK', u'RANDOM_DATA_THEN_CLOSE', u'AP8=', u'=',
-    u'x==', u'{"a": [1]}', u'[1, 2]', u'{', u'\xe9', u'\x00', u'a\r\nb', u'x' * 300, u'',
-    u'text/plain', u'Content-Type', u'1e3']
+    u'x==', u'{"a": [1]}', u'[1, 2]', u'{', u'\xe9', u'\x00', u'a\r\nb',
+    u'x' * 300, u'', u'text/plain', u'Content-Type', u'1e3']
 #: Strings nested deeper than a recursive parser goes.
 DEEP = st.one_of(
     st.integers(100, 3000).map(lambda n: u'[' * n),
