@@ -9,9 +9,11 @@ bytes give the same events however they are split, and what it buffers while
 it waits for more is bounded by its limits.
 
 Responses: any valid response (a status, token header names, one-line
-values, a body given whole or streamed) turns into bytes that
-:mod:`http.client` reads back as that response; a body longer than its
-``Content-Length`` raises :class:`BodyTooLong` and nothing else.
+values, a body given whole or streamed) turns into bytes that read back,
+strictly, as that response -- status, headers, and the body framed by
+``Content-Length``, chunks or the close, or none for ``HEAD``, 1xx, 204 and
+304; a body longer than its ``Content-Length`` raises :class:`BodyTooLong`
+and nothing else.
 """
 import re
 
@@ -35,15 +37,18 @@ VERSIONS = ['HTTP/1.%d' % minor for minor in range(10)]
 #: Every status a refused request may get (reader.py).
 REFUSALS = (400, 413, 414, 417, 431, 501, 505)
 
-#: A response's Content-Length that str.isdigit() takes but int() does
-#: not: _declared_length checks with isdigit(), which accepts Unicode
-#: digits such as SUPERSCRIPT TWO.
+#: A response's Content-Length of Unicode digits: _declared_length checks
+#: it with str.isdigit(), which takes them, then int() refuses some and
+#: reads others.
 DECLARED_LENGTH_BUG = Bug(
     'protocol/connection.py', '_declared_length', ValueError,
     "send_response(200, [('Content-Length', u'\\xb2')]) raises ValueError "
     "(invalid literal for int()) from _declared_length, which checks "
-    "str.isdigit() (true for Unicode digits) before int(); a Content-Length "
-    "that is not a whole number should be sent without a count",
+    "str.isdigit() (true for any Unicode digit) before int(); and with "
+    "u'\\u0663' (ARABIC-INDIC DIGIT THREE) it counts 3 bytes, so "
+    "send_data(b'xxxx') raises BodyTooLong, though the head sends those "
+    "UTF-8 bytes, no length a client can read; a Content-Length that is not "
+    "ASCII digits should be sent without a count",
     applies=six.PY3)
 BUGS = [DECLARED_LENGTH_BUG]
 
@@ -450,6 +455,14 @@ def test_a_valid_response_reads_back_as_itself(kind, status, headers, plan,
         assert (wire(name).lower(), wire(value)) in sent
 
 
+def unicode_digits(value):
+    """True for a value DECLARED_LENGTH_BUG miscounts: Unicode digits
+    that are not all ASCII."""
+    text = value.strip()
+    return six.PY3 and text.isdigit() and \
+        not all(c < u'\x80' for c in text)
+
+
 def declared(value):
     """The Content-Length the connection should count, as documented:
     one whole number, else None."""
@@ -469,6 +482,9 @@ def declared(value):
 def test_a_body_over_its_content_length_raises_body_too_long_only(
         kind, status, length, plan):
     body, stream = plan
+    if unicode_digits(length):
+        hypothesis.event('known bug: Unicode digits in _declared_length')
+        return
     conn = connection_for(kind)
     headers = [('Content-Length', length)]
     bodiless = status < 200 or status in (204, 304) or kind == 'HEAD'
@@ -495,8 +511,10 @@ def test_a_body_over_its_content_length_raises_body_too_long_only(
 
 
 @DECLARED_LENGTH_BUG.xfail()
-def test_a_content_length_of_unicode_digits_is_sent_without_a_count():
+@pytest.mark.parametrize('length', [u'\xb2', u'\u0663'],
+                         ids=['superscript-two', 'arabic-indic-three'])
+def test_a_content_length_of_unicode_digits_is_sent_without_a_count(length):
     conn = connection_for('GET')
-    head = conn.send_response(200, [('Content-Length', u'\xb2')])
+    head = conn.send_response(200, [('Content-Length', length)])
     assert head.startswith(b'HTTP/1.1 200 OK\r\n')
-    assert conn.send_data(b'xyz') == b'xyz'
+    assert conn.send_data(b'xyzw') == b'xyzw'
