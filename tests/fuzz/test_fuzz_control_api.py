@@ -25,7 +25,7 @@ from conftest import TIMEOUT  # noqa: E402
 from _fuzzing import fuzz_settings, known_bug  # noqa: E402
 from _stub_shapes import CONTROL_BODY_DEPTH_BUG, DOCUMENT, FROM_JSON_BUG, \
     JSON, PY2_CONTROL_MESSAGE_BUG, PY2_DATA_KEY_BUG, STUB_BUGS, \
-    TO_WIREMOCK_DELAY_BUG  # noqa: E402
+    TO_WIREMOCK_DELAY_BUG, WIREMOCK_SHAPED_BUG  # noqa: E402
 
 given = hypothesis.given
 pytestmark = pytest.mark.filterwarnings(
@@ -189,3 +189,12 @@ def test_data_with_a_non_ascii_key_is_kept(server):
     status, answer = call(server, 'POST', '/__admin/data',
                           json.dumps({u'\x80': None}).encode('utf-8'))
     assert status == 200 and answer == {u'\x80': None}
+
+
+@over_http(WIREMOCK_SHAPED_BUG)
+@pytest.mark.parametrize('endpoint', ['requests/count', 'requests/find'])
+def test_a_request_pattern_with_headers_of_the_wrong_type_is_a_422(server,
+                                                                    endpoint):
+    status, _ = call(server, 'POST', '/__admin/' + endpoint,
+                     json.dumps({'headers': 1}).encode('utf-8'))
+    assert status == 422

@@ -67,12 +67,22 @@ def test_normalise_stub_gives_a_stub_or_a_configuration_error(stub):
         assert result['id'] and isinstance(result['match'], dict)
 
 
+def empty_method(stub):
+    """True for a stub EMPTY_METHOD_BUG changes: its method is '' or a
+    list holding ''."""
+    method = stub['match'].get('method')
+    return method == '' or isinstance(method, list) and '' in method
+
+
 @fuzz_settings()
 @given(DOCUMENT)
 def test_an_accepted_stub_dumps_and_loads_to_the_same_wiremock_form(
         document):
     stubs = accepted(parse_mappings, document)
     if not stubs:
+        return
+    if any(empty_method(stub) for stub in stubs):
+        hypothesis.event('known bug: an empty method')
         return
     hypothesis.event('accepted')
     dumped = accepted(httptestserver.dump_stubs, stubs)
@@ -125,6 +135,22 @@ def test_a_stub_file_gives_stubs_or_a_configuration_error():
 
 
 # -- the bugs ----------------------------------------------------------------
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "remote/wiremock.py to_wiremock writes {'method': match.get('method') "
+    "or 'ANY'}: a stub whose method is '' (which Matcher accepts, and "
+    "which matches no request) dumps as method ANY and loads back "
+    "matching every request; a method list [''] dumps as '' and changes "
+    "on the next dump.  Minimal: from_wiremock(to_wiremock(normalise_stub("
+    "{'match': {'method': ''}}))) answers GET; Matcher should refuse an "
+    "empty method, or to_wiremock keep it"))
+def test_a_stub_for_an_empty_method_loads_back_matching_the_same():
+    stub = httptestserver.normalise_stub({'match': {'method': ''}})
+    again = httptestserver.from_wiremock(httptestserver.to_wiremock(stub))
+    get = {'method': 'GET', 'url_path': '/', 'path': '/'}
+    assert httptestserver.Matcher(again['match']).matches(get) == \
+        httptestserver.Matcher(stub['match']).matches(get)
+
+
 @WIREMOCK_TYPES_BUG.xfail()
 @pytest.mark.parametrize('mapping', [
     {'request': 'abc'}, {'request': 5}, {'request': [True]},
