@@ -1,0 +1,257 @@
+# -*- coding: utf-8 -*-
+"""What the fuzz tests of stubs, matchers and the control API share: JSON
+documents shaped like WireMock mappings, our stubs and match specs (each
+field sometimes of the wrong type), and the bugs found in the code that
+reads them.
+
+Imported by the test modules after ``pytest.importorskip('hypothesis')``.
+"""
+import six
+from hypothesis import strategies as st
+
+from _fuzzing import Bug, RecursionError
+
+PY3 = six.PY3
+
+# -- bugs found and not fixed yet --------------------------------------------
+WIREMOCK_TYPES_BUG = Bug(
+    'remote/wiremock.py', 'from_wiremock',
+    (TypeError, AttributeError, IndexError),
+    "from_wiremock({'request': 'abc'}) raises TypeError (string indices "
+    "must be integers) instead of ConfigurationError, and "
+    "from_wiremock({'request': [True]}) IndexError; so do a request or "
+    "response that is not an object, metadata, queryParameters/headers/"
+    "cookies or bodyPatterns of the wrong type, and a "
+    "fixedDelayMilliseconds that is not a number (AttributeError, "
+    "TypeError); the control API answers them 500")
+EQUAL_TO_JSON_DEPTH_BUG = Bug(
+    'remote/wiremock.py', '_wm_body', RecursionError,
+    "from_wiremock({'request': {'bodyPatterns': [{'equalToJson': '[' * "
+    "100000}]}}) raises RecursionError from json.loads in _wm_body, which "
+    "catches ValueError only; the control API answers it 500")
+TO_WIREMOCK_DELAY_BUG = Bug(
+    'remote/wiremock.py', 'to_wiremock', (OverflowError, ValueError),
+    "to_wiremock({'match': {}, 'response': {'delay': 1e306}}) raises "
+    "OverflowError (int(round(inf))) -- and ValueError for a NaN delay, "
+    "which normalise_stub lets through; POST /__admin/mappings with that "
+    "stub registers the route, then answers 500")
+LOAD_STUBS_DEPTH_BUG = Bug(
+    'remote/wiremock.py', 'load_stubs', RecursionError,
+    "load_stubs(path) on a file holding '[' * 100000 raises RecursionError "
+    "from json.loads, which it does not catch (ValueError and OSError "
+    "only), instead of ConfigurationError naming the file")
+MATCHES_NOT_TEXT_BUG = Bug(
+    'answers/matchers.py', '__init__', TypeError,
+    "Matcher({'headers': {'x': {'matches': 5}}}) and Matcher({'body': "
+    "{'matches': 5}}) raise TypeError (can only concatenate str) in "
+    "_Value/_Body.__init__, which add the flags to the pattern before "
+    "_compile checks it is a string; the control API answers 500",
+    line='flags + self.arg')
+MIXED_KEYS_BUG = Bug(
+    'answers/matchers.py', '__init__', TypeError,
+    "Matcher({1: 2, 'a': 3}) raises TypeError ('<' not supported between "
+    "str and int) from sorted() of the unknown keys instead of "
+    "ConfigurationError (Python 3 only; JSON keys are always strings)",
+    applies=PY3, line='sorted(')
+PATTERN_BUG = Bug(
+    'answers/matchers.py', '_compile',
+    (RecursionError, OverflowError, ValueError, AssertionError),
+    "Matcher({'path_pattern': '(' * 1000 + ')' * 1000}) raises "
+    "RecursionError and Matcher({'path_pattern': 'a{4294967296}'}) "
+    "OverflowError from re.compile in _compile, which catches re.error "
+    "only (Python 3.6 also raises ValueError, 2.7 AssertionError for "
+    "over 100 groups); the control API answers 500")
+JSON_BODY_DEPTH_BUG = Bug(
+    'answers/matchers.py', 'explain', RecursionError,
+    "Matcher({'json': {}}).matches({'body': b'[' * 100000}) raises "
+    "RecursionError: _Body.explain parses the body again when the "
+    "request's json is None (as parse_fields leaves it for a body too "
+    "deep to decode) and catches ValueError only; a client's deep JSON "
+    "body to a server with a json route fails the route with a 500")
+CONTROL_BODY_DEPTH_BUG = Bug(
+    'remote/endpoints.py', '_body', RecursionError,
+    "POST /__admin/mappings with the body b'[' * 100000 answers 500: "
+    "endpoints._body calls json.loads and catches UnicodeDecodeError and "
+    "ValueError, not RecursionError; a 400 'the body is not JSON' is due")
+FROM_JSON_BUG = Bug(
+    'remote/codec.py', 'from_json', (AttributeError, TypeError, ValueError),
+    "POST /__admin/data with {\"$base64\": 5} answers 500 (AttributeError: "
+    "'int' object has no attribute 'encode'), and with {\"$base64\": "
+    "\"x\"} 500 (binascii.Error: incorrect padding): codec.from_json "
+    "decodes without checking; a 400 is due")
+
+PY2_STUB_ID_BUG = Bug(
+    'remote/stubs.py', 'normalise_stub', UnicodeEncodeError,
+    "Python 2: normalise_stub({'id': u'\\xe9'}) raises UnicodeEncodeError "
+    "from str() of the id (JSON strings are unicode there), and so does a "
+    "stub file or a control API mapping with a non-ASCII id",
+    applies=not PY3)
+PY2_HEADER_NAME_BUG = Bug(
+    'remote/stubs.py', 'header_pairs', UnicodeEncodeError,
+    "Python 2: normalise_stub({'response': {'headers': {u'\\xe9': u'x'}}}) "
+    "raises UnicodeEncodeError from str() of the header name or value in "
+    "header_pairs", applies=not PY3)
+PY2_METHOD_BUG = Bug(
+    'answers/matchers.py', None, UnicodeEncodeError,
+    "Python 2: Matcher({'method': u'\\xe9'}) raises UnicodeEncodeError from "
+    "str(method) instead of ConfigurationError", applies=not PY3,
+    line='str(m')
+PY2_CONTROL_MESSAGE_BUG = Bug(
+    'remote/control.py', 'handle', UnicodeEncodeError,
+    "Python 2: POST /__admin/mappings {\"match\": {\"headers\": "
+    "{\"\\u00e9\": 5}}} answers 500 with a traceback and records a server "
+    "error (HandlerError at check): ControlAPI.handle formats the "
+    "ConfigurationError with str(exc), which fails on its non-ASCII "
+    "message, inside its own except clause", applies=not PY3)
+PY2_DATA_KEY_BUG = Bug(
+    'remote/codec.py', 'to_json', UnicodeEncodeError,
+    "Python 2: POST /__admin/data {\"\\u0080\": null} answers 500: "
+    "codec.to_json turns each key into str(), which fails on a non-ASCII "
+    "unicode key", applies=not PY3)
+
+WIREMOCK_SHAPED_BUG = Bug(
+    'remote/endpoints.py', '_wiremock_shaped', AttributeError,
+    "POST /__admin/requests/count (or requests/find) with {\"headers\": 1} "
+    "answers 500 (AttributeError: 'int' object has no attribute "
+    "'values'): when Matcher refuses the spec, request_matcher asks "
+    "_wiremock_shaped, which calls .values() on headers/cookies whatever "
+    "their type; the ConfigurationError (422) is due")
+
+#: Every bug that a document posted to the control API may reach.
+STUB_BUGS = [WIREMOCK_TYPES_BUG, EQUAL_TO_JSON_DEPTH_BUG,
+             TO_WIREMOCK_DELAY_BUG, LOAD_STUBS_DEPTH_BUG,
+             MATCHES_NOT_TEXT_BUG, MIXED_KEYS_BUG, PATTERN_BUG,
+             JSON_BODY_DEPTH_BUG, CONTROL_BODY_DEPTH_BUG, FROM_JSON_BUG,
+             PY2_STUB_ID_BUG, PY2_HEADER_NAME_BUG, PY2_METHOD_BUG,
+             PY2_CONTROL_MESSAGE_BUG, PY2_DATA_KEY_BUG, WIREMOCK_SHAPED_BUG]
+
+# -- documents ---------------------------------------------------------------
+#: Every key of WireMock's mappings and of our stubs and match specs.
+KEYS = [
+    # WireMock, top, request, response, matchers, metadata
+    'id', 'uuid', 'name', 'request', 'response', 'priority', 'persistent',
+    'metadata', 'method', 'url', 'urlPath', 'urlPattern', 'urlPathPattern',
+    'queryParameters', 'headers', 'cookies', 'bodyPatterns', 'status',
+    'body', 'jsonBody', 'base64Body', 'fixedDelayMilliseconds', 'fault',
+    'statusMessage', 'equalTo', 'contains', 'matches', 'absent',
+    'caseInsensitive', 'hasExactly', 'equalToJson', 'ignoreArrayOrder',
+    'ignoreExtraElements', 'binaryEqualTo', 'httptestserver', 'methods',
+    'times', 'mappings',
+    # ours
+    'match', 'path', 'path_pattern', 'path_prefix', 'url_pattern', 'query',
+    'json', 'json_subset', 'ignore_array_order', 'body_base64', 'delay',
+    'equal', 'present', 'ignore_case', 'base64', '$base64']
+#: Strings that mean something to the code that reads stubs.
+STRINGS = [
+    u'/', u'/x', u'/x?y=1', u'x', u'GET', u'POST', u'ANY', u'(', u'[a-',
+    u'.*', u'(?P<', u'\\', u'a{4294967296}', u'(?i)',
+    u'CONNECTION_RESET_BY_PEER', u'EMPTY_RESPONSE',
+    u'MALFORMED_RESPONSE_CHUNK', u'RANDOM_DATA_THEN_CLOSE', u'AP8=', u'=',
+    u'x==', u'{"a": [1]}', u'[1, 2]', u'{', u'\xe9', u'\x00', u'a\r\nb',
+    u'x' * 300, u'', u'text/plain', u'Content-Type', u'1e3']
+#: Strings nested deeper than a recursive parser goes.
+DEEP = st.one_of(
+    st.integers(100, 3000).map(lambda n: u'[' * n),
+    st.integers(100, 1200).map(lambda n: u'(' * n + u')' * n))
+SCALAR = st.one_of(
+    st.none(), st.booleans(), st.integers(-10, 1000),
+    st.integers(-2 ** 80, 2 ** 80), st.floats(), st.text(max_size=10),
+    st.sampled_from(STRINGS), DEEP)
+KEY = st.one_of(st.sampled_from(KEYS), st.text(max_size=8))
+JSON = st.recursive(
+    SCALAR, lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.dictionaries(KEY, inner, max_size=4)),
+    max_leaves=12)
+
+
+def maybe(strategy):
+    """Mostly *strategy*, sometimes any JSON value in its place."""
+    return st.one_of(strategy, strategy, strategy, JSON)
+
+
+def optional(fields):
+    """A dict holding any of *fields* (name -> strategy), each value
+    sometimes of the wrong type, and sometimes a key that is none."""
+    return st.tuples(
+        st.fixed_dictionaries({}, optional=dict(
+            (name, maybe(value)) for name, value in fields.items())),
+        st.one_of(st.just({}), st.just({}), st.just({}),
+                  st.dictionaries(KEY, JSON, max_size=1))).map(
+        lambda pair: dict(pair[1], **pair[0]) if PY3 else
+        dict(list(pair[1].items()) + list(pair[0].items())))
+
+
+TEXT = st.one_of(st.sampled_from(STRINGS), st.sampled_from(STRINGS),
+                 st.text(max_size=10), DEEP)
+NUMBER = st.one_of(st.integers(-1, 1000), st.floats(),
+                   st.sampled_from([1e306, 1e308, 0.0015, 2 ** 70]))
+
+# WireMock's form
+WM_VALUE = optional({
+    'equalTo': TEXT, 'contains': TEXT, 'matches': TEXT,
+    'absent': st.booleans(), 'caseInsensitive': st.booleans(),
+    'hasExactly': st.lists(st.fixed_dictionaries({'equalTo': TEXT}),
+                           max_size=2)})
+WM_BODY = optional({
+    'equalTo': TEXT, 'contains': TEXT, 'matches': TEXT,
+    'equalToJson': st.one_of(JSON, TEXT), 'binaryEqualTo': TEXT,
+    'ignoreArrayOrder': st.booleans(), 'ignoreExtraElements': st.booleans(),
+    'caseInsensitive': st.booleans()})
+WM_REQUEST = optional({
+    'method': TEXT, 'url': TEXT, 'urlPath': TEXT, 'urlPattern': TEXT,
+    'urlPathPattern': TEXT,
+    'queryParameters': st.dictionaries(TEXT, WM_VALUE, max_size=2),
+    'headers': st.dictionaries(TEXT, WM_VALUE, max_size=2),
+    'cookies': st.dictionaries(TEXT, WM_VALUE, max_size=2),
+    'bodyPatterns': st.lists(WM_BODY, max_size=2)})
+HEADERS = st.one_of(
+    st.dictionaries(TEXT, st.one_of(TEXT, st.lists(TEXT, max_size=2),
+                                    NUMBER), max_size=2),
+    st.lists(st.tuples(TEXT, TEXT).map(list), max_size=2))
+WM_RESPONSE = optional({
+    'status': st.one_of(st.integers(99, 1000), NUMBER), 'headers': HEADERS,
+    'body': TEXT, 'jsonBody': JSON, 'base64Body': TEXT,
+    'fixedDelayMilliseconds': NUMBER, 'fault': TEXT,
+    'statusMessage': TEXT})
+WM_MAPPING = optional({
+    'id': TEXT, 'uuid': TEXT, 'name': TEXT, 'request': WM_REQUEST,
+    'response': WM_RESPONSE, 'priority': NUMBER,
+    'persistent': st.booleans(),
+    'metadata': st.fixed_dictionaries({'httptestserver': optional({
+        'methods': st.lists(TEXT, max_size=2), 'cookies': JSON,
+        'times': NUMBER})})})
+
+# our form
+CONDITION = st.one_of(TEXT, optional({
+    'equal': TEXT, 'contains': TEXT, 'matches': TEXT,
+    'present': st.booleans(), 'ignore_case': st.booleans()}))
+BODY_CONDITION = st.one_of(TEXT, optional({
+    'equal': TEXT, 'contains': TEXT, 'matches': TEXT, 'base64': TEXT,
+    'json': JSON, 'json_subset': JSON, 'ignore_array_order': st.booleans(),
+    'ignore_case': st.booleans()}))
+MATCH = optional({
+    'method': st.one_of(TEXT, st.lists(TEXT, max_size=2)), 'path': TEXT,
+    'path_pattern': TEXT, 'path_prefix': TEXT, 'url_pattern': TEXT,
+    'query': st.dictionaries(TEXT, st.one_of(
+        CONDITION, st.lists(TEXT, max_size=2)), max_size=2),
+    'headers': st.dictionaries(TEXT, CONDITION, max_size=2),
+    'cookies': st.dictionaries(TEXT, CONDITION, max_size=2),
+    'body': st.one_of(BODY_CONDITION, st.lists(BODY_CONDITION,
+                                               max_size=2)),
+    'json': JSON, 'json_subset': JSON,
+    'ignore_array_order': st.booleans()})
+RESPONSE = optional({
+    'status': st.one_of(st.integers(99, 1000), NUMBER), 'headers': HEADERS,
+    'body': TEXT, 'body_base64': TEXT, 'json': JSON,
+    'cookies': st.dictionaries(TEXT, TEXT, max_size=2),
+    'delay': NUMBER, 'fault': TEXT})
+STUB = optional({
+    'match': MATCH, 'response': RESPONSE, 'times': NUMBER,
+    'priority': NUMBER, 'id': TEXT, 'name': TEXT})
+#: A document for the control API or a stub file: a mapping in either
+#: form, a list of them, or anything.
+DOCUMENT = st.one_of(
+    WM_MAPPING, STUB, JSON,
+    st.fixed_dictionaries({'mappings': maybe(st.lists(
+        st.one_of(WM_MAPPING, STUB), max_size=3))}))
