@@ -77,6 +77,10 @@ def compile_pattern(field, pattern, untrusted=False):
         fail('it is not a valid regular expression (%s)' % exc)
     except RuntimeError:  # RecursionError (Python 2: RuntimeError)
         fail('it nests too deep; flatten it')
+    except (OverflowError, ValueError, AssertionError) as exc:
+        # A repeat count past re's limit ({4294967296}); Python 3.6 says
+        # ValueError and 2.7 AssertionError (over 100 groups).
+        fail('re cannot compile it (%s)' % (exc,))
     match = getattr(compiled, 'fullmatch', None)
     if match is None:  # Python 2: no fullmatch
         match = re.compile('(?:%s)\\Z' % pattern, re.DOTALL).match

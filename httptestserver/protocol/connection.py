@@ -314,7 +314,9 @@ def _declared_length(headers):
         if key.lower() == 'content-length':
             text = value if isinstance(value, str) else _native(_wire(value))
             text = text.strip()
-            if text.isdigit() and len(text) <= 19:
+            # ASCII digits only: str.isdigit() is true for any Unicode
+            # digit, which no client reads as a length.
+            if 0 < len(text) <= 19 and text.strip('0123456789') == '':
                 return int(text)
             return None
     return None

@@ -87,7 +87,13 @@ def format_event(data=None, event=None, id=None, retry=None, comment=None,
         if data is not None:
             raise ConfigurationError('an event has both data and json; give '
                                      'one')
-        data = jsonlib.dumps(json)
+        try:
+            data = jsonlib.dumps(json)
+        except (TypeError, ValueError) as exc:
+            raise ConfigurationError('an event\'s json must be a JSON '
+                                     'document (dict, list, text, number, '
+                                     'bool or None), got %r: %s'
+                                     % (json, exc))
     if data is not None:
         lines.extend(u'data: ' + line
                      for line in _LINES.split(as_text(data, 'data')))

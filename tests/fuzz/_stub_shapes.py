@@ -29,50 +29,17 @@ EQUAL_TO_JSON_DEPTH_BUG = Bug(
     "from_wiremock({'request': {'bodyPatterns': [{'equalToJson': '[' * "
     "100000}]}}) raises RecursionError from json.loads in _wm_body, which "
     "catches ValueError only; the control API answers it 500")
-TO_WIREMOCK_DELAY_BUG = Bug(
-    'remote/wiremock.py', 'to_wiremock', (OverflowError, ValueError),
-    "to_wiremock({'match': {}, 'response': {'delay': 1e306}}) raises "
-    "OverflowError (int(round(inf))) -- and ValueError for a NaN delay, "
-    "which normalise_stub lets through; POST /__admin/mappings with that "
-    "stub registers the route, then answers 500")
 LOAD_STUBS_DEPTH_BUG = Bug(
     'remote/wiremock.py', 'load_stubs', RecursionError,
     "load_stubs(path) on a file holding '[' * 100000 raises RecursionError "
     "from json.loads, which it does not catch (ValueError and OSError "
     "only), instead of ConfigurationError naming the file")
-MATCHES_NOT_TEXT_BUG = Bug(
-    'answers/matchers.py', '__init__', TypeError,
-    "Matcher({'headers': {'x': {'matches': 5}}}) and Matcher({'body': "
-    "{'matches': 5}}) raise TypeError (can only concatenate str) in "
-    "_Value/_Body.__init__, which add the flags to the pattern before "
-    "_compile checks it is a string; the control API answers 500",
-    line='flags + self.arg')
 MIXED_KEYS_BUG = Bug(
     'answers/matchers.py', '__init__', TypeError,
     "Matcher({1: 2, 'a': 3}) raises TypeError ('<' not supported between "
     "str and int) from sorted() of the unknown keys instead of "
     "ConfigurationError (Python 3 only; JSON keys are always strings)",
     applies=PY3, line='sorted(')
-PATTERN_BUG = Bug(
-    'answers/matchers.py', '_compile',
-    (RecursionError, OverflowError, ValueError, AssertionError),
-    "Matcher({'path_pattern': '(' * 1000 + ')' * 1000}) raises "
-    "RecursionError and Matcher({'path_pattern': 'a{4294967296}'}) "
-    "OverflowError from re.compile in _compile, which catches re.error "
-    "only (Python 3.6 also raises ValueError, 2.7 AssertionError for "
-    "over 100 groups); the control API answers 500")
-JSON_BODY_DEPTH_BUG = Bug(
-    'answers/matchers.py', 'explain', RecursionError,
-    "Matcher({'json': {}}).matches({'body': b'[' * 100000}) raises "
-    "RecursionError: _Body.explain parses the body again when the "
-    "request's json is None (as parse_fields leaves it for a body too "
-    "deep to decode) and catches ValueError only; a client's deep JSON "
-    "body to a server with a json route fails the route with a 500")
-CONTROL_BODY_DEPTH_BUG = Bug(
-    'remote/endpoints.py', '_body', RecursionError,
-    "POST /__admin/mappings with the body b'[' * 100000 answers 500: "
-    "endpoints._body calls json.loads and catches UnicodeDecodeError and "
-    "ValueError, not RecursionError; a 400 'the body is not JSON' is due")
 FROM_JSON_BUG = Bug(
     'remote/codec.py', 'from_json', (AttributeError, TypeError, ValueError),
     "POST /__admin/data with {\"$base64\": 5} answers 500 (AttributeError: "
@@ -118,12 +85,10 @@ WIREMOCK_SHAPED_BUG = Bug(
     "their type; the ConfigurationError (422) is due")
 
 #: Every bug that a document posted to the control API may reach.
-STUB_BUGS = [WIREMOCK_TYPES_BUG, EQUAL_TO_JSON_DEPTH_BUG,
-             TO_WIREMOCK_DELAY_BUG, LOAD_STUBS_DEPTH_BUG,
-             MATCHES_NOT_TEXT_BUG, MIXED_KEYS_BUG, PATTERN_BUG,
-             JSON_BODY_DEPTH_BUG, CONTROL_BODY_DEPTH_BUG, FROM_JSON_BUG,
-             PY2_STUB_ID_BUG, PY2_HEADER_NAME_BUG, PY2_METHOD_BUG,
-             PY2_CONTROL_MESSAGE_BUG, PY2_DATA_KEY_BUG, WIREMOCK_SHAPED_BUG]
+STUB_BUGS = [WIREMOCK_TYPES_BUG, EQUAL_TO_JSON_DEPTH_BUG, LOAD_STUBS_DEPTH_BUG,
+             MIXED_KEYS_BUG, FROM_JSON_BUG, PY2_STUB_ID_BUG,
+             PY2_HEADER_NAME_BUG, PY2_METHOD_BUG, PY2_CONTROL_MESSAGE_BUG,
+             PY2_DATA_KEY_BUG, WIREMOCK_SHAPED_BUG]
 
 # -- documents ---------------------------------------------------------------
 #: Every key of WireMock's mappings and of our stubs and match specs.

@@ -8,8 +8,8 @@ atheris steers the bytes towards new branches of httptestserver::
 
     pip install atheris
     PYTHONPATH=. python tests/fuzz/coverage_guided.py --list
-    PYTHONPATH=. python tests/fuzz/coverage_guided.py \\
-        test_fuzz_http11:test_mutated_requests_give_the_same_events_however_split \\
+    TARGET=test_fuzz_http11:test_mutated_requests_give_the_same_events_however_split
+    PYTHONPATH=. python tests/fuzz/coverage_guided.py "$TARGET" \\
         -max_total_time=600 -artifact_prefix=/tmp/fuzz- /tmp/fuzz-corpus
 
 Arguments after the test name go to libFuzzer (``-help=1`` lists them); a

@@ -21,14 +21,13 @@ import pytest
 
 hypothesis = pytest.importorskip('hypothesis')
 
-import six  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from httptestserver.protocol.connection import NEED_DATA, PAUSED, \
     BodyTooLong, ConnectionClosed, Data, EndOfMessage, Limits, Rejected, \
     Request, ServerConnection  # noqa: E402
 
-from _fuzzing import Bug, fuzz_settings, known_bug, pieces  # noqa: E402
+from _fuzzing import fuzz_settings, known_bug, pieces  # noqa: E402
 
 given = hypothesis.given
 
@@ -40,17 +39,7 @@ REFUSALS = (400, 413, 414, 417, 431, 501, 505)
 #: A response's Content-Length of Unicode digits: _declared_length checks
 #: it with str.isdigit(), which takes them, then int() refuses some and
 #: reads others.
-DECLARED_LENGTH_BUG = Bug(
-    'protocol/connection.py', '_declared_length', ValueError,
-    "send_response(200, [('Content-Length', u'\\xb2')]) raises ValueError "
-    "(invalid literal for int()) from _declared_length, which checks "
-    "str.isdigit() (true for any Unicode digit) before int(); and with "
-    "u'\\u0663' (ARABIC-INDIC DIGIT THREE) it counts 3 bytes, so "
-    "send_data(b'xxxx') raises BodyTooLong, though the head sends those "
-    "UTF-8 bytes, no length a client can read; a Content-Length that is not "
-    "ASCII digits should be sent without a count",
-    applies=six.PY3)
-BUGS = [DECLARED_LENGTH_BUG]
+BUGS = []  # Content-Length counts ASCII digits only now
 
 
 # -- the request side: driving a connection ----------------------------------
@@ -313,7 +302,7 @@ def test_mutated_requests_give_the_same_events_however_split(data, cuts):
 @fuzz_settings()
 @given(STREAM, LIMITS, st.lists(st.integers(0, 2000), max_size=10))
 def test_every_limit_refuses_cleanly_and_bounds_the_buffer(data, limits,
-                                                          cuts):
+                                                           cuts):
     whole = run([data], limits)
     check_grammar(whole, limits)
     assert run(pieces(data, cuts), limits) == whole
@@ -455,14 +444,6 @@ def test_a_valid_response_reads_back_as_itself(kind, status, headers, plan,
         assert (wire(name).lower(), wire(value)) in sent
 
 
-def unicode_digits(value):
-    """True for a value DECLARED_LENGTH_BUG miscounts: Unicode digits
-    that are not all ASCII."""
-    text = value.strip()
-    return six.PY3 and text.isdigit() and \
-        not all(c < u'\x80' for c in text)
-
-
 def declared(value):
     """The Content-Length the connection should count, as documented:
     one whole number, else None."""
@@ -482,9 +463,6 @@ def declared(value):
 def test_a_body_over_its_content_length_raises_body_too_long_only(
         kind, status, length, plan):
     body, stream = plan
-    if unicode_digits(length):
-        hypothesis.event('known bug: Unicode digits in _declared_length')
-        return
     conn = connection_for(kind)
     headers = [('Content-Length', length)]
     bodiless = status < 200 or status in (204, 304) or kind == 'HEAD'
@@ -510,7 +488,6 @@ def test_a_body_over_its_content_length_raises_body_too_long_only(
             assert conn.short_by == left - sent
 
 
-@DECLARED_LENGTH_BUG.xfail()
 @pytest.mark.parametrize('length', [u'\xb2', u'\u0663'],
                          ids=['superscript-two', 'arabic-indic-three'])
 def test_a_content_length_of_unicode_digits_is_sent_without_a_count(length):

@@ -292,7 +292,7 @@ def escape_name(name):
 @fuzz_settings()
 @given(BOUNDARY, st.lists(PART, max_size=6), st.booleans())
 def test_a_multipart_body_with_any_boundary_decodes_back(boundary, parts,
-                                                        crlf):
+                                                         crlf):
     eol = b'\r\n' if crlf else b'\n'
     delimiter = b'--' + boundary.encode('ascii')
     chunks = []

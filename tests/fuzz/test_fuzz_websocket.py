@@ -123,7 +123,7 @@ def test_random_bytes_give_events_or_one_failure_however_split(data, cuts):
 @fuzz_settings(scale=2)
 @given(FRAMES, MAX_SIZE, st.lists(st.integers(0, 2000), max_size=8))
 def test_any_frames_give_events_or_one_failure_however_split(data, size,
-                                                            cuts):
+                                                             cuts):
     whole = receive([data], size)
     assert receive(pieces(data, cuts), size) == whole
     assert receive([data[i:i + 1] for i in range(len(data))], size) == whole

@@ -28,12 +28,13 @@ from httptestserver.remote.wiremock import parse_mappings  # noqa: E402
 from _fuzzing import fuzz_settings, known_bug  # noqa: E402
 from _stub_shapes import DOCUMENT, EQUAL_TO_JSON_DEPTH_BUG, JSON, \
     LOAD_STUBS_DEPTH_BUG, PY2_HEADER_NAME_BUG, PY2_STUB_ID_BUG, STUB, \
-    STUB_BUGS, TO_WIREMOCK_DELAY_BUG, WIREMOCK_TYPES_BUG, \
+    STUB_BUGS, WIREMOCK_TYPES_BUG, \
     WM_MAPPING  # noqa: E402
 
 given = hypothesis.given
 pytestmark = pytest.mark.filterwarnings(
     'ignore:Possible nested set:FutureWarning')
+
 
 def accepted(call, *args):
     """Return call(*args), or None when it raised ConfigurationError or a
@@ -207,7 +208,6 @@ def test_an_equal_to_json_too_deep_to_read_is_a_configuration_error():
             {'equalToJson': '[' * 100000}]}})
 
 
-@TO_WIREMOCK_DELAY_BUG.xfail()
 @pytest.mark.parametrize('delay', [1e306, float('nan')],
                          ids=['huge', 'nan'])
 def test_a_stub_with_any_delay_converts_to_wiremock_or_is_refused(delay):
