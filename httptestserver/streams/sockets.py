@@ -6,7 +6,7 @@ event streams) do with the connection's socket from their worker thread:
 :class:`Poller` waits until one of a few descriptors is readable,
 :func:`hung_up` tells whether the client closed its end, and
 :func:`hang_up` closes the socket without resetting the connection.  The
-rule it keeps: never ``select.select``, which fails past descriptor 1,024
+rule it keeps: never ``select()``, which fails past descriptor 1,024
 (``ValueError: filedescriptor out of range in select()`` with some 500
 connections open); ``select.poll`` has no such limit.  ``select`` is the
 fallback only where there is no ``poll`` (Windows, whose ``select`` takes
@@ -30,15 +30,15 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
     from typing import Any, List, Optional  # noqa: F401
 
-_POLL = hasattr(select, 'poll')
-if _POLL:
-    _READABLE = select.POLLIN | select.POLLPRI
-    _GONE = select.POLLHUP | select.POLLERR | select.POLLNVAL
-    # The peer shut down its side (Linux): reported even while unread
-    # data waits, so a TLS client's close_notify does not hide its FIN.
-    # Python 2 does not name it.  # Python 2
-    _RDHUP = getattr(select, 'POLLRDHUP',
-                     0x2000 if sys.platform.startswith('linux') else 0)
+# POSIX only, as the server's event loop is: select.poll() is everywhere
+# but Windows.
+_READABLE = select.POLLIN | select.POLLPRI
+_GONE = select.POLLHUP | select.POLLERR | select.POLLNVAL
+# The peer shut down its side (Linux): reported even while unread data
+# waits, so a TLS client's close_notify does not hide its FIN.  Python 2
+# does not name it.  # Python 2
+_RDHUP = getattr(select, 'POLLRDHUP',
+                 0x2000 if sys.platform.startswith('linux') else 0)
 
 
 def _interrupted(exc):
@@ -57,21 +57,18 @@ class Poller(object):
 
     def __init__(self, fds):
         self.fds = [fd if isinstance(fd, int) else fd.fileno() for fd in fds]
-        if _POLL:
-            self._poll = select.poll()
-            for fd in self.fds:
-                self._poll.register(fd, _READABLE)
+        self._poll = select.poll()
+        for fd in self.fds:
+            self._poll.register(fd, _READABLE)
 
     def wait(self, timeout):
         # type: (Optional[float]) -> List[int]
         """Return the ready descriptors, waiting up to *timeout* seconds
         (None: until one is)."""
         try:
-            if _POLL:
-                milliseconds = None if timeout is None else \
-                    max(0, int(timeout * 1000 + 0.999))
-                return [fd for fd, _ in self._poll.poll(milliseconds)]
-            return select.select(self.fds, [], [], timeout)[0]
+            milliseconds = None if timeout is None else \
+                max(0, int(timeout * 1000 + 0.999))
+            return [fd for fd, _ in self._poll.poll(milliseconds)]
         except (select.error, OSError) as exc:
             if _interrupted(exc):
                 return []
@@ -92,9 +89,6 @@ def hung_up(sock, timeout=0):
     fd = sock.fileno()
     if fd < 0:
         return True
-    if not _POLL:  # pragma: no cover - Windows
-        ready = select.select([fd], [], [], timeout)[0]
-        return _peek_eof(sock) if ready else False
     poller = select.poll()
     poller.register(fd, _READABLE | _RDHUP)
     milliseconds = None if timeout is None else \
