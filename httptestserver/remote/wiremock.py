@@ -50,6 +50,16 @@ _OURS = ('cookies', 'fault', 'delay', 'body_delay', 'chunk_delay', 'dribble',
 _WM_FAULT = dict((ours, wm) for wm, ours in FAULT_NAMES.items())
 
 
+def _object(field, value, fix):
+    """Return *value*, a dict ({} when it is absent or null), or refuse
+    it: a mapping read from JSON may hold any type in any field."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        fail(field, value, fix)
+    return value
+
+
 def _wm_value(field, spec):
     if not isinstance(spec, dict):
         fail(field, spec, 'give a WireMock matcher such as {"equalTo": "x"}')
@@ -124,13 +134,18 @@ def from_wiremock(mapping, field='mapping'):
     if unknown:
         fail('%s.%s' % (field, unknown[0]), mapping[unknown[0]],
              'not supported; supported keys are %s' % ', '.join(_WM_TOP))
-    request = mapping.get('request') or {}
+    request = _object(field + '.request', mapping.get('request'),
+                      'give a WireMock request pattern object')
     unknown = sorted(set(request) - set(_WM_REQUEST))
     if unknown:
         fail('%s.request.%s' % (field, unknown[0]), request[unknown[0]],
              'not supported; supported keys are %s' % ', '.join(_WM_REQUEST))
     match = {}
-    extra = (mapping.get('metadata') or {}).get('httptestserver') or {}
+    metadata = _object(field + '.metadata', mapping.get('metadata'),
+                       'give an object')
+    extra = _object(field + '.metadata.httptestserver',
+                    metadata.get('httptestserver'),
+                    'give an object of httptestserver settings')
     if request.get('method') not in (None, 'ANY'):
         match['method'] = request['method']
     elif extra.get('methods'):
@@ -144,16 +159,22 @@ def from_wiremock(mapping, field='mapping'):
             match[key] = request[wm]
     for wm, key in (('queryParameters', 'query'), ('headers', 'headers'),
                     ('cookies', 'cookies')):
-        if request.get(wm):
+        specs = _object('%s.request.%s' % (field, wm), request.get(wm),
+                        'give an object of names to WireMock matchers')
+        if specs:
             match[key] = dict(
                 (name, _wm_value("%s.request.%s['%s']" % (field, wm, name),
                                  spec))
-                for name, spec in request[wm].items())
+                for name, spec in specs.items())
     patterns = request.get('bodyPatterns')
+    if patterns is not None and not isinstance(patterns, list):
+        fail(field + '.request.bodyPatterns', patterns,
+             'give a list of body patterns')
     if patterns:
         match['body'] = [_wm_body('%s.request.bodyPatterns[%d]' % (field, i),
                                   p) for i, p in enumerate(patterns)]
-    response = mapping.get('response') or {}
+    response = _object(field + '.response', mapping.get('response'),
+                       'give a WireMock response definition object')
     unknown = sorted(set(response) - set(_WM_RESPONSE))
     if unknown:
         fail('%s.response.%s' % (field, unknown[0]), response[unknown[0]],
@@ -165,8 +186,13 @@ def from_wiremock(mapping, field='mapping'):
                     ('base64Body', 'body_base64'), ('fault', 'fault')):
         if response.get(wm) is not None:
             ours[key] = response[wm]
-    if response.get('fixedDelayMilliseconds') is not None:
-        ours['delay'] = response['fixedDelayMilliseconds'] / 1000.0
+    delay = response.get('fixedDelayMilliseconds')
+    if delay is not None:
+        if isinstance(delay, bool) or not isinstance(
+                delay, six.integer_types + (float,)):
+            fail(field + '.response.fixedDelayMilliseconds', delay,
+                 'give a number of milliseconds')
+        ours['delay'] = delay / 1000.0
     for key in _OURS:
         if extra.get(key) is not None:
             ours[key] = extra[key]

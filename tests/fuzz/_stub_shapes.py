@@ -14,16 +14,6 @@ from _fuzzing import Bug, RecursionError
 PY3 = six.PY3
 
 # -- bugs found and not fixed yet --------------------------------------------
-WIREMOCK_TYPES_BUG = Bug(
-    'remote/wiremock.py', 'from_wiremock',
-    (TypeError, AttributeError, IndexError),
-    "from_wiremock({'request': 'abc'}) raises TypeError (string indices "
-    "must be integers) instead of ConfigurationError, and "
-    "from_wiremock({'request': [True]}) IndexError; so do a request or "
-    "response that is not an object, metadata, queryParameters/headers/"
-    "cookies or bodyPatterns of the wrong type, and a "
-    "fixedDelayMilliseconds that is not a number (AttributeError, "
-    "TypeError); the control API answers them 500")
 EQUAL_TO_JSON_DEPTH_BUG = Bug(
     'remote/wiremock.py', '_wm_body', RecursionError,
     "from_wiremock({'request': {'bodyPatterns': [{'equalToJson': '[' * "
@@ -85,10 +75,10 @@ WIREMOCK_SHAPED_BUG = Bug(
     "their type; the ConfigurationError (422) is due")
 
 #: Every bug that a document posted to the control API may reach.
-STUB_BUGS = [WIREMOCK_TYPES_BUG, EQUAL_TO_JSON_DEPTH_BUG, LOAD_STUBS_DEPTH_BUG,
-             MIXED_KEYS_BUG, FROM_JSON_BUG, PY2_STUB_ID_BUG,
-             PY2_HEADER_NAME_BUG, PY2_METHOD_BUG, PY2_CONTROL_MESSAGE_BUG,
-             PY2_DATA_KEY_BUG, WIREMOCK_SHAPED_BUG]
+STUB_BUGS = [EQUAL_TO_JSON_DEPTH_BUG, LOAD_STUBS_DEPTH_BUG, MIXED_KEYS_BUG,
+             FROM_JSON_BUG, PY2_STUB_ID_BUG, PY2_HEADER_NAME_BUG,
+             PY2_METHOD_BUG, PY2_CONTROL_MESSAGE_BUG, PY2_DATA_KEY_BUG,
+             WIREMOCK_SHAPED_BUG]
 
 # -- documents ---------------------------------------------------------------
 #: Every key of WireMock's mappings and of our stubs and match specs.

@@ -28,8 +28,7 @@ from httptestserver.remote.wiremock import parse_mappings  # noqa: E402
 from _fuzzing import fuzz_settings, known_bug  # noqa: E402
 from _stub_shapes import DOCUMENT, EQUAL_TO_JSON_DEPTH_BUG, JSON, \
     LOAD_STUBS_DEPTH_BUG, PY2_HEADER_NAME_BUG, PY2_STUB_ID_BUG, STUB, \
-    STUB_BUGS, WIREMOCK_TYPES_BUG, \
-    WM_MAPPING  # noqa: E402
+    STUB_BUGS, WM_MAPPING  # noqa: E402
 
 given = hypothesis.given
 pytestmark = pytest.mark.filterwarnings(
@@ -185,7 +184,6 @@ def test_a_stub_for_an_empty_method_loads_back_matching_the_same():
         httptestserver.Matcher(stub['match']).matches(get)
 
 
-@WIREMOCK_TYPES_BUG.xfail()
 @pytest.mark.parametrize('mapping', [
     {'request': 'abc'}, {'request': 5}, {'request': [True]},
     {'response': 'abc'},
