@@ -102,6 +102,11 @@ def _wm_body(field, spec):
             except ValueError as exc:
                 fail(field + '.equalToJson', document, 'it is not JSON (%s)'
                      % exc)
+            except RuntimeError:  # RecursionError (Python 2: RuntimeError)
+                raise ConfigurationError(
+                    '%s.equalToJson: JSON text nested too deeply to read '
+                    '(%d characters, starting %r); give a flatter document'
+                    % (field, len(document), document[:20]))
         cond = {'json_subset' if spec.get('ignoreExtraElements')
                 else 'json': document}
         if spec.get('ignoreArrayOrder'):
@@ -368,6 +373,10 @@ def load_stubs(path):
         except (IOError, OSError, ValueError) as exc:
             raise ConfigurationError('stubs file %s cannot be read as JSON: '
                                      '%s' % (name, exc))
+        except RuntimeError:  # RecursionError (Python 2: RuntimeError)
+            raise ConfigurationError('stubs file %s cannot be read as JSON: '
+                                     'it is nested too deeply; give a '
+                                     'flatter document' % (name,))
         stubs.extend(parse_mappings(document, name))
     return sort_stubs(stubs)
 

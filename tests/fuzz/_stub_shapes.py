@@ -9,21 +9,11 @@ Imported by the test modules after ``pytest.importorskip('hypothesis')``.
 import six
 from hypothesis import strategies as st
 
-from _fuzzing import Bug, RecursionError
+from _fuzzing import Bug
 
 PY3 = six.PY3
 
 # -- bugs found and not fixed yet --------------------------------------------
-EQUAL_TO_JSON_DEPTH_BUG = Bug(
-    'remote/wiremock.py', '_wm_body', RecursionError,
-    "from_wiremock({'request': {'bodyPatterns': [{'equalToJson': '[' * "
-    "100000}]}}) raises RecursionError from json.loads in _wm_body, which "
-    "catches ValueError only; the control API answers it 500")
-LOAD_STUBS_DEPTH_BUG = Bug(
-    'remote/wiremock.py', 'load_stubs', RecursionError,
-    "load_stubs(path) on a file holding '[' * 100000 raises RecursionError "
-    "from json.loads, which it does not catch (ValueError and OSError "
-    "only), instead of ConfigurationError naming the file")
 MIXED_KEYS_BUG = Bug(
     'answers/matchers.py', '__init__', TypeError,
     "Matcher({1: 2, 'a': 3}) raises TypeError ('<' not supported between "
@@ -75,10 +65,9 @@ WIREMOCK_SHAPED_BUG = Bug(
     "their type; the ConfigurationError (422) is due")
 
 #: Every bug that a document posted to the control API may reach.
-STUB_BUGS = [EQUAL_TO_JSON_DEPTH_BUG, LOAD_STUBS_DEPTH_BUG, MIXED_KEYS_BUG,
-             FROM_JSON_BUG, PY2_STUB_ID_BUG, PY2_HEADER_NAME_BUG,
-             PY2_METHOD_BUG, PY2_CONTROL_MESSAGE_BUG, PY2_DATA_KEY_BUG,
-             WIREMOCK_SHAPED_BUG]
+STUB_BUGS = [MIXED_KEYS_BUG, FROM_JSON_BUG, PY2_STUB_ID_BUG,
+             PY2_HEADER_NAME_BUG, PY2_METHOD_BUG, PY2_CONTROL_MESSAGE_BUG,
+             PY2_DATA_KEY_BUG, WIREMOCK_SHAPED_BUG]
 
 # -- documents ---------------------------------------------------------------
 #: Every key of WireMock's mappings and of our stubs and match specs.

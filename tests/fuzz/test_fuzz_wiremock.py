@@ -26,9 +26,8 @@ from httptestserver import ConfigurationError  # noqa: E402
 from httptestserver.remote.wiremock import parse_mappings  # noqa: E402
 
 from _fuzzing import fuzz_settings, known_bug  # noqa: E402
-from _stub_shapes import DOCUMENT, EQUAL_TO_JSON_DEPTH_BUG, JSON, \
-    LOAD_STUBS_DEPTH_BUG, PY2_HEADER_NAME_BUG, PY2_STUB_ID_BUG, STUB, \
-    STUB_BUGS, WM_MAPPING  # noqa: E402
+from _stub_shapes import DOCUMENT, JSON, PY2_HEADER_NAME_BUG, \
+    PY2_STUB_ID_BUG, STUB, STUB_BUGS, WM_MAPPING  # noqa: E402
 
 given = hypothesis.given
 pytestmark = pytest.mark.filterwarnings(
@@ -199,7 +198,6 @@ def test_a_wiremock_field_of_the_wrong_type_is_a_configuration_error(
         httptestserver.from_wiremock(mapping)
 
 
-@EQUAL_TO_JSON_DEPTH_BUG.xfail()
 def test_an_equal_to_json_too_deep_to_read_is_a_configuration_error():
     with pytest.raises(ConfigurationError):
         httptestserver.from_wiremock({'request': {'bodyPatterns': [
@@ -217,7 +215,6 @@ def test_a_stub_with_any_delay_converts_to_wiremock_or_is_refused(delay):
     httptestserver.to_wiremock(stub)
 
 
-@LOAD_STUBS_DEPTH_BUG.xfail()
 def test_a_stub_file_too_deep_to_read_is_a_configuration_error():
     with StubFiles() as files:
         path = files.write('deep.json', b'[' * 100000)
