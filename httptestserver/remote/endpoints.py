@@ -71,7 +71,10 @@ def request_matcher(spec, field='match'):
 
 def _wiremock_shaped(spec):
     for key in ('headers', 'cookies'):
-        for cond in (spec.get(key) or {}).values():
+        conds = spec.get(key)
+        if not isinstance(conds, dict):  # any JSON: Matcher's error stands
+            continue
+        for cond in conds.values():
             if isinstance(cond, dict) and set(cond) & set(
                     ['equalTo', 'absent', 'caseInsensitive']):
                 return True

@@ -56,18 +56,11 @@ PY2_DATA_KEY_BUG = Bug(
     "codec.to_json turns each key into str(), which fails on a non-ASCII "
     "unicode key", applies=not PY3)
 
-WIREMOCK_SHAPED_BUG = Bug(
-    'remote/endpoints.py', '_wiremock_shaped', AttributeError,
-    "POST /__admin/requests/count (or requests/find) with {\"headers\": 1} "
-    "answers 500 (AttributeError: 'int' object has no attribute "
-    "'values'): when Matcher refuses the spec, request_matcher asks "
-    "_wiremock_shaped, which calls .values() on headers/cookies whatever "
-    "their type; the ConfigurationError (422) is due")
 
 #: Every bug that a document posted to the control API may reach.
 STUB_BUGS = [MIXED_KEYS_BUG, FROM_JSON_BUG, PY2_STUB_ID_BUG,
              PY2_HEADER_NAME_BUG, PY2_METHOD_BUG, PY2_CONTROL_MESSAGE_BUG,
-             PY2_DATA_KEY_BUG, WIREMOCK_SHAPED_BUG]
+             PY2_DATA_KEY_BUG]
 
 # -- documents ---------------------------------------------------------------
 #: Every key of WireMock's mappings and of our stubs and match specs.

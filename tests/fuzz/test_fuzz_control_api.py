@@ -24,8 +24,8 @@ import httptestserver  # noqa: E402
 from conftest import TIMEOUT  # noqa: E402
 from _fuzzing import fuzz_settings, known_bug  # noqa: E402
 from _stub_shapes import DOCUMENT, FROM_JSON_BUG, \
-    JSON, PY2_CONTROL_MESSAGE_BUG, PY2_DATA_KEY_BUG, STUB_BUGS, \
-    WIREMOCK_SHAPED_BUG  # noqa: E402
+    JSON, PY2_CONTROL_MESSAGE_BUG, PY2_DATA_KEY_BUG, \
+    STUB_BUGS  # noqa: E402
 
 given = hypothesis.given
 pytestmark = pytest.mark.filterwarnings(
@@ -191,7 +191,6 @@ def test_data_with_a_non_ascii_key_is_kept(server):
     assert status == 200 and answer == {u'\x80': None}
 
 
-@over_http(WIREMOCK_SHAPED_BUG)
 @pytest.mark.parametrize('endpoint', ['requests/count', 'requests/find'])
 def test_a_request_pattern_with_headers_of_the_wrong_type_is_a_422(server,
                                                                    endpoint):
