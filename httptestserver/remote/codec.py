@@ -9,6 +9,7 @@ headers back where the server recorded them.  Pure functions: no I/O,
 thread-safe.
 """
 import base64
+import binascii
 
 import six
 
@@ -66,14 +67,30 @@ def _plain(value, strict):
 
 
 def from_json(value):
-    """Undo :func:`to_json` for bytes (``{"$base64": ...}``)."""
+    """Undo :func:`to_json` for bytes (``{"$base64": ...}``).
+
+    Raises :class:`ValueError` saying which ``$base64`` value is not
+    base64 text (the control API answers it 400).
+    """
     if isinstance(value, dict):
         if list(value) == ['$base64']:
-            return base64.b64decode(value['$base64'].encode('ascii'))
+            return _from_base64(value['$base64'])
         return dict((k, from_json(v)) for k, v in value.items())
     if isinstance(value, list):
         return [from_json(v) for v in value]
     return value
+
+
+def _from_base64(text):
+    if not isinstance(text, six.string_types):
+        raise ValueError('{"$base64": %r}: give base64 text' % (text,))
+    try:
+        return base64.b64decode(text.encode('ascii'))
+    # Python 2: b64decode raises TypeError, and binascii.Error is no
+    # ValueError
+    except (TypeError, ValueError, binascii.Error) as exc:
+        raise ValueError('{"$base64": %r} is not base64 text (%s)'
+                         % (text, exc))
 
 
 def entry_to_json(entry):

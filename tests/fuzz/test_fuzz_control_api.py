@@ -23,9 +23,8 @@ import httptestserver  # noqa: E402
 
 from conftest import TIMEOUT  # noqa: E402
 from _fuzzing import fuzz_settings, known_bug  # noqa: E402
-from _stub_shapes import DOCUMENT, FROM_JSON_BUG, \
-    JSON, PY2_CONTROL_MESSAGE_BUG, PY2_DATA_KEY_BUG, \
-    STUB_BUGS  # noqa: E402
+from _stub_shapes import DOCUMENT, JSON, PY2_CONTROL_MESSAGE_BUG, \
+    PY2_DATA_KEY_BUG, STUB_BUGS  # noqa: E402
 
 given = hypothesis.given
 pytestmark = pytest.mark.filterwarnings(
@@ -161,7 +160,6 @@ def test_a_stub_with_a_huge_delay_is_a_4xx_and_is_not_added(server):
     assert call(server, 'GET', '/__admin/mappings')[1]['mappings'] == []
 
 
-@over_http(FROM_JSON_BUG)
 @pytest.mark.parametrize('value', [5, 'x'], ids=['number', 'not-base64'])
 def test_data_that_is_not_base64_is_a_400(server, value):
     status, _ = call(server, 'POST', '/__admin/data', json.dumps(
