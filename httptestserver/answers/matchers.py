@@ -214,7 +214,10 @@ class Matcher(object):
         if not isinstance(spec, dict):
             fail(field, spec, 'give a dict with keys from %s'
                  % ', '.join(MATCH_KEYS))
-        unknown = sorted(set(spec) - set(MATCH_KEYS))
+        # sorted() cannot order keys of mixed types (Python 3): any JSON
+        # object has text keys, but a dict built in Python may not
+        unknown = sorted(set(spec) - set(MATCH_KEYS), key=lambda k: (
+            not isinstance(k, _TEXT), k if isinstance(k, _TEXT) else repr(k)))
         if unknown:
             fail("%s['%s']" % (field, unknown[0]), spec[unknown[0]],
                  'the keys a match may hold are %s' % ', '.join(MATCH_KEYS))
@@ -283,8 +286,15 @@ class Matcher(object):
         if not isinstance(spec, dict):
             fail('%s.%s' % (self._field, key), spec,
                  'give a dict of name -> condition')
+        odd = sorted((n for n in spec
+                      if not isinstance(n, (bytes, six.text_type))), key=repr)
+        if odd:
+            fail('%s.%s[%r]' % (self._field, key, odd[0]), spec[odd[0]],
+                 'give names as text')
         result = []
-        for name, cond in sorted(spec.items()):
+        # bytes and text names apart: Python 3 cannot order them together
+        for name, cond in sorted(spec.items(), key=lambda item: (
+                isinstance(item[0], bytes), item[0])):
             field = "%s.%s['%s']" % (self._field, key, name)
             if lists and isinstance(cond, list):
                 if not all(isinstance(v, _TEXT) for v in cond):

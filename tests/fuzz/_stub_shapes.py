@@ -14,12 +14,6 @@ from _fuzzing import Bug
 PY3 = six.PY3
 
 # -- bugs found and not fixed yet --------------------------------------------
-MIXED_KEYS_BUG = Bug(
-    'answers/matchers.py', '__init__', TypeError,
-    "Matcher({1: 2, 'a': 3}) raises TypeError ('<' not supported between "
-    "str and int) from sorted() of the unknown keys instead of "
-    "ConfigurationError (Python 3 only; JSON keys are always strings)",
-    applies=PY3, line='sorted(')
 
 PY2_STUB_ID_BUG = Bug(
     'remote/stubs.py', 'normalise_stub', UnicodeEncodeError,
@@ -52,8 +46,8 @@ PY2_DATA_KEY_BUG = Bug(
 
 
 #: Every bug that a document posted to the control API may reach.
-STUB_BUGS = [MIXED_KEYS_BUG, PY2_STUB_ID_BUG, PY2_HEADER_NAME_BUG,
-             PY2_METHOD_BUG, PY2_CONTROL_MESSAGE_BUG, PY2_DATA_KEY_BUG]
+STUB_BUGS = [PY2_STUB_ID_BUG, PY2_HEADER_NAME_BUG, PY2_METHOD_BUG,
+             PY2_CONTROL_MESSAGE_BUG, PY2_DATA_KEY_BUG]
 
 # -- documents ---------------------------------------------------------------
 #: Every key of WireMock's mappings and of our stubs and match specs.

@@ -21,9 +21,8 @@ from httptestserver.headers import Headers  # noqa: E402
 from httptestserver.protocol.parts import parse_fields  # noqa: E402
 
 from _fuzzing import fuzz_settings, known_bug, raised  # noqa: E402
-from _stub_shapes import JSON, MATCH, \
-    MIXED_KEYS_BUG, PY2_METHOD_BUG, \
-    STUB_BUGS, TEXT  # noqa: E402
+from _stub_shapes import JSON, MATCH, PY2_METHOD_BUG, STUB_BUGS, \
+    TEXT  # noqa: E402
 
 given = hypothesis.given
 pytestmark = pytest.mark.filterwarnings(
@@ -126,7 +125,6 @@ def test_a_pattern_that_is_not_text_is_a_configuration_error(spec):
         Matcher(spec)
 
 
-@MIXED_KEYS_BUG.xfail()
 def test_a_spec_with_keys_that_are_not_text_is_a_configuration_error():
     with pytest.raises(ConfigurationError):
         Matcher({1: 2, 'a': 3})
