@@ -153,7 +153,7 @@ def from_wiremock(mapping, field='mapping'):
                     'give an object of httptestserver settings')
     if request.get('method') not in (None, 'ANY'):
         match['method'] = request['method']
-    elif extra.get('methods'):
+    elif extra.get('methods') is not None:  # [] too: it matches none
         match['method'] = extra['methods']
     urls = [k for k, _ in _WM_URLS if k in request]
     if len(urls) > 1:
@@ -266,10 +266,12 @@ def to_wiremock(stub):
     """
     stub = normalise_stub(stub)
     match = stub['match']
-    request = {'method': match.get('method') or 'ANY'}
-    if isinstance(request['method'], list):
-        if len(request['method']) == 1:
-            request['method'] = request['method'][0]
+    # None only: a method '' (or []) matches no request, unlike ANY
+    method = match.get('method')
+    request = {'method': 'ANY' if method is None else method}
+    if isinstance(method, list):
+        if len(method) == 1:
+            request['method'] = method[0]
         else:  # WireMock has no method list: ANY, and ours in metadata
             request['method'] = 'ANY'
     if match.get('path') is not None:
@@ -330,8 +332,8 @@ def to_wiremock(stub):
             mapping[key] = stub[key]
     if stub.get('times') is not None:
         extra['times'] = stub['times']
-    if isinstance(match.get('method'), list) and len(match['method']) > 1:
-        extra['methods'] = match['method']
+    if isinstance(method, list) and len(method) != 1:
+        extra['methods'] = method
     if extra:
         mapping['metadata'] = {'httptestserver': extra}
     return mapping
