@@ -236,7 +236,12 @@ def _to_wm_body(cond, ignore_order):
         cond = {'equal': cond}
     for key in ('json', 'json_subset'):
         if key in cond:
-            result = {'equalToJson': cond[key]}
+            document = cond[key]
+            # from_wiremock reads a string equalToJson as JSON text, so a
+            # document that is a string is written as such a text
+            if isinstance(document, _TEXT):
+                document = jsonlib.dumps(document)
+            result = {'equalToJson': document}
             if key == 'json_subset':
                 result['ignoreExtraElements'] = True
             if cond.get('ignore_array_order', ignore_order):
