@@ -70,7 +70,9 @@ def normalise_stub(stub, field='stub'):
         fail("%s['%s']" % (field, unknown[0]), stub[unknown[0]],
              'the keys a stub may hold are %s' % ', '.join(STUB_KEYS))
     result = dict(stub)
-    result['id'] = str(stub.get('id') or uuid.uuid4())
+    stub_id = stub.get('id') or uuid.uuid4()
+    # Python 2: str() of a non-ASCII unicode id (any JSON text) fails
+    result['id'] = stub_id if isinstance(stub_id, _TEXT) else str(stub_id)
     Matcher(stub.get('match') or {}, field + '.match', untrusted=True)
     result['match'] = dict(stub.get('match') or {})
     result['response'] = _check_response(stub.get('response') or {},

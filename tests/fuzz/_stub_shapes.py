@@ -15,12 +15,6 @@ PY3 = six.PY3
 
 # -- bugs found and not fixed yet --------------------------------------------
 
-PY2_STUB_ID_BUG = Bug(
-    'remote/stubs.py', 'normalise_stub', UnicodeEncodeError,
-    "Python 2: normalise_stub({'id': u'\\xe9'}) raises UnicodeEncodeError "
-    "from str() of the id (JSON strings are unicode there), and so does a "
-    "stub file or a control API mapping with a non-ASCII id",
-    applies=not PY3)
 PY2_HEADER_NAME_BUG = Bug(
     'remote/stubs.py', 'header_pairs', UnicodeEncodeError,
     "Python 2: normalise_stub({'response': {'headers': {u'\\xe9': u'x'}}}) "
@@ -46,8 +40,8 @@ PY2_DATA_KEY_BUG = Bug(
 
 
 #: Every bug that a document posted to the control API may reach.
-STUB_BUGS = [PY2_STUB_ID_BUG, PY2_HEADER_NAME_BUG, PY2_METHOD_BUG,
-             PY2_CONTROL_MESSAGE_BUG, PY2_DATA_KEY_BUG]
+STUB_BUGS = [PY2_HEADER_NAME_BUG, PY2_METHOD_BUG, PY2_CONTROL_MESSAGE_BUG,
+             PY2_DATA_KEY_BUG]
 
 # -- documents ---------------------------------------------------------------
 #: Every key of WireMock's mappings and of our stubs and match specs.

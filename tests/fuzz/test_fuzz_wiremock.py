@@ -25,8 +25,8 @@ from httptestserver import ConfigurationError  # noqa: E402
 from httptestserver.remote.wiremock import parse_mappings  # noqa: E402
 
 from _fuzzing import fuzz_settings, known_bug  # noqa: E402
-from _stub_shapes import DOCUMENT, JSON, PY2_HEADER_NAME_BUG, \
-    PY2_STUB_ID_BUG, STUB, STUB_BUGS, WM_MAPPING  # noqa: E402
+from _stub_shapes import DOCUMENT, JSON, PY2_HEADER_NAME_BUG, STUB, \
+    STUB_BUGS, WM_MAPPING  # noqa: E402
 
 given = hypothesis.given
 pytestmark = pytest.mark.filterwarnings(
@@ -183,7 +183,6 @@ def test_a_stub_file_too_deep_to_read_is_a_configuration_error():
             httptestserver.load_stubs(path)
 
 
-@PY2_STUB_ID_BUG.xfail()
 def test_a_stub_with_a_non_ascii_id_keeps_it():
     stub = httptestserver.normalise_stub({'id': u'\xe9'})
     assert stub['id'] == u'\xe9'
