@@ -15,11 +15,6 @@ PY3 = six.PY3
 
 # -- bugs found and not fixed yet --------------------------------------------
 
-PY2_HEADER_NAME_BUG = Bug(
-    'remote/stubs.py', 'header_pairs', UnicodeEncodeError,
-    "Python 2: normalise_stub({'response': {'headers': {u'\\xe9': u'x'}}}) "
-    "raises UnicodeEncodeError from str() of the header name or value in "
-    "header_pairs", applies=not PY3)
 PY2_METHOD_BUG = Bug(
     'answers/matchers.py', None, UnicodeEncodeError,
     "Python 2: Matcher({'method': u'\\xe9'}) raises UnicodeEncodeError from "
@@ -40,8 +35,7 @@ PY2_DATA_KEY_BUG = Bug(
 
 
 #: Every bug that a document posted to the control API may reach.
-STUB_BUGS = [PY2_HEADER_NAME_BUG, PY2_METHOD_BUG, PY2_CONTROL_MESSAGE_BUG,
-             PY2_DATA_KEY_BUG]
+STUB_BUGS = [PY2_METHOD_BUG, PY2_CONTROL_MESSAGE_BUG, PY2_DATA_KEY_BUG]
 
 # -- documents ---------------------------------------------------------------
 #: Every key of WireMock's mappings and of our stubs and match specs.

@@ -25,8 +25,8 @@ from httptestserver import ConfigurationError  # noqa: E402
 from httptestserver.remote.wiremock import parse_mappings  # noqa: E402
 
 from _fuzzing import fuzz_settings, known_bug  # noqa: E402
-from _stub_shapes import DOCUMENT, JSON, PY2_HEADER_NAME_BUG, STUB, \
-    STUB_BUGS, WM_MAPPING  # noqa: E402
+from _stub_shapes import DOCUMENT, JSON, STUB, STUB_BUGS, \
+    WM_MAPPING  # noqa: E402
 
 given = hypothesis.given
 pytestmark = pytest.mark.filterwarnings(
@@ -188,7 +188,6 @@ def test_a_stub_with_a_non_ascii_id_keeps_it():
     assert stub['id'] == u'\xe9'
 
 
-@PY2_HEADER_NAME_BUG.xfail()
 def test_a_stub_with_a_non_ascii_header_is_normalised_or_refused():
     try:
         httptestserver.normalise_stub({'response': {'headers': {
