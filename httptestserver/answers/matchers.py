@@ -43,6 +43,16 @@ def fail(field, value, fix):
     raise ConfigurationError('%s: %r is not usable; %s' % (field, value, fix))
 
 
+def _method(field, method):
+    """Return *method* upper-cased as a native str, or fail: a method is
+    a token (RFC 9110 9.1), ASCII only -- and str() of non-ASCII unicode
+    fails on Python 2."""
+    try:
+        return str(method.encode('ascii').decode('ascii')).upper()
+    except UnicodeError:
+        fail(field, method, 'a method is ASCII, like "GET"')
+
+
 # -- value conditions ------------------------------------------------------
 class _Value(object):
     """One condition on a text value: equal, contains, matches, present."""
@@ -228,10 +238,11 @@ class Matcher(object):
         if method is None or method == 'ANY':
             self.methods = None
         elif isinstance(method, _TEXT):
-            self.methods = frozenset([str(method).upper()])
+            self.methods = frozenset([_method(field + '.method', method)])
         elif isinstance(method, (list, tuple)) and all(
                 isinstance(m, _TEXT) for m in method):
-            self.methods = frozenset(str(m).upper() for m in method)
+            self.methods = frozenset(_method(field + '.method', m)
+                                     for m in method)
         else:
             fail(field + '.method', method, 'give "GET" or a list of '
                  'methods like ["GET", "HEAD"]')

@@ -15,11 +15,6 @@ PY3 = six.PY3
 
 # -- bugs found and not fixed yet --------------------------------------------
 
-PY2_METHOD_BUG = Bug(
-    'answers/matchers.py', None, UnicodeEncodeError,
-    "Python 2: Matcher({'method': u'\\xe9'}) raises UnicodeEncodeError from "
-    "str(method) instead of ConfigurationError", applies=not PY3,
-    line='str(m')
 PY2_CONTROL_MESSAGE_BUG = Bug(
     'remote/control.py', 'handle', UnicodeEncodeError,
     "Python 2: POST /__admin/mappings {\"match\": {\"headers\": "
@@ -35,7 +30,7 @@ PY2_DATA_KEY_BUG = Bug(
 
 
 #: Every bug that a document posted to the control API may reach.
-STUB_BUGS = [PY2_METHOD_BUG, PY2_CONTROL_MESSAGE_BUG, PY2_DATA_KEY_BUG]
+STUB_BUGS = [PY2_CONTROL_MESSAGE_BUG, PY2_DATA_KEY_BUG]
 
 # -- documents ---------------------------------------------------------------
 #: Every key of WireMock's mappings and of our stubs and match specs.
