@@ -15,13 +15,6 @@ PY3 = six.PY3
 
 # -- bugs found and not fixed yet --------------------------------------------
 
-PY2_CONTROL_MESSAGE_BUG = Bug(
-    'remote/control.py', 'handle', UnicodeEncodeError,
-    "Python 2: POST /__admin/mappings {\"match\": {\"headers\": "
-    "{\"\\u00e9\": 5}}} answers 500 with a traceback and records a server "
-    "error (HandlerError at check): ControlAPI.handle formats the "
-    "ConfigurationError with str(exc), which fails on its non-ASCII "
-    "message, inside its own except clause", applies=not PY3)
 PY2_DATA_KEY_BUG = Bug(
     'remote/codec.py', 'to_json', UnicodeEncodeError,
     "Python 2: POST /__admin/data {\"\\u0080\": null} answers 500: "
@@ -30,7 +23,7 @@ PY2_DATA_KEY_BUG = Bug(
 
 
 #: Every bug that a document posted to the control API may reach.
-STUB_BUGS = [PY2_CONTROL_MESSAGE_BUG, PY2_DATA_KEY_BUG]
+STUB_BUGS = [PY2_DATA_KEY_BUG]
 
 # -- documents ---------------------------------------------------------------
 #: Every key of WireMock's mappings and of our stubs and match specs.
