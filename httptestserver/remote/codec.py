@@ -38,10 +38,20 @@ def data_to_json(data, leave_out=()):
     for key, value in data.items():
         if key not in leave_out:
             try:
-                result[str(key)] = _plain(value, True)
+                result[_key(key)] = _plain(value, True)
             except _NotData:
                 pass
     return result
+
+
+def _key(key):
+    """Return *key* as a JSON object key: text as it is, bytes decoded
+    (Python 2: str() of non-ASCII unicode fails), others through str()."""
+    if isinstance(key, six.text_type):
+        return key
+    if six.PY2 and isinstance(key, str):  # Python 2: native str is bytes
+        return key.decode('utf-8', 'replace')
+    return str(key)
 
 
 def _plain(value, strict):
@@ -55,7 +65,7 @@ def _plain(value, strict):
     if isinstance(value, Headers):
         return [[k, v] for k, v in value.items_all()]
     if isinstance(value, dict):
-        return dict((str(k), _plain(v, strict)) for k, v in value.items())
+        return dict((_key(k), _plain(v, strict)) for k, v in value.items())
     if isinstance(value, (list, tuple)):
         return [_plain(v, strict) for v in value]
     if value is None or isinstance(value, (bool, float) + six.integer_types +

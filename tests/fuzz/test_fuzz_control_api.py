@@ -23,8 +23,7 @@ import httptestserver  # noqa: E402
 
 from conftest import TIMEOUT  # noqa: E402
 from _fuzzing import fuzz_settings, known_bug  # noqa: E402
-from _stub_shapes import DOCUMENT, JSON, PY2_DATA_KEY_BUG, \
-    STUB_BUGS  # noqa: E402
+from _stub_shapes import DOCUMENT, JSON, STUB_BUGS  # noqa: E402
 
 given = hypothesis.given
 pytestmark = pytest.mark.filterwarnings(
@@ -141,13 +140,6 @@ def server():
         yield server
 
 
-def over_http(bug):
-    """The mark for a test that shows *bug* through the control API: the
-    test's assertion on the status fails while the bug stands."""
-    return pytest.mark.xfail(bug.applies, raises=AssertionError, strict=True,
-                             reason=bug.reason)
-
-
 def test_a_body_too_deep_to_read_is_a_400(server):
     status, _ = call(server, 'POST', '/__admin/mappings', b'[' * 100000)
     assert status == 400
@@ -174,7 +166,6 @@ def test_a_configuration_error_with_non_ascii_text_is_a_422(server):
     assert status == 422 and u'\xe9' in answer['error']
 
 
-@over_http(PY2_DATA_KEY_BUG)
 def test_data_with_a_non_ascii_key_is_kept(server):
     status, answer = call(server, 'POST', '/__admin/data',
                           json.dumps({u'\x80': None}).encode('utf-8'))
