@@ -43,6 +43,16 @@ def fail(field, value, fix):
     raise ConfigurationError('%s: %r is not usable; %s' % (field, value, fix))
 
 
+def _method(field, method):
+    """Return *method* upper-cased as a native str, or fail: a method is
+    a token (RFC 9110 9.1), ASCII only -- and str() of non-ASCII unicode
+    fails on Python 2."""
+    try:
+        return str(method.encode('ascii').decode('ascii')).upper()
+    except UnicodeError:
+        fail(field, method, 'a method is ASCII, like "GET"')
+
+
 # -- value conditions ------------------------------------------------------
 class _Value(object):
     """One condition on a text value: equal, contains, matches, present."""
@@ -214,7 +224,10 @@ class Matcher(object):
         if not isinstance(spec, dict):
             fail(field, spec, 'give a dict with keys from %s'
                  % ', '.join(MATCH_KEYS))
-        unknown = sorted(set(spec) - set(MATCH_KEYS))
+        # sorted() cannot order keys of mixed types (Python 3): any JSON
+        # object has text keys, but a dict built in Python may not
+        unknown = sorted(set(spec) - set(MATCH_KEYS), key=lambda k: (
+            not isinstance(k, _TEXT), k if isinstance(k, _TEXT) else repr(k)))
         if unknown:
             fail("%s['%s']" % (field, unknown[0]), spec[unknown[0]],
                  'the keys a match may hold are %s' % ', '.join(MATCH_KEYS))
@@ -225,10 +238,11 @@ class Matcher(object):
         if method is None or method == 'ANY':
             self.methods = None
         elif isinstance(method, _TEXT):
-            self.methods = frozenset([str(method).upper()])
+            self.methods = frozenset([_method(field + '.method', method)])
         elif isinstance(method, (list, tuple)) and all(
                 isinstance(m, _TEXT) for m in method):
-            self.methods = frozenset(str(m).upper() for m in method)
+            self.methods = frozenset(_method(field + '.method', m)
+                                     for m in method)
         else:
             fail(field + '.method', method, 'give "GET" or a list of '
                  'methods like ["GET", "HEAD"]')
@@ -283,8 +297,15 @@ class Matcher(object):
         if not isinstance(spec, dict):
             fail('%s.%s' % (self._field, key), spec,
                  'give a dict of name -> condition')
+        odd = sorted((n for n in spec
+                      if not isinstance(n, (bytes, six.text_type))), key=repr)
+        if odd:
+            fail('%s.%s[%r]' % (self._field, key, odd[0]), spec[odd[0]],
+                 'give names as text')
         result = []
-        for name, cond in sorted(spec.items()):
+        # bytes and text names apart: Python 3 cannot order them together
+        for name, cond in sorted(spec.items(), key=lambda item: (
+                isinstance(item[0], bytes), item[0])):
             field = "%s.%s['%s']" % (self._field, key, name)
             if lists and isinstance(cond, list):
                 if not all(isinstance(v, _TEXT) for v in cond):

@@ -9,6 +9,7 @@ headers back where the server recorded them.  Pure functions: no I/O,
 thread-safe.
 """
 import base64
+import binascii
 
 import six
 
@@ -37,10 +38,20 @@ def data_to_json(data, leave_out=()):
     for key, value in data.items():
         if key not in leave_out:
             try:
-                result[str(key)] = _plain(value, True)
+                result[_key(key)] = _plain(value, True)
             except _NotData:
                 pass
     return result
+
+
+def _key(key):
+    """Return *key* as a JSON object key: text as it is, bytes decoded
+    (Python 2: str() of non-ASCII unicode fails), others through str()."""
+    if isinstance(key, six.text_type):
+        return key
+    if six.PY2 and isinstance(key, str):  # Python 2: native str is bytes
+        return key.decode('utf-8', 'replace')
+    return str(key)
 
 
 def _plain(value, strict):
@@ -54,7 +65,7 @@ def _plain(value, strict):
     if isinstance(value, Headers):
         return [[k, v] for k, v in value.items_all()]
     if isinstance(value, dict):
-        return dict((str(k), _plain(v, strict)) for k, v in value.items())
+        return dict((_key(k), _plain(v, strict)) for k, v in value.items())
     if isinstance(value, (list, tuple)):
         return [_plain(v, strict) for v in value]
     if value is None or isinstance(value, (bool, float) + six.integer_types +
@@ -66,14 +77,30 @@ def _plain(value, strict):
 
 
 def from_json(value):
-    """Undo :func:`to_json` for bytes (``{"$base64": ...}``)."""
+    """Undo :func:`to_json` for bytes (``{"$base64": ...}``).
+
+    Raises :class:`ValueError` saying which ``$base64`` value is not
+    base64 text (the control API answers it 400).
+    """
     if isinstance(value, dict):
         if list(value) == ['$base64']:
-            return base64.b64decode(value['$base64'].encode('ascii'))
+            return _from_base64(value['$base64'])
         return dict((k, from_json(v)) for k, v in value.items())
     if isinstance(value, list):
         return [from_json(v) for v in value]
     return value
+
+
+def _from_base64(text):
+    if not isinstance(text, six.string_types):
+        raise ValueError('{"$base64": %r}: give base64 text' % (text,))
+    try:
+        return base64.b64decode(text.encode('ascii'))
+    # Python 2: b64decode raises TypeError, and binascii.Error is no
+    # ValueError
+    except (TypeError, ValueError, binascii.Error) as exc:
+        raise ValueError('{"$base64": %r} is not base64 text (%s)'
+                         % (text, exc))
 
 
 def entry_to_json(entry):

@@ -185,10 +185,10 @@ class ControlAPI(Endpoints):
             self._authorise(request)
             status, document = self._dispatch(request)
         except ClientError as exc:
-            return _json_response(exc.status, {'error': str(exc)},
+            return _json_response(exc.status, {'error': _message(exc)},
                                   exc.headers)
         except ConfigurationError as exc:
-            return _json_response(422, {'error': str(exc)})
+            return _json_response(422, {'error': _message(exc)})
         except Exception as exc:  # a bug here must not kill the connection
             log.exception('control API failed on %s', request.get('path'))
             return _json_response(500, {'error': 'control API failed: %r'
@@ -262,6 +262,18 @@ def _host_name(host):
     if host.count(':') == 1:
         return host.partition(':')[0]
     return host  # a name, or a bare IPv6 address
+
+
+def _message(exc):
+    """Return the text of *exc*.  Python 2: str() of an exception whose
+    message is non-ASCII unicode (a field named from JSON) fails, and
+    unicode() of one whose message is non-ASCII bytes."""
+    if six.PY2:
+        message = exc.args[0] if len(exc.args) == 1 else exc
+        if isinstance(message, six.text_type):
+            return message
+        return str(message).decode('utf-8', 'replace')
+    return str(exc)
 
 
 def _json_response(status, document, headers=()):

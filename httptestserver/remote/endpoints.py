@@ -71,7 +71,10 @@ def request_matcher(spec, field='match'):
 
 def _wiremock_shaped(spec):
     for key in ('headers', 'cookies'):
-        for cond in (spec.get(key) or {}).values():
+        conds = spec.get(key)
+        if not isinstance(conds, dict):  # any JSON: Matcher's error stands
+            continue
+        for cond in conds.values():
             if isinstance(cond, dict) and set(cond) & set(
                     ['equalTo', 'absent', 'caseInsensitive']):
                 return True
@@ -242,7 +245,11 @@ class Endpoints(object):
             setting = 'delay' if key == 'response_timeout' else key[9:]
             if key.startswith('response_') and value is not None:
                 check_wait("data['%s']" % key, setting, value)
-        self.server.data.update(from_json(body))
+        try:
+            data = from_json(body)
+        except ValueError as exc:
+            raise ClientError(400, 'data: %s' % (exc,))
+        self.server.data.update(data)
         return 200, self._data()
 
     def _clear_data(self, request):

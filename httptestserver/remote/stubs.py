@@ -19,6 +19,7 @@ import uuid
 
 import six
 
+from .._compat import native_str
 from ..answers import faults as faultlib
 from ..answers.matchers import Matcher, b64decode, fail
 
@@ -70,7 +71,9 @@ def normalise_stub(stub, field='stub'):
         fail("%s['%s']" % (field, unknown[0]), stub[unknown[0]],
              'the keys a stub may hold are %s' % ', '.join(STUB_KEYS))
     result = dict(stub)
-    result['id'] = str(stub.get('id') or uuid.uuid4())
+    stub_id = stub.get('id') or uuid.uuid4()
+    # Python 2: str() of a non-ASCII unicode id (any JSON text) fails
+    result['id'] = stub_id if isinstance(stub_id, _TEXT) else str(stub_id)
     Matcher(stub.get('match') or {}, field + '.match', untrusted=True)
     result['match'] = dict(stub.get('match') or {})
     result['response'] = _check_response(stub.get('response') or {},
@@ -178,7 +181,12 @@ def header_pairs(headers, field):
         if not isinstance(name, _TEXT) or not isinstance(
                 value, _TEXT + six.integer_types + (float,)):
             fail("%s['%s']" % (field, name), value, 'give text')
-    return [(str(n), str(v)) for n, v in pairs]
+        try:  # a field name is a token (RFC 9110 5.1): ASCII only
+            name.encode('ascii')
+        except UnicodeError:
+            fail(field, name, 'a header name is ASCII')
+    # Python 2: str() of non-ASCII unicode (any JSON text) fails
+    return [(native_str(n), native_str(v)) for n, v in pairs]
 
 
 def response_spec(stub):

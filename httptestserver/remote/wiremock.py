@@ -50,6 +50,16 @@ _OURS = ('cookies', 'fault', 'delay', 'body_delay', 'chunk_delay', 'dribble',
 _WM_FAULT = dict((ours, wm) for wm, ours in FAULT_NAMES.items())
 
 
+def _object(field, value, fix):
+    """Return *value*, a dict ({} when it is absent or null), or refuse
+    it: a mapping read from JSON may hold any type in any field."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        fail(field, value, fix)
+    return value
+
+
 def _wm_value(field, spec):
     if not isinstance(spec, dict):
         fail(field, spec, 'give a WireMock matcher such as {"equalTo": "x"}')
@@ -92,6 +102,11 @@ def _wm_body(field, spec):
             except ValueError as exc:
                 fail(field + '.equalToJson', document, 'it is not JSON (%s)'
                      % exc)
+            except RuntimeError:  # RecursionError (Python 2: RuntimeError)
+                raise ConfigurationError(
+                    '%s.equalToJson: JSON text nested too deeply to read '
+                    '(%d characters, starting %r); give a flatter document'
+                    % (field, len(document), document[:20]))
         cond = {'json_subset' if spec.get('ignoreExtraElements')
                 else 'json': document}
         if spec.get('ignoreArrayOrder'):
@@ -124,16 +139,21 @@ def from_wiremock(mapping, field='mapping'):
     if unknown:
         fail('%s.%s' % (field, unknown[0]), mapping[unknown[0]],
              'not supported; supported keys are %s' % ', '.join(_WM_TOP))
-    request = mapping.get('request') or {}
+    request = _object(field + '.request', mapping.get('request'),
+                      'give a WireMock request pattern object')
     unknown = sorted(set(request) - set(_WM_REQUEST))
     if unknown:
         fail('%s.request.%s' % (field, unknown[0]), request[unknown[0]],
              'not supported; supported keys are %s' % ', '.join(_WM_REQUEST))
     match = {}
-    extra = (mapping.get('metadata') or {}).get('httptestserver') or {}
+    metadata = _object(field + '.metadata', mapping.get('metadata'),
+                       'give an object')
+    extra = _object(field + '.metadata.httptestserver',
+                    metadata.get('httptestserver'),
+                    'give an object of httptestserver settings')
     if request.get('method') not in (None, 'ANY'):
         match['method'] = request['method']
-    elif extra.get('methods'):
+    elif extra.get('methods') is not None:  # [] too: it matches none
         match['method'] = extra['methods']
     urls = [k for k, _ in _WM_URLS if k in request]
     if len(urls) > 1:
@@ -144,16 +164,22 @@ def from_wiremock(mapping, field='mapping'):
             match[key] = request[wm]
     for wm, key in (('queryParameters', 'query'), ('headers', 'headers'),
                     ('cookies', 'cookies')):
-        if request.get(wm):
+        specs = _object('%s.request.%s' % (field, wm), request.get(wm),
+                        'give an object of names to WireMock matchers')
+        if specs:
             match[key] = dict(
                 (name, _wm_value("%s.request.%s['%s']" % (field, wm, name),
                                  spec))
-                for name, spec in request[wm].items())
+                for name, spec in specs.items())
     patterns = request.get('bodyPatterns')
+    if patterns is not None and not isinstance(patterns, list):
+        fail(field + '.request.bodyPatterns', patterns,
+             'give a list of body patterns')
     if patterns:
         match['body'] = [_wm_body('%s.request.bodyPatterns[%d]' % (field, i),
                                   p) for i, p in enumerate(patterns)]
-    response = mapping.get('response') or {}
+    response = _object(field + '.response', mapping.get('response'),
+                       'give a WireMock response definition object')
     unknown = sorted(set(response) - set(_WM_RESPONSE))
     if unknown:
         fail('%s.response.%s' % (field, unknown[0]), response[unknown[0]],
@@ -165,8 +191,13 @@ def from_wiremock(mapping, field='mapping'):
                     ('base64Body', 'body_base64'), ('fault', 'fault')):
         if response.get(wm) is not None:
             ours[key] = response[wm]
-    if response.get('fixedDelayMilliseconds') is not None:
-        ours['delay'] = response['fixedDelayMilliseconds'] / 1000.0
+    delay = response.get('fixedDelayMilliseconds')
+    if delay is not None:
+        if isinstance(delay, bool) or not isinstance(
+                delay, six.integer_types + (float,)):
+            fail(field + '.response.fixedDelayMilliseconds', delay,
+                 'give a number of milliseconds')
+        ours['delay'] = delay / 1000.0
     for key in _OURS:
         if extra.get(key) is not None:
             ours[key] = extra[key]
@@ -205,7 +236,12 @@ def _to_wm_body(cond, ignore_order):
         cond = {'equal': cond}
     for key in ('json', 'json_subset'):
         if key in cond:
-            result = {'equalToJson': cond[key]}
+            document = cond[key]
+            # from_wiremock reads a string equalToJson as JSON text, so a
+            # document that is a string is written as such a text
+            if isinstance(document, _TEXT):
+                document = jsonlib.dumps(document)
+            result = {'equalToJson': document}
             if key == 'json_subset':
                 result['ignoreExtraElements'] = True
             if cond.get('ignore_array_order', ignore_order):
@@ -235,10 +271,12 @@ def to_wiremock(stub):
     """
     stub = normalise_stub(stub)
     match = stub['match']
-    request = {'method': match.get('method') or 'ANY'}
-    if isinstance(request['method'], list):
-        if len(request['method']) == 1:
-            request['method'] = request['method'][0]
+    # None only: a method '' (or []) matches no request, unlike ANY
+    method = match.get('method')
+    request = {'method': 'ANY' if method is None else method}
+    if isinstance(method, list):
+        if len(method) == 1:
+            request['method'] = method[0]
         else:  # WireMock has no method list: ANY, and ours in metadata
             request['method'] = 'ANY'
     if match.get('path') is not None:
@@ -299,8 +337,8 @@ def to_wiremock(stub):
             mapping[key] = stub[key]
     if stub.get('times') is not None:
         extra['times'] = stub['times']
-    if isinstance(match.get('method'), list) and len(match['method']) > 1:
-        extra['methods'] = match['method']
+    if isinstance(method, list) and len(method) != 1:
+        extra['methods'] = method
     if extra:
         mapping['metadata'] = {'httptestserver': extra}
     return mapping
@@ -342,6 +380,10 @@ def load_stubs(path):
         except (IOError, OSError, ValueError) as exc:
             raise ConfigurationError('stubs file %s cannot be read as JSON: '
                                      '%s' % (name, exc))
+        except RuntimeError:  # RecursionError (Python 2: RuntimeError)
+            raise ConfigurationError('stubs file %s cannot be read as JSON: '
+                                     'it is nested too deeply; give a '
+                                     'flatter document' % (name,))
         stubs.extend(parse_mappings(document, name))
     return sort_stubs(stubs)
 

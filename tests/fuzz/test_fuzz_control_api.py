@@ -23,9 +23,7 @@ import httptestserver  # noqa: E402
 
 from conftest import TIMEOUT  # noqa: E402
 from _fuzzing import fuzz_settings, known_bug  # noqa: E402
-from _stub_shapes import DOCUMENT, FROM_JSON_BUG, \
-    JSON, PY2_CONTROL_MESSAGE_BUG, PY2_DATA_KEY_BUG, STUB_BUGS, \
-    WIREMOCK_SHAPED_BUG  # noqa: E402
+from _stub_shapes import DOCUMENT, JSON, STUB_BUGS  # noqa: E402
 
 given = hypothesis.given
 pytestmark = pytest.mark.filterwarnings(
@@ -142,13 +140,6 @@ def server():
         yield server
 
 
-def over_http(bug):
-    """The mark for a test that shows *bug* through the control API: the
-    test's assertion on the status fails while the bug stands."""
-    return pytest.mark.xfail(bug.applies, raises=AssertionError, strict=True,
-                             reason=bug.reason)
-
-
 def test_a_body_too_deep_to_read_is_a_400(server):
     status, _ = call(server, 'POST', '/__admin/mappings', b'[' * 100000)
     assert status == 400
@@ -161,7 +152,6 @@ def test_a_stub_with_a_huge_delay_is_a_4xx_and_is_not_added(server):
     assert call(server, 'GET', '/__admin/mappings')[1]['mappings'] == []
 
 
-@over_http(FROM_JSON_BUG)
 @pytest.mark.parametrize('value', [5, 'x'], ids=['number', 'not-base64'])
 def test_data_that_is_not_base64_is_a_400(server, value):
     status, _ = call(server, 'POST', '/__admin/data', json.dumps(
@@ -169,29 +159,19 @@ def test_data_that_is_not_base64_is_a_400(server, value):
     assert status == 400
 
 
-@over_http(PY2_CONTROL_MESSAGE_BUG)
-def test_a_configuration_error_with_non_ascii_text_is_a_422():
-    with httptestserver.http_server() as server:
-        httptestserver.enable_control(server)
-        try:
-            status, _ = call(server, 'POST', '/__admin/mappings', json.dumps(
-                {'match': {'headers': {u'\xe9': 5}}}).encode('utf-8'))
-        finally:
-            try:  # the server error the bug records
-                server.check()
-            except httptestserver.HandlerError:
-                pass
-    assert status == 422
+def test_a_configuration_error_with_non_ascii_text_is_a_422(server):
+    status, answer = call(server, 'POST', '/__admin/mappings', json.dumps(
+        {'match': {'headers': {u'\xe9': 5}}}).encode('utf-8'))
+    server.check()
+    assert status == 422 and u'\xe9' in answer['error']
 
 
-@over_http(PY2_DATA_KEY_BUG)
 def test_data_with_a_non_ascii_key_is_kept(server):
     status, answer = call(server, 'POST', '/__admin/data',
                           json.dumps({u'\x80': None}).encode('utf-8'))
     assert status == 200 and answer == {u'\x80': None}
 
 
-@over_http(WIREMOCK_SHAPED_BUG)
 @pytest.mark.parametrize('endpoint', ['requests/count', 'requests/find'])
 def test_a_request_pattern_with_headers_of_the_wrong_type_is_a_422(server,
                                                                    endpoint):

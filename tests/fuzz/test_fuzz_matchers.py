@@ -21,9 +21,7 @@ from httptestserver.headers import Headers  # noqa: E402
 from httptestserver.protocol.parts import parse_fields  # noqa: E402
 
 from _fuzzing import fuzz_settings, known_bug, raised  # noqa: E402
-from _stub_shapes import JSON, MATCH, \
-    MIXED_KEYS_BUG, PY2_METHOD_BUG, \
-    STUB_BUGS, TEXT  # noqa: E402
+from _stub_shapes import JSON, MATCH, STUB_BUGS, TEXT  # noqa: E402
 
 given = hypothesis.given
 pytestmark = pytest.mark.filterwarnings(
@@ -126,7 +124,6 @@ def test_a_pattern_that_is_not_text_is_a_configuration_error(spec):
         Matcher(spec)
 
 
-@MIXED_KEYS_BUG.xfail()
 def test_a_spec_with_keys_that_are_not_text_is_a_configuration_error():
     with pytest.raises(ConfigurationError):
         Matcher({1: 2, 'a': 3})
@@ -148,7 +145,6 @@ def test_a_body_too_deep_to_parse_does_not_match_a_json_condition():
     assert Matcher({'json': []}).matches(request) is False
 
 
-@PY2_METHOD_BUG.xfail()
 def test_a_method_that_is_not_ascii_builds_or_is_a_configuration_error():
     try:
         Matcher({'method': u'\xe9'})
