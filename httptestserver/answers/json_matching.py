@@ -7,7 +7,9 @@ or as multisets; numbers by value, but never equal to booleans.  Pure: no
 sockets, threads or locks; imports nothing from the package.
 """
 
-__all__ = ['json_matches']
+import json
+
+__all__ = ['json_matches', 'compact']
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
@@ -48,3 +50,13 @@ def json_matches(expected, actual, subset=False, ignore_order=False):
     if isinstance(expected, bool) or isinstance(actual, bool):
         return expected is actual
     return expected == actual
+
+
+def compact(value):
+    # type: (Any) -> str
+    """Return *value* as compact, key-sorted JSON text (its ``repr`` when
+    it is not JSON), for one-line descriptions."""
+    try:
+        return json.dumps(value, sort_keys=True, separators=(',', ':'))
+    except (TypeError, ValueError):
+        return repr(value)

@@ -17,7 +17,7 @@ import json as jsonlib
 import six
 
 from ..errors import ConfigurationError
-from .json_matching import json_matches
+from .json_matching import compact, json_matches
 from .patterns import MAX_SUBJECT, compile_pattern
 
 __all__ = ['Matcher', 'MATCH_KEYS']
@@ -385,7 +385,7 @@ class Matcher(object):
         for key in ('query', 'headers', 'cookies', 'body', 'json',
                     'json_subset'):
             if self.spec.get(key) is not None:
-                parts.append('%s=%s' % (key, _compact(self.spec[key])))
+                parts.append('%s=%s' % (key, compact(self.spec[key])))
         return ' '.join(parts)
 
     def __repr__(self):
@@ -396,10 +396,3 @@ def _get_all(headers, name):
     lowered = name.lower()
     return [v for k, v in getattr(headers, 'items', lambda: headers)()
             if k.lower() == lowered]
-
-
-def _compact(value):
-    try:
-        return jsonlib.dumps(value, sort_keys=True, separators=(',', ':'))
-    except (TypeError, ValueError):
-        return repr(value)

@@ -56,7 +56,7 @@ def test_exported_mappings_load_into_a_new_server(server, tmpdir):
     path = tmpdir.join('stubs.json')
     path.write(json.dumps(exported))
     with httptestserver.http_server() as other:
-        enable_control(other, stubs=httptestserver.remote.wiremock.load_stubs(
+        enable_control(other, stubs=httptestserver.load_stubs(
             str(path)))
         assert requests.get(other.url('/files/a'),
                             timeout=TIMEOUT).content == b'\x00\xff'

@@ -8,8 +8,8 @@ from httptestserver.errors import ConfigurationError
 from httptestserver.headers import Headers
 from httptestserver.answers.matchers import Matcher
 from httptestserver.remote.stubs import normalise_stub
-from httptestserver.remote.wiremock import dump_stubs, from_wiremock, \
-    load_stubs, to_wiremock
+from httptestserver.remote.stubfiles import dump_stubs, load_stubs
+from httptestserver.remote.wiremock import from_wiremock, to_wiremock
 
 from conftest import recorded_request as request
 
