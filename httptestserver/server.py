@@ -127,7 +127,7 @@ class Server(ServerAliases, Checks):
             try:
                 static.serve_directory(self, '/', directory, keep=True)
             except Exception:
-                self.engine.sock.close()
+                self.engine.close()
                 raise
 
     # -- identity --------------------------------------------------------

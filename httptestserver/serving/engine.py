@@ -120,8 +120,7 @@ class Engine(object):
         self.stopping = True
         self._spared = current
         if self.thread is None:  # never started
-            self.sock.close()
-            self.workers.close()
+            self.close()
             return
         done = threading.Event()
         self.loop.call_soon_threadsafe(self._begin_stop, done)
@@ -145,6 +144,14 @@ class Engine(object):
         self.loop.stop()
         if self.thread is not threading.current_thread():
             self.thread.join()
+        self.workers.close()
+
+    def close(self):
+        """Release the socket and the loop's descriptors of an engine that
+        never started (a server stopped before start(), or whose creation
+        failed after binding); idempotent."""
+        self.sock.close()
+        self.loop.close()
         self.workers.close()
 
     def _begin_stop(self, done):

@@ -6,6 +6,7 @@ plain-HTTP client on the HTTPS port is answered and drained within one
 deadline, and a worker thread that cannot start costs one connection, not
 the server.
 """
+import os
 import socket
 import threading
 import time
@@ -165,3 +166,16 @@ def test_a_plain_fixed_delay_is_recorded_in_delays():
         assert [e['response_timeout'] for e in server.history] == \
             [0.01, 0.01]
         assert ['fault' in e for e in server.history] == [False, False]
+
+
+@pytest.mark.skipif(not os.path.isdir('/proc/self/fd'),
+                    reason='counts descriptors through /proc/self/fd')
+def test_servers_that_never_started_leave_no_descriptor_behind():
+    def descriptors():
+        return len(os.listdir('/proc/self/fd'))
+    before = descriptors()
+    for _ in range(20):
+        Server().stop()  # created, never started
+        with pytest.raises(ConfigurationError):
+            Server(directory=os.path.join(os.sep, 'no', 'such', 'dir'))
+    assert descriptors() == before
