@@ -190,3 +190,23 @@ def upgrade_request(**headers):
              if v is not None]
     return {'method': 'GET', 'request_version': 'HTTP/1.1',
             'headers': Headers(items)}
+
+
+@pytest.fixture
+def tcp_pair():
+    """A connected loopback TCP pair: (the server's side, the client's)."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        listener.bind(('127.0.0.1', 0))
+        listener.listen(1)
+        near = socket.create_connection(listener.getsockname(),
+                                        timeout=TIMEOUT)
+        far, _ = listener.accept()
+    finally:
+        listener.close()
+    far.settimeout(TIMEOUT)
+    try:
+        yield far, near
+    finally:
+        far.close()
+        near.close()

@@ -25,26 +25,6 @@ HIGH = 1100
 
 
 @pytest.fixture
-def pair():
-    """A connected loopback TCP pair (server side, client side)."""
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        listener.bind(('127.0.0.1', 0))
-        listener.listen(1)
-        near = socket.create_connection(listener.getsockname(),
-                                        timeout=TIMEOUT)
-        far, _ = listener.accept()
-    finally:
-        listener.close()
-    far.settimeout(TIMEOUT)
-    try:
-        yield far, near
-    finally:
-        far.close()
-        near.close()
-
-
-@pytest.fixture
 def high_descriptors():
     """Open descriptors until the next ones are numbered above 1,024,
     raising the soft RLIMIT_NOFILE within the hard one when needed.
@@ -114,8 +94,8 @@ def test_a_websocket_session_on_a_descriptor_above_1024(scheme,
     server.check()
 
 
-def test_hung_up_waits_for_the_client_to_close(pair):
-    far, near = pair
+def test_hung_up_waits_for_the_client_to_close(tcp_pair):
+    far, near = tcp_pair
     assert hung_up(far, 0) is False
     timer = threading.Timer(0.05, near.close)
     timer.start()
@@ -125,24 +105,24 @@ def test_hung_up_waits_for_the_client_to_close(pair):
         timer.join(TIMEOUT)
 
 
-def test_hung_up_notices_a_reset(pair):
-    far, near = pair
+def test_hung_up_notices_a_reset(tcp_pair):
+    far, near = tcp_pair
     near.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
                     struct.pack('ii', 1, 0))
     near.close()
     assert hung_up(far, TIMEOUT) is True
 
 
-def test_hung_up_does_not_read_what_the_client_sent(pair):
-    far, near = pair
+def test_hung_up_does_not_read_what_the_client_sent(tcp_pair):
+    far, near = tcp_pair
     near.sendall(b'GET / HTTP/1.1\r\n')
     result = hung_up(far, TIMEOUT)
     assert result in (None, False)
     assert far.recv(100) == b'GET / HTTP/1.1\r\n'
 
 
-def test_hang_up_closes_without_a_reset_and_is_harmless_twice(pair):
-    far, near = pair
+def test_hang_up_closes_without_a_reset_and_is_harmless_twice(tcp_pair):
+    far, near = tcp_pair
     near.sendall(b'unread bytes')
     far.sendall(b'last words')
     hang_up(far)

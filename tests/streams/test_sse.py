@@ -340,26 +340,6 @@ def test_wait_ended_times_out_saying_how_the_streams_stand():
 
 
 # -- a client that hangs up --------------------------------------------------
-@pytest.fixture
-def tcp_pair():
-    """A connected loopback TCP pair: (the server's side, the client's)."""
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        listener.bind(('127.0.0.1', 0))
-        listener.listen(1)
-        near = socket.create_connection(listener.getsockname(),
-                                        timeout=TIMEOUT)
-        far, _ = listener.accept()
-    finally:
-        listener.close()
-    far.settimeout(TIMEOUT)
-    try:
-        yield far, near
-    finally:
-        far.close()
-        near.close()
-
-
 @pytest.mark.parametrize('waits', ['server', 'pause', 'heartbeat'])
 def test_a_watched_stream_ends_when_its_client_hangs_up(tcp_pair, waits):
     """Given its socket (``bind_socket``), an open stream notices the
