@@ -38,8 +38,7 @@ class Headers(collections_abc.MutableMapping):
             items = items.items_all()
         elif isinstance(items, collections_abc.Mapping):
             items = items.items()
-        for name, value in items:
-            self.add(name, value)
+        self._items.extend([(str(name), value) for name, value in items])
 
     def get_all(self, name, default=None):
         """Return the list of values of *name*, or *default* if absent."""
@@ -48,6 +47,14 @@ class Headers(collections_abc.MutableMapping):
         return values if values else default
 
     getlist = get_all
+
+    def get(self, name, default=None):
+        """Return the value of *name* (repeats joined by ``', '``), or
+        *default* if absent."""
+        values = self.get_all(name)
+        if values is None:
+            return default
+        return values[0] if len(values) == 1 else ', '.join(values)
 
     def items_all(self):
         """Return every (name, value) pair in order, repeats included."""

@@ -31,7 +31,7 @@ __all__ = [
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import Any, List, Optional, Tuple, Union  # noqa: F401
+    from typing import Any, Dict, List, Optional, Tuple, Union  # noqa: F401
     Pairs = List[Tuple[str, str]]
 
 
@@ -154,6 +154,33 @@ class ServerConnection(object):
         Raises ValueError if a header cannot be sent (:func:`check_header`).
         """
         request = self._reader.request
+        memo_key = None
+        if include_body and status >= 200 and isinstance(body, bytes) and \
+                request is not None:
+            # The same answer to the same kind of request: the same bytes
+            # and the same state after, whatever the connection.
+            memo_key = (status, tuple(headers), body, date, server, version,
+                        closing, self._errored, self._must_close,
+                        request.version, request.method == 'HEAD')
+            try:
+                known = _MEMO.get(memo_key)
+            except TypeError:  # an unhashable header value: no memo
+                known = memo_key = None
+            if known is not None:
+                data, self._must_close, self.keep_alive, self._response, \
+                    self._left = known
+                return data
+        data = self._respond(request, status, headers, body, date, server,
+                             closing, version, include_body)
+        if memo_key is not None:
+            if len(_MEMO) >= _MEMO_SIZE:
+                _MEMO.clear()
+            _MEMO[memo_key] = (data, self._must_close, self.keep_alive,
+                               self._response, self._left)
+        return data
+
+    def _respond(self, request, status, headers, body, date, server,
+                 closing, version, include_body):
         http10 = request is not None and request.version == 'HTTP/1.0'
         interim = 100 <= status < 200 and status != 101
         bodiless = status < 200 or status in (204, 304)
@@ -299,6 +326,13 @@ class ServerConnection(object):
         self._response = None
         self._left = None
         self.keep_alive = self._reader.next_request(self.keep_alive)
+
+
+#: Responses made before, by what they were made from (see
+#: :meth:`ServerConnection.send_response`); shared by every connection
+#: (single dict operations, safe between threads), emptied when full.
+_MEMO = {}  # type: Dict[Any, Any]
+_MEMO_SIZE = 512
 
 
 class BodyTooLong(ValueError):

@@ -16,6 +16,7 @@ from .body import CHUNK_SIZE, CLOSED, DONE, HEAD, LENGTH, BodyReader, \
     Reject
 from .events import NEED_DATA, PAUSED, ConnectionClosed, Limits, \
     Rejected, Request, native as _native
+from .writer import wire as _wire
 
 __all__ = ['RequestReader']
 
@@ -28,6 +29,19 @@ _DIGITS = re.compile(br'^[0-9]{1,19}$')
 # One digit each, as h11 reads it: a version is never a big number.
 _VERSION = re.compile(br'^HTTP/([0-9])\.([0-9])$')
 _OWS = b' \t'
+# The plainest heads, read with two expressions (see _read_plain_head): a
+# request line of single spaces, an HTTP/1.x version, printable ASCII in the
+# target; header lines of a token, a colon and a value without CR or NUL.
+# On native strings (latin-1 text on Python 3), as the events give them.
+_PLAIN_TOKEN = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
+_PLAIN_LINE = re.compile(r'(%s) ([!-~\x80-\xff]+) (HTTP/1\.([0-9]))\Z'
+                         % _PLAIN_TOKEN)
+_PLAIN_FIELDS = re.compile(r'(?:%s:[^\r\n\x00]*\r\n)*\Z' % _PLAIN_TOKEN)
+_PLAIN_FIELD = re.compile(r'(%s):[ \t]*([^\r\n\x00]*?)[ \t]*\r\n'
+                          % _PLAIN_TOKEN)
+# The header fields that frame a request (see _frame_request).
+_FRAMING = frozenset(['connection', 'transfer-encoding', 'content-length',
+                      'expect', 'host'])
 
 
 def _tokens(value):
@@ -207,6 +221,10 @@ class RequestReader(BodyReader):
         limits = self.limits
         if end <= 0 or end + 2 > limits.max_head:
             return None
+        if end <= limits.max_line:  # then so is every line of it
+            plain = self._read_plain_head(end)
+            if plain is not None:
+                return plain
         head = bytes(buffer[:end])
         lines = head.split(b'\r\n')
         ends = len(lines) - 1
@@ -229,6 +247,37 @@ class RequestReader(BodyReader):
         request.raw = raw
         request.headers = [(_native(n), _native(v)) for n, v in self._pairs]
         return self._frame_request(request, self._pairs, self._minor)
+
+    def _read_plain_head(self, end):
+        """The plainest heads (most of them) at C speed: the head ends at
+        *end* in the buffer (its blank line after) and is within the line
+        and head limits.  Only heads the line-by-line reading would take as
+        they are match here; for anything else (other versions, odd
+        spacing, too many lines, errors to report) return None."""
+        raw = bytes(self._buffer[:end + 4])
+        text = _native(raw)
+        first = text.find('\r\n')
+        line = _PLAIN_LINE.match(text, 0, first)
+        if line is None:
+            return None
+        if first < end:  # header lines, each ending with CRLF
+            if text.count('\r\n', first + 2, end + 2) > \
+                    self.limits.max_headers or \
+                    _PLAIN_FIELDS.match(text, first + 2, end + 2) is None:
+                return None
+            fields = _PLAIN_FIELD.findall(text, first + 2, end + 2)
+        else:
+            fields = []
+        method, target, version, minor = line.groups()
+        del self._buffer[:end + 4]
+        self._scan = 0
+        self.request = request = Request(method, target, version,
+                                         text[:first], fields, raw)
+        self._pairs = pairs = [
+            (_wire(name), _wire(value)) for name, value in fields
+            if name.lower() in _FRAMING]
+        self._minor = int(minor)
+        return self._frame_request(request, pairs, self._minor)
 
     def _check_size(self, pos, end):
         """Refuse a head line or a whole head over its limit, the line

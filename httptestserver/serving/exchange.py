@@ -17,6 +17,7 @@ import logging
 import socket
 import traceback
 
+import six
 from six.moves import BaseHTTPServer
 
 from .._compat import PY2
@@ -319,8 +320,8 @@ class Exchange(Sending, BaseHTTPServer.BaseHTTPRequestHandler, object):
         fields = self.state
         head = self._raw_head
         if head:
-            extras = dict((key, value) for key, value in fields.items()
-                          if key not in STANDARD_KEYS)
+            extras = dict((key, fields[key]) for key in
+                          six.viewkeys(fields) - STANDARD_KEYS)
         else:  # rejected: nothing to read back, keep what was read
             extras = dict(fields)
         response = self.response

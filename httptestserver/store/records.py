@@ -120,16 +120,24 @@ class Records(object):
             self._shared.append(make())
         return index
 
+    @staticmethod
+    def user_key(user):
+        # type: (Dict[str, Any]) -> Any
+        """Return *user* (the keys the test put in ``data``) as a hashable
+        key, for :meth:`make`; the store makes it once per change."""
+        return _frozen(user) if user else ()
+
     def make(self, fields, head, response, route_name, unexpected, user,
-             extras):
-        # type: (Dict[str, Any], bytes, Any, Optional[str], bool, Dict[str, Any], Optional[Dict[str, Any]]) -> Tuple[Any, ...]  # noqa: E501
+             extras, user_key=None):
+        # type: (Dict[str, Any], bytes, Any, Optional[str], bool, Dict[str, Any], Optional[Dict[str, Any]], Any) -> Tuple[Any, ...]  # noqa: E501
         """Return the record of one request.
 
         *fields* are its recorded fields, *head* its raw head (``b''`` for a
         rejected request, whose *extras* then hold its fields), *response*
         the :class:`~httptestserver.Response` chosen (or None),
         *user* the keys the test put in ``data`` (copied when they change),
-        *extras* fields beyond the standard ones (or None).
+        *extras* fields beyond the standard ones (or None), *user_key*
+        :meth:`user_key` of *user* when the caller has it.
         """
         host, port = fields['client_address'][:2]
         tls = fields.get('tls')
@@ -149,7 +157,8 @@ class Records(object):
         else:
             tls_key = _frozen(tls)
             self._last_tls = (tls, tls_key)
-        user_key = _frozen(user) if user else ()
+        if user_key is None:
+            user_key = self.user_key(user)
         key = (host, fields.get('scheme'), tls_key, summary, route_name,
                unexpected, user_key)
 

@@ -53,6 +53,8 @@ class Store(object):
         self._settings = {}  # type: dict
         self._settings_spec = None  # type: Any
         self._user = {}  # type: dict
+        self._user_key = ()  # type: Any  # _user, hashable, for records
+        self._waiting = 0  # wait() calls blocked on `changed` now
         self._mounts = []  # type: list
         self._kept_mounts = []  # type: list
         self._errors = []
@@ -122,6 +124,7 @@ class Store(object):
         self._user = dict(
             (key, value) for key, value in items
             if key not in HANDLER_KEYS and key not in self._request_keys)
+        self._user_key = self.records.user_key(self._user)
         self._derived_at = data.version
 
     def choose(self, request, settings, era=None):
@@ -179,14 +182,15 @@ class Store(object):
                 return
             if self._derived_at != self.data.version:
                 self._derive()
-            user = self._user
-            if any(key in fields for key in user):
+            user, user_key = self._user, self._user_key
+            if user and any(key in fields for key in user):
                 user = dict((key, value) for key, value in user.items()
                             if key not in fields)
+                user_key = None
             record = self.records.make(
                 fields, head, response,
                 route.describe(usage=False) if route is not None else None,
-                unexpected, user, extras)
+                unexpected, user, extras, user_key)
             self._history.append(record)
             limit = self.history_limit
             if limit is not None and len(self._history) > limit:
@@ -198,7 +202,8 @@ class Store(object):
                 route.record_call(record)
             if unexpected:
                 self._unexpected.append(record)
-            self.changed.notify_all()
+            if self._waiting:
+                self.changed.notify_all()
 
     def finish(self, settings, era=None):
         """Apply ``response_reset`` / ``response_clear`` from *settings*."""
@@ -345,7 +350,11 @@ class Store(object):
             return len(found) >= count or bool(cancelled and cancelled())
 
         with self.lock:
-            wait_for(self.changed, enough, timeout)
+            self._waiting += 1
+            try:
+                wait_for(self.changed, enough, timeout)
+            finally:
+                self._waiting -= 1
             entries = list(found)
         return len(entries) >= count, entries
 
