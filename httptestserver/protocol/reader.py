@@ -25,7 +25,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from typing import Any, List, Optional, Tuple  # noqa: F401
 
 _TOKEN = re.compile(br"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
-_DIGITS = re.compile(br'^[0-9]{1,19}$')
 # One digit each, as h11 reads it: a version is never a big number.
 _VERSION = re.compile(br'^HTTP/([0-9])\.([0-9])$')
 _OWS = b' \t'
@@ -42,10 +41,6 @@ _PLAIN_FIELD = re.compile(r'(%s):[ \t]*([^\r\n\x00]*?)[ \t]*\r\n'
 # The header fields that frame a request (see _frame_request).
 _FRAMING = frozenset(['connection', 'transfer-encoding', 'content-length',
                       'expect', 'host'])
-
-
-def _tokens(value):
-    return [token.strip(_OWS).lower() for token in value.split(b',')]
 
 
 class RequestReader(BodyReader):
@@ -362,76 +357,3 @@ class RequestReader(BodyReader):
         if not sep or not _TOKEN.match(name):
             raise Reject(400, 'Bad header line %r.' % _native(line[:80]))
         pairs.append((name, value.strip(_OWS)))
-
-    def _frame_request(self, request, pairs, minor):
-        """Decide the body framing and the connection's fate (RFC 9112 6)."""
-        connection, encodings, lengths, expect, hosts = [], [], [], [], 0
-        for name, value in pairs:
-            key = name.lower()
-            if key == b'connection':
-                connection.extend(_tokens(value))
-            elif key == b'transfer-encoding':
-                encodings.extend(_tokens(value))
-            elif key == b'content-length':
-                lengths.append(value)
-            elif key == b'expect':
-                expect.append(value)
-            elif key == b'host':
-                hosts += 1
-        keep_alive = minor >= 1
-        if b'close' in connection:
-            keep_alive = False
-        elif b'keep-alive' in connection:
-            keep_alive = True
-        self.client_keep_alive = keep_alive
-        self.framing_closes = False
-        if minor >= 1 and hosts != 1:
-            # RFC 9112 3.2: a server MUST answer 400 (as Go does).
-            raise Reject(400, 'An HTTP/1.1 request needs exactly one Host '
-                         'header.')
-        has_body = False
-        if encodings:
-            # Only exactly "chunked": a coding list is where request
-            # smuggling hides (RFC 9112 6.1, as h11 and Go refuse it).
-            if encodings != [b'chunked']:
-                unknown = [e for e in encodings if e != b'chunked']
-                raise Reject(501 if unknown else 400,
-                             'Transfer-Encoding %r is not supported; send '
-                             'the body with "Transfer-Encoding: chunked" '
-                             'alone or with Content-Length.'
-                             % _native(b', '.join(encodings)[:80]))
-            if lengths or minor < 1:
-                # Both framings (a smuggling risk), or chunked from an
-                # HTTP/1.0 client (RFC 9112 6.1): answer, then close.
-                self.framing_closes = True
-            self._state = CHUNK_SIZE
-            has_body = True
-        elif lengths:
-            values = set(v.strip(_OWS) for value in lengths
-                         for v in value.split(b','))
-            if len(values) != 1 or not _DIGITS.match(list(values)[0]):
-                raise Reject(400, 'Bad Content-Length %r.'
-                             % _native(b', '.join(lengths)))
-            length = int(values.pop())
-            if length > self.limits.max_body:
-                raise Reject(413, 'The body of %d bytes is over the limit '
-                             'of %d bytes.'
-                             % (length, self.limits.max_body))
-            self._remaining = length
-            self._state = LENGTH
-            has_body = length > 0
-        else:
-            self._state = LENGTH
-            self._remaining = 0
-        if expect:
-            value = b','.join(expect).strip(_OWS).lower()
-            if value != b'100-continue':
-                raise Reject(417, 'Expect %r is not supported.'
-                             % _native(b', '.join(expect)))
-            request.expect_continue = has_body and minor >= 1
-        request.has_body = has_body
-        self._announced = self._remaining
-        self._body_size = 0
-        self._trailers = 0
-        self._lines = 0
-        return request

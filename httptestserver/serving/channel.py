@@ -78,6 +78,8 @@ class Channel(Handshaking, Player):
         self._holding = False
         self._soft = False
         self._unwatch_era = None  # type: Any
+        self._sleeping = False  # in a stream's 'sleep' step
+        self._unwatch_sleep = None  # type: Any
 
     # -- life ------------------------------------------------------------
     def open(self):

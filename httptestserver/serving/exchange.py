@@ -248,12 +248,16 @@ class Exchange(Sending, BaseHTTPServer.BaseHTTPRequestHandler, object):
         # type: (Response) -> bool
         """True when sending *response* from the loop would run user code
         or block: a streamed body from an iterator of the test's (a file's
-        is fine), a takeover.  Delays and fault plans are played by the
-        loop's timers."""
+        is fine), a takeover, an event stream with a fault plan.  Delays,
+        fault plans and event streams are played by the loop's timers."""
         if response.takeover is not None:
             return True
-        return response.streamed and \
-            not getattr(response.body, 'may_shrink', False)
+        if not response.streamed:
+            return False
+        body = response.body
+        if getattr(body, 'plays_in_loop', False):  # an event stream's
+            return response.plan is not None
+        return not getattr(body, 'may_shrink', False)
 
     def _answer_control(self):
         self.send(self.server.control.handle(self.state))

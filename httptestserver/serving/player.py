@@ -38,8 +38,30 @@ class Player(object):
         self._watch(READ | (self._events & WRITE))
         self._step()
 
+    def waker(self):
+        """Return a callable, for any thread, that ends the ``'sleep'``
+        step of the steps played now (a stream's wait) at once; a no-op
+        once those steps are over."""
+        steps, loop = self._steps, self.loop
+        return lambda: loop.call_soon_threadsafe(self._wake, steps)
+
+    def _wake(self, steps):
+        if self._steps is steps and self._sleeping and \
+                self.state != CLOSED:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._step()
+
+    def _end_sleep(self):
+        self._sleeping = False
+        unwatch, self._unwatch_sleep = self._unwatch_sleep, None
+        if unwatch is not None:
+            unwatch()
+
     def _step(self):
         self._timer = None
+        if self._sleeping:
+            self._end_sleep()
         while self.state != CLOSED and self._steps is not None:
             try:
                 step = next(self._steps)
@@ -62,6 +84,20 @@ class Player(object):
                 self._timer = self.loop.call_later(step[1], self._step)
                 self._soft = soft
                 return
+            elif kind == 'sleep':
+                # ('sleep', seconds or None, era or None): a stream's wait,
+                # over when the seconds pass, *era* ends or waker() is
+                # called; then the steps go on and decide what it meant.
+                era = step[2]
+                if era is not None and era.ended.is_set():
+                    continue
+                if step[1] is not None:
+                    self._timer = self.loop.call_later(step[1], self._step)
+                self._soft = False
+                self._sleeping = True
+                if era is not None:
+                    self._unwatch_sleep = era.on_end(self.waker())
+                return
             elif kind == 'hold':
                 self._holding = True
                 return
@@ -78,7 +114,14 @@ class Player(object):
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        self._steps = None
+        if self._sleeping:
+            self._end_sleep()
+        steps, self._steps = self._steps, None
+        close = getattr(steps, 'close', None)
+        if close is not None:
+            # Now, not when collected: a stream learns its client left,
+            # a file is closed.
+            close()
         self._holding = False
         unwatch, self._unwatch_era = self._unwatch_era, None
         if unwatch is not None:
@@ -93,7 +136,8 @@ class Player(object):
     def _era_over(self, steps):
         """reset() or stop() while playing: the wait is over, and so is
         the connection (the test it belongs to is over)."""
-        if self._steps is not steps or self.state == CLOSED:
+        if self._steps is not steps or self.state == CLOSED or \
+                self._sleeping:  # a stream's wait: it watches for itself
             return
         if self._timer is not None and self._soft:
             self._timer.cancel()

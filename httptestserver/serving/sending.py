@@ -35,6 +35,7 @@ class Sending(object):
     if TYPE_CHECKING:  # pragma: no cover - what the exchange provides
         response = None  # type: Optional[Response]
         route = server = connection = wfile = _conn = _era = None  # type: Any  # noqa: E501
+        _channel = None  # type: Any
         server_version = requestline = ''
         close_connection = _inline = _response_started = False
         _playback = None  # type: Any
@@ -132,7 +133,18 @@ class Sending(object):
                 yield ('end', True)
                 return
             yield ('write', head)
-            if conn.sends_body:
+            if conn.sends_body and getattr(body, 'plays_in_loop', False):
+                # An event stream of the library's (no code of the test's).
+                for step in body.loop_steps(self._channel.waker()):
+                    if step[0] == 'chunk':
+                        yield ('write', conn.send_data(step[1]))
+                    elif step[0] == 'cut':  # no closing chunk
+                        self.close_connection = True
+                        yield ('end', False)
+                        return
+                    else:
+                        yield step
+            elif conn.sends_body:
                 for chunk in body:  # a file's: not user code
                     yield ('write', conn.send_data(chunk))
             yield ('write', conn.end_response())

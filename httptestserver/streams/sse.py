@@ -10,7 +10,6 @@ the server hands the stream its socket (the body's ``bind_socket``), watch
 for the client hanging up; it imports only from the bottom layers,
 ``responses`` and ``streams.sockets``.
 """
-import socket
 import threading
 
 import six
@@ -19,6 +18,7 @@ from .._compat import monotonic, wait_for
 from ..errors import ConfigurationError, WaitTimeout
 from ..answers.responses import Response, check_delay, header_items
 from .sockets import hung_up
+from .sse_body import Body, StreamRecord
 from .sse_format import EVENT_KEYS, as_text, event_bytes, event_delay, \
     format_event
 
@@ -28,7 +28,7 @@ __all__ = ['EventStream', 'StreamRecord', 'format_event', 'EVENT_KEYS',
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
     from typing import (  # noqa: F401
-        Any, Callable, Dict, Iterable, List, Optional)
+        Any, Callable, Dict, Iterable, List, Optional, Set)
 
 #: How often a stream that watches its socket looks whether the client
 #: hung up while it waits, in seconds.
@@ -36,72 +36,6 @@ WATCH_INTERVAL = 0.05
 #: How long a wait without end asks a ``pause=`` function for at a time,
 #: so that ``close()`` is noticed between calls.
 IDLE_PAUSE = 0.25
-
-
-class _Cut(socket.error):
-    """Raised from a stream's body to drop the connection mid-stream: the
-    handler treats a socket error after the head as the end of the
-    connection and sends no closing chunk."""
-
-
-class _Ended(Exception):
-    """Raised inside a stream's chunks when a wait says it must end."""
-
-
-class _Body(object):
-    """The body of one stream: an iterator of chunks, and the hook by which
-    the server hands it the connection's socket.
-
-    The server calls :meth:`bind_socket` once, in the thread that will
-    pull the chunks, before the first; the stream then polls that socket
-    (never reads it) while it waits, and ends as soon as the client hangs
-    up.  Without it, a departed client is noticed at the next write.
-    """
-
-    def __init__(self, stream, request, record):
-        self.record = record
-        self.sock = None  # type: Any
-        self._chunks = stream._chunks(request, record, self)
-
-    def bind_socket(self, sock):
-        """Watch *sock*, the connection's blocking socket, while waiting."""
-        self.sock = sock
-        self.record.watched = True
-
-    def __iter__(self):
-        return self
-
-    def __next__(self):
-        return next(self._chunks)
-
-    next = __next__  # Python 2
-
-    def close(self):
-        self._chunks.close()
-
-
-class StreamRecord(object):
-    """What one client connection to an :class:`EventStream` got.
-
-    ``last_event_id`` the ``Last-Event-ID`` the client sent (or ``None``);
-    ``sent`` the events written, in order (dicts or text as given);
-    ``ended`` ``None`` while open, then ``'complete'``, ``'cut'``,
-    ``'stopped'``, ``'gone'`` (the client left) or ``'error'``;
-    ``watched`` True once the server handed the stream its socket, so that
-    a client leaving is noticed while the stream waits (else only at its
-    next write).
-    """
-
-    def __init__(self, request, last_event_id):
-        self.request = request
-        self.last_event_id = last_event_id
-        self.sent = []  # type: List[Any]
-        self.ended = None  # type: Optional[str]
-        self.watched = False
-
-    def __repr__(self):
-        return '<StreamRecord last_event_id=%r sent=%d ended=%s>' % (
-            self.last_event_id, len(self.sent), self.ended or 'no')
 
 
 class EventStream(object):
@@ -186,6 +120,7 @@ class EventStream(object):
         self._changed = threading.Condition(self._lock)
         self._streams = []  # type: List[StreamRecord]
         self._closed = threading.Event()
+        self._wakers = set()  # type: Set[Callable[[], Any]]
 
     def bind_server(self, server):
         # type: (Any) -> None
@@ -213,7 +148,7 @@ class EventStream(object):
         with self._lock:
             self._streams.append(record)
             self._changed.notify_all()
-        return Response(200, headers, _Body(self, request, record))
+        return Response(200, headers, Body(self, request, record))
 
     def _selected(self, request, last_id):
         events = self.events
@@ -234,37 +169,51 @@ class EventStream(object):
             return iter(events)
         return events  # an iterator, shared
 
-    def _chunks(self, request, record, body):
+    @property
+    def runs_in_loop(self):
+        # type: () -> bool
+        """True when the server's event loop may answer with this stream:
+        its events are a list (no code of the test's runs) and it waits
+        through the server, not a ``pause=`` function."""
+        return isinstance(self.events, list) and self._pause_func is None
+
+    def script(self, request, record):
+        """Yield what one stream does, for its body to perform
+        (:mod:`~httptestserver.streams.sse_body`): ``('data', bytes)``;
+        ``('wait', seconds or None)``, to which the body sends back why the
+        wait ended early (``'stopped'``, ``'gone'``) or None; ``('cut',
+        message)``.  Keeps *record*'s ``sent`` and ``ended`` up to date."""
         status = 'error'
         try:
             count = 0
             if self.cut_after == 0:
                 status = 'cut'
-                raise _Cut('cut_after=0: connection dropped')
+                yield ('cut', 'cut_after=0: connection dropped')
+                return
             for event in self._selected(request, record.last_event_id):
                 name = 'event %d' % count
                 delay = event_delay(event, name)
                 data = event_bytes(event, name)
                 if delay:
-                    status = self._wait(delay, body) or 'error'
-                    if status != 'error':
-                        raise _Ended(status)
-                yield data
+                    why = yield ('wait', delay)
+                    if why:
+                        status = why
+                        return
+                yield ('data', data)
                 count += 1
                 self._sent(record, event)
                 if self.cut_after is not None and count >= self.cut_after:
                     status = 'cut'
-                    raise _Cut('cut_after=%d: connection dropped' % count)
+                    yield ('cut', 'cut_after=%d: connection dropped' % count)
+                    return
             while self.keep_open:
-                status = self._wait(self.heartbeat, body) or 'error'
-                if status != 'error':
-                    raise _Ended(status)
-                yield b': heartbeat\n\n'
+                why = yield ('wait', self.heartbeat)
+                if why:
+                    status = why
+                    return
+                yield ('data', b': heartbeat\n\n')
             status = 'complete'
-        except _Ended:
-            if status == 'gone':  # drop the connection: no closing chunk
-                raise _Cut('the client hung up while the stream waited')
-        except GeneratorExit:  # the handler dropped it: the client left
+        except GeneratorExit:  # the server dropped it: the client left
             status = 'gone'
             raise
         finally:
@@ -272,12 +221,38 @@ class EventStream(object):
                 record.ended = status
                 self._changed.notify_all()
 
-    def _ended(self, body):
-        """Return why the stream must end now ('stopped' or 'gone'), or
-        None."""
+    # -- waiting, for the bodies ---------------------------------------------
+    def stop_reason(self):
+        # type: () -> Optional[str]
+        """``'stopped'`` once :meth:`close` or the server's ``stop()`` ended
+        every stream, else None.  Thread-safe."""
         if self._closed.is_set() or self.server is not None and \
                 not self.server.running:
             return 'stopped'
+        return None
+
+    def era(self):
+        """The server's current era (its ``reset()`` and ``stop()`` end
+        it), or None without a server: what a stream's wait in the event
+        loop watches."""
+        return self.server.store.era if self.server is not None else None
+
+    def add_waker(self, wake):
+        """Call ``wake()`` when :meth:`close` is called (a stream played
+        by the event loop, which must look at once); thread-safe."""
+        with self._lock:
+            self._wakers.add(wake)
+
+    def remove_waker(self, wake):
+        with self._lock:
+            self._wakers.discard(wake)
+
+    def end_reason(self, body):
+        """Return why the stream must end now ('stopped' or 'gone'), or
+        None."""
+        why = self.stop_reason()
+        if why:
+            return why
         if body.sock is not None:
             gone = hung_up(body.sock, 0)
             if gone is None:  # it sent something: cannot tell without
@@ -285,22 +260,22 @@ class EventStream(object):
             return 'gone' if gone else None
         return None
 
-    def _wait(self, seconds, body):
+    def wait_between(self, seconds, body):
         """Wait *seconds* (None: until the stream must end); return None
         once they passed, else why the stream ends: 'stopped' (``stop()``,
         :meth:`close`, or the pause said so) or 'gone' (the client hung
         up).  A watched socket is looked at every :data:`WATCH_INTERVAL`;
         a ``pause=`` function is called once per delay."""
-        why = self._ended(body)
+        why = self.end_reason(body)
         if why:
             return why
         pause = self._pause_func
         if pause is not None:
             if seconds is not None:
-                return 'stopped' if pause(seconds) else self._ended(body)
+                return 'stopped' if pause(seconds) else self.end_reason(body)
             while not pause(IDLE_PAUSE if body.sock is None else
                             WATCH_INTERVAL):
-                why = self._ended(body)
+                why = self.end_reason(body)
                 if why:
                     return why
             return 'stopped'
@@ -315,10 +290,10 @@ class EventStream(object):
             if self.server is not None:
                 if not self.server.pause(step) and left is not None and \
                         self.server.running:
-                    return self._ended(body)  # a reset cut the delay short
+                    return self.end_reason(body)  # a reset cut the delay short
             else:
                 self._closed.wait(step)
-            why = self._ended(body)
+            why = self.end_reason(body)
             if why:
                 return why
 
@@ -393,6 +368,10 @@ class EventStream(object):
         watches its socket); with ``keep_open``, the ``'stopped'`` end.
         Idempotent, thread-safe."""
         self._closed.set()
+        with self._lock:
+            wakers = list(self._wakers)
+        for wake in wakers:
+            wake()
 
     def __repr__(self):
         return '<EventStream %d stream(s)>' % len(self.streams)

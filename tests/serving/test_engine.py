@@ -14,8 +14,8 @@ import time
 import pytest
 import requests
 
-from httptestserver import ConfigurationError, Handler, HandlerError, \
-    Server, http_server, https_server
+from httptestserver import ConfigurationError, EventStream, Handler, \
+    HandlerError, Server, http_server, https_server
 
 from conftest import TIMEOUT, raw_connect
 from rawhttp import RawConnection, client_hello, request
@@ -179,3 +179,116 @@ def test_servers_that_never_started_leave_no_descriptor_behind():
         with pytest.raises(ConfigurationError):
             Server(directory=os.path.join(os.sep, 'no', 'such', 'dir'))
     assert descriptors() == before
+
+
+def open_stream(server, path):
+    """A raw connection that asked for the event stream at *path*."""
+    sock = raw_connect(server)
+    sock.sendall(request('GET', path))
+    return sock
+
+
+def read_until(sock, marker, limit=1 << 16):
+    """Read *sock* until *marker* arrived; return all that was read."""
+    data = b''
+    while marker not in data and len(data) < limit:
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def test_held_event_streams_cost_no_thread():
+    with http_server() as server:
+        stream = EventStream([{'data': 'first'},
+                              {'data': 'later', 'delay': 60}])
+        server.route('/events', stream)
+        socks = [open_stream(server, '/events') for _ in range(50)]
+        try:
+            stream.wait(50, timeout=TIMEOUT)
+            for sock in socks:
+                assert b'data: first' in read_until(sock, b'data: first')
+            # 50 streams waiting: timers of the loop, no worker each.
+            assert [t.name for t in server_threads(server)] == \
+                ['httptestserver-%d' % server.port]
+            assert len(server.engine.workers) == 0
+        finally:
+            for sock in socks:
+                sock.close()
+        # Each client that left ended its stream at once, not in 60 s.
+        ended = stream.wait_ended(50, timeout=TIMEOUT)
+        assert set(record.ended for record in ended) == {'gone'}
+
+
+def test_close_ends_a_stream_the_loop_holds_with_its_closing_chunk():
+    with http_server() as server:
+        stream = EventStream([{'data': 'hello'}], keep_open=True,
+                             server=server)
+        server.route('/events', stream)
+        sock = open_stream(server, '/events')
+        try:
+            stream.wait(1, timeout=TIMEOUT)
+            started = time.time()
+            stream.close()
+            assert stream.wait_ended(1, timeout=TIMEOUT)[0].ended == \
+                'stopped'
+            assert time.time() - started < 1.0  # no polling interval
+            assert read_until(sock, b'0\r\n\r\n').endswith(b'0\r\n\r\n')
+        finally:
+            sock.close()
+
+
+def test_stop_ends_the_streams_the_loop_holds_at_once():
+    server = Server().start()
+    stream = EventStream([{'data': 'hello'}], keep_open=True,
+                         server=server)
+    server.route('/events', stream)
+    socks = [open_stream(server, '/events') for _ in range(5)]
+    try:
+        stream.wait(5, timeout=TIMEOUT)
+        started = time.time()
+        server.stop()
+        assert time.time() - started < 1.0
+        ended = stream.wait_ended(5, timeout=TIMEOUT)
+        assert set(record.ended for record in ended) == {'stopped'}
+    finally:
+        server.stop()
+        for sock in socks:
+            sock.close()
+
+
+def test_reset_cuts_a_stream_wait_short_and_the_stream_goes_on():
+    with http_server() as server:
+        stream = EventStream([{'data': 'one'}, {'data': 'two', 'delay': 60}],
+                             server=server)
+        server.route('/events', stream)
+        sock = open_stream(server, '/events')
+        try:
+            stream.wait(1, timeout=TIMEOUT)
+            server.reset()  # as a worker's stop-aware pause: cut short
+            assert b'data: two' in read_until(sock, b'data: two')
+            assert stream.wait_ended(1, timeout=TIMEOUT)[0].ended == \
+                'complete'
+        finally:
+            sock.close()
+
+
+@pytest.mark.parametrize('kind', ['callable', 'pause'])
+def test_a_stream_running_code_of_the_test_goes_to_a_worker(kind):
+    with http_server() as server:
+        seen = []
+
+        def events(request):
+            seen.append(threading.current_thread().name)
+            return [{'data': 'from a worker'}]
+        if kind == 'callable':
+            stream = EventStream(events)
+        else:
+            stream = EventStream([{'data': 'from a worker', 'delay': 0.01}],
+                                 pause=lambda seconds: seen.append(
+                                     threading.current_thread().name))
+        server.route('/events', stream)
+        response = requests.get(server.url('/events'), timeout=TIMEOUT)
+        assert 'data: from a worker' in response.text
+        assert seen and all(name.endswith('-worker') for name in seen)
