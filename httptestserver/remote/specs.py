@@ -23,8 +23,9 @@ from ..headers import Headers
 from ..answers import faults as faultlib
 from ..answers.delays import Delay
 from ..answers.matchers import Matcher, fail
-from ..answers.responses import body_bytes, header_items, spec_dict
-from ..answers.routes import Route, response_list
+from ..answers.responses import Response, body_bytes, header_items, \
+    spec_dict
+from ..answers.routes import make_route, response_list
 from ..streams.sse import EventStream
 from ..streams.websocket import WebSocket
 from .codec import from_json, route_state, to_json
@@ -70,7 +71,10 @@ def stub_response(spec, name, streams=False):
         return {'events': _stream_data(spec, name)}
     if streams and isinstance(spec, WebSocket):
         return {'websocket': _socket_data(spec, name)}
-    if callable(spec):
+    if isinstance(spec, Response) and spec.takeover is None:
+        spec = dict(spec.faults, status=spec.status, headers=spec.headers,
+                    body=spec.body, delay=spec.delay)
+    if callable(spec) or isinstance(spec, Response):
         raise ConfigurationError(
             '%s %r is a function, and a function cannot cross into the child'
             ' process; describe the response as data, e.g. route("/users", '
@@ -173,6 +177,9 @@ def route_document(path, response, method, query, times, responses, match,
     document the child's ``POST /__admin/routes`` takes, checked here as
     the in-thread server checks them (the same errors, raised now)."""
     specs = response_list(response, responses, fields)
+    check_match(match)
+    make_route(path, specs, method, query, times, match)  # in-thread checks
+    Matcher(match or {}, untrusted=True)  # and a stub's: the child's
     document = {'times': times, 'responses': [stub_response(
         spec, 'responses[%d]' % i if len(specs) > 1 else 'response', True)
         for i, spec in enumerate(specs)]}
@@ -186,9 +193,6 @@ def route_document(path, response, method, query, times, responses, match,
         document['path_pattern'] = [path.pattern, path.flags & ~re.UNICODE]
     else:
         document['path'] = path
-    check_match(match)
-    Route(path, [None], method, query, times,  # the in-thread checks
-          match if match is None else Matcher(match, untrusted=True))
     document['method'] = method if method is None or isinstance(
         method, six.string_types) else list(method)
     document['query'] = query if query is None or isinstance(

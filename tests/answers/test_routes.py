@@ -1,7 +1,8 @@
 """Routes (``answers/routes.py``): which response answers a request --
 matching on path, method and query, the first match winning, sequences and
 ``times``, what an unmatched request gets, and bad routes failing where
-they are written.  Over real sockets, HTTP and HTTPS.
+they are written.  Over real sockets, HTTP and HTTPS, each test against a
+server in a thread and one in a child process (``_both_sides.py``).
 """
 import re
 
@@ -9,6 +10,8 @@ import pytest
 import requests
 
 from httptestserver import ConfigurationError
+from _both_sides import fixture_children, fixture_server, \
+    fixture_side, thread_only  # noqa: F401
 
 
 # -- matching ----------------------------------------------------------------
