@@ -154,9 +154,21 @@ def _socket_data(socket, name):
                 'cross into the child process; give a list, e.g. '
                 'WebSocket(replies=["first answer", ["two", "replies"], '
                 'None, Close(1000)], subprotocols=["chat"])' % (name, field))
-    return dict((key, to_json(getattr(socket, key))) for key in (
-        'replies', 'greeting', 'subprotocols', 'max_message_size',
-        'poll_interval', 'close_timeout'))
+    data = dict((key, to_json(getattr(socket, key))) for key in (
+        'subprotocols', 'max_message_size', 'poll_interval', 'close_timeout'))
+    data.update(replies=_message_data(socket.replies),
+                greeting=_message_data(socket.greeting))
+    return data
+
+
+def _message_data(value):
+    """WebSocket messages as JSON: bytes stay bytes (a binary message),
+    even a Python 2 ``str``, which :func:`to_json` takes for text."""
+    if isinstance(value, bytes):
+        return {'$base64': base64.b64encode(value).decode('ascii')}
+    if isinstance(value, (list, tuple)):
+        return [_message_data(item) for item in value]
+    return to_json(value)
 
 
 def _plain(value):

@@ -87,6 +87,36 @@ def test_a_sequence_then_a_default_route(server, with_timeout):
     assert route.exhausted and len(route.calls) == 2
 
 
+def test_times_with_a_sequence_repeats_its_last_response(server,
+                                                         with_timeout):
+    server.route('/retry', responses=[503, {'status': 200, 'body': 'ok'}],
+                 times=3)
+    server.route('/retry', status=410)
+    codes = [requests.get(server.url('/retry'), **with_timeout).status_code
+             for _ in range(4)]
+    assert codes == [503, 200, 200, 410]
+
+
+def test_a_route_tells_what_it_answered_and_what_remains(server,
+                                                         with_timeout):
+    first = server.route('/first', responses=['a', 'b'])
+    other = server.route(re.compile(r'/f.*'), body='other')
+    assert (first.used, first.exhausted, first.remaining) == (0, False, 2)
+    assert other.remaining is None
+    for query in ('?n=1', '?n=2', '?n=3'):
+        requests.get(server.url('/first' + query), **with_timeout)
+    assert [e['path'] for e in first.calls] == ['/first?n=1', '/first?n=2']
+    assert [e['path'] for e in other.calls] == ['/first?n=3']
+    assert (first.used, first.exhausted, first.remaining) == (2, True, 0)
+    assert (other.used, other.exhausted) == (1, False)
+    assert [e['route'] for e in server.history] == [
+        'ANY /first', 'ANY /first', 'ANY re:/f.*']
+    assert first.describe() == 'ANY /first (2 of 2 used)'
+    assert [r.describe() for r in server.routes] == [
+        'ANY /first (2 of 2 used)', 'ANY re:/f.*']
+    assert server.routes == [first, other]
+
+
 def test_times_limits_a_single_response(server, with_timeout):
     server.route('/once', body=b'first', times=1)
     assert requests.get(server.url('/once'),

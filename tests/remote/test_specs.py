@@ -7,10 +7,12 @@ import time
 
 import pytest
 import requests
+import six
 
 import httptestserver
 from httptestserver.answers.delays import Delay
 from httptestserver.errors import ConfigurationError
+from httptestserver.protocol.websocket import Close
 
 from conftest import TIMEOUT
 from _remote_helpers import fixture_child, fixture_shared  # noqa: F401
@@ -137,4 +139,96 @@ def test_what_cannot_cross_is_refused_by_name(child):
         child.route('/x', body=iter([b'a']))
     assert 'an iterator or generator runs in this process' in str(info.value)
     assert 'a list of chunks' in str(info.value)
+    assert child.routes == []
+
+
+def test_a_list_body_crosses_and_streams_in_chunks(child):
+    child.route('/chunks', body=[b'\x00\xff', u'caf\xe9', b'end'])
+    response = requests.get(child.url('/chunks'), timeout=TIMEOUT)
+    assert response.headers['transfer-encoding'] == 'chunked'
+    assert response.content == b'\x00\xff' + u'caf\xe9'.encode('utf-8') + \
+        b'end'
+
+
+EVENTS = [{'data': 'one', 'id': '1'}, {'event': 'tick', 'data': 'two',
+                                       'id': '2', 'delay': 0.05},
+          {'json': {'n': 3}, 'id': '3', 'retry': 100}, u'caf\xe9']
+
+
+def stream_bodies(server, path):
+    """The bodies of two event streams from *server*: from the start, and
+    resumed after event 2."""
+    bodies = []
+    for headers in ({}, {'Last-Event-ID': '2'}):
+        response = requests.get(server.url(path), headers=headers,
+                                timeout=TIMEOUT)
+        assert response.headers['content-type'].startswith(
+            'text/event-stream')
+        bodies.append(response.content)
+    return bodies
+
+
+def test_an_event_stream_crosses_and_streams_as_in_thread(child):
+    with httptestserver.http_server() as local:
+        local.route('/events', httptestserver.EventStream(EVENTS))
+        expected = stream_bodies(local, '/events')
+    child.route('/events', httptestserver.EventStream(EVENTS))
+    assert stream_bodies(child, '/events') == expected
+    assert b'data: one' in expected[0] and b'data: one' not in expected[1]
+    assert [e['route'] for e in child.history] == ['ANY /events'] * 2
+
+
+def test_an_event_stream_cut_after_n_events_crosses(child):
+    child.route('/cut', httptestserver.EventStream(EVENTS, cut_after=1))
+    with pytest.raises(requests.RequestException):
+        requests.get(child.url('/cut'), timeout=TIMEOUT).content
+
+
+def websocket_session(wsc, url):
+    """Greeting, then the replies to three messages, from a WebSocket at
+    *url*: ``[(opcode, data)]``."""
+    conn = wsc.create_connection(url, timeout=TIMEOUT)
+    try:
+        got = [conn.recv_data()]
+        for message in (u'first', b'second', u'third'):
+            conn.send(message) if isinstance(message, six.text_type) else \
+                conn.send_binary(message)
+            got.append(conn.recv_data())
+        got.append(conn.recv_data(control_frame=True))  # the Close
+        return got
+    finally:
+        conn.close()
+
+
+def test_a_websocket_with_declarative_replies_crosses(child):
+    wsc = pytest.importorskip('websocket')
+    replies = [u'one', [b'\x00two', u'two'], Close(4000, u'done')]
+    with httptestserver.http_server() as local:
+        local.route('/ws', httptestserver.WebSocket(
+            replies=replies, greeting=u'hello', subprotocols=['chat']))
+        expected = websocket_session(wsc, 'ws' + local.url('/ws')[4:])
+    child.route('/ws', httptestserver.WebSocket(
+        replies=replies, greeting=u'hello', subprotocols=['chat']))
+    assert websocket_session(wsc, 'ws' + child.url('/ws')[4:]) == expected
+    assert expected[0] == (wsc.ABNF.OPCODE_TEXT, b'hello')
+    assert expected[-1][0] == wsc.ABNF.OPCODE_CLOSE
+
+
+@pytest.mark.parametrize('route, words', [
+    (lambda: httptestserver.EventStream(lambda request: []),
+     'EventStream([{"data": "hi", "delay": 0.1}])'),
+    (lambda: httptestserver.EventStream(iter([{'data': 'x'}])),
+     'give the events as a list'),
+    (lambda: httptestserver.WebSocket(replies=lambda message: message),
+     'WebSocket(replies=["first answer", ["two", "replies"], None, '
+     'Close(1000)]'),
+    (lambda: httptestserver.WebSocket(subprotocols=lambda offered: None),
+     'whose subprotocols is a function'),
+])
+def test_a_stream_that_runs_code_is_refused_with_its_data_form(
+        child, route, words):
+    with pytest.raises(ConfigurationError) as info:
+        child.route('/s', route())
+    assert 'cannot cross into the child process' in str(info.value)
+    assert words in str(info.value)
     assert child.routes == []
