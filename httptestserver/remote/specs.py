@@ -11,6 +11,7 @@ the same ``route()`` call, and :class:`RouteEndpoints` serves it.  Pure but
 for the endpoints' id table; thread-safe.
 """
 import base64
+import collections
 import json as jsonlib
 import re
 import threading
@@ -189,6 +190,8 @@ def route_document(path, response, method, query, times, responses, match,
     document the child's ``POST /__admin/routes`` takes, checked here as
     the in-thread server checks them (the same errors, raised now)."""
     specs = response_list(response, responses, fields)
+    if isinstance(match, Matcher):
+        match = match.spec  # its dict crosses
     check_match(match)
     make_route(path, specs, method, query, times, match)  # in-thread checks
     Matcher(match or {}, untrusted=True)  # and a stub's: the child's
@@ -333,7 +336,8 @@ class RouteEndpoints(object):
     def _ids(self, added=None, document=None):
         """Return ``[(id, route, document)]`` for the routes in force, in
         order (the document a route was added with, else None); *added*
-        is a route just added from *document*."""
+        is a route just added from *document*.  The last routes removed
+        (or reset) stay readable by id, as an in-thread route object does."""
         with _IDS_LOCK:
             known = self._route_ids = self._route_ids or {}
             if added is not None:
@@ -342,7 +346,9 @@ class RouteEndpoints(object):
             for route in routes:
                 known.setdefault(route, (uuid.uuid4().hex, None))
             for route in set(known) - set(routes):
-                del known[route]  # gone: removed, or reset
+                _RETIRED[known.pop(route)[0]] = route
+            while len(_RETIRED) > RETIRED:
+                _RETIRED.popitem(last=False)
             return [known[r][:1] + (r,) + known[r][1:] for r in routes]
 
     def _add_route(self, request):
@@ -361,6 +367,10 @@ class RouteEndpoints(object):
         for found, route, _ in self._ids():
             if found == route_id:
                 return 200, route_state(route, route_id, True)
+        with _IDS_LOCK:
+            retired = _RETIRED.get(route_id)
+        if retired is not None:
+            return 200, route_state(retired, route_id, True)
         raise ConfigurationError('no route with id %s (removed, or the '
                                  'server was reset)' % route_id)
 
@@ -373,3 +383,6 @@ class RouteEndpoints(object):
 
 
 _IDS_LOCK = threading.Lock()
+#: How many removed routes stay readable by id (their calls included).
+RETIRED = 256
+_RETIRED = collections.OrderedDict()  # type: Any

@@ -192,3 +192,17 @@ def test_bad_routes_raise_in_the_test_thread(server, kws, fix):
     with pytest.raises(ConfigurationError) as info:
         server.route(**kws)
     assert fix in str(info.value)
+
+
+def test_a_route_removed_or_reset_still_tells_what_it_answered(
+        server, with_timeout):
+    gone = server.route('/gone', times=2)
+    requests.get(server.url('/gone'), **with_timeout)
+    server.remove_route(gone)
+    kept = server.route('/kept', times=2)
+    requests.get(server.url('/kept'), **with_timeout)
+    server.reset()
+    for route, path in ((gone, '/gone'), (kept, '/kept')):
+        assert [e['path'] for e in route.calls] == [path]
+        assert (route.used, route.remaining, route.exhausted) == (1, 1, False)
+    assert server.routes == []

@@ -232,3 +232,13 @@ def test_a_stream_that_runs_code_is_refused_with_its_data_form(
     assert 'cannot cross into the child process' in str(info.value)
     assert words in str(info.value)
     assert child.routes == []
+
+
+def test_a_matcher_object_crosses_as_its_spec(child):
+    child.route('/m', match=httptestserver.Matcher({'headers': {'X-A': '1'}}),
+                body='matched')
+    child.unmatched_response = 404
+    assert requests.get(child.url('/m'), headers={'X-A': '1'},
+                        timeout=TIMEOUT).text == 'matched'
+    assert requests.get(child.url('/m'), timeout=TIMEOUT).status_code == 404
+    child.reset()  # the unmatched request was the point
