@@ -243,10 +243,10 @@ def add_route(server, document):
         fail('route.responses', responses, 'give a list of responses')
     specs = [_response(server, r, 'responses[%d]' % i if len(responses) > 1
                        else 'response') for i, r in enumerate(responses)]
-    query = document.get('query')
-    return server.route(path, method=document.get('method'),
-                        query=from_json(query), times=document.get('times'),
-                        responses=specs, match=match)
+    query = _decoded(document.get('query'), 'query')
+    return server.route(path, method=document.get('method'), query=query,
+                        times=document.get('times'), responses=specs,
+                        match=match)
 
 
 def _response(server, data, name):
@@ -270,7 +270,7 @@ def _response(server, data, name):
                 'body_base64' in plain or 'json' in plain:
             fail(name + '.chunks', chunks, 'give a list of chunks, and no '
                  'other body')
-        spec['body'] = [_chunk(c, name) for c in from_json(chunks)]
+        spec['body'] = [_chunk(c, name) for c in _decoded(chunks, name)]
     elif 'body' not in plain and 'body_base64' not in plain:
         spec.pop('body', None)  # json, or none: as the thread answers
     return spec
@@ -286,7 +286,7 @@ def _chunk(chunk, name):
 def _event_stream(server, data, name):
     data = _object(data, name + '.events', (
         'events', 'keep_open', 'cut_after', 'heartbeat', 'headers'))
-    events = from_json(data.get('events'))  # EventStream checks its type
+    events = _decoded(data.get('events'), name)  # EventStream checks it
     for index, event in enumerate(events or ()):
         if isinstance(event, dict) and event.get('delay') is not None:
             check_wait('%s event %d delay' % (name, index), 'delay',
@@ -306,9 +306,17 @@ def _web_socket(server, data, name):
     for key in ('poll_interval', 'close_timeout'):
         if data.get(key) is not None:
             check_wait('%s.websocket.%s' % (name, key), 'delay', data[key])
-    options = dict((k, from_json(v)) for k, v in data.items()
+    options = dict((k, _decoded(v, name)) for k, v in data.items()
                    if v is not None)
     return WebSocket(server=server, **options)
+
+
+def _decoded(value, field):
+    """:func:`from_json`, its error (a bad ``$base64``) naming *field*."""
+    try:
+        return from_json(value)
+    except ValueError as exc:
+        raise ConfigurationError('%s: %s' % (field, exc))
 
 
 def _object(data, field, keys):

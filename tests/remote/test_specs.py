@@ -15,7 +15,8 @@ from httptestserver.errors import ConfigurationError
 from httptestserver.protocol.websocket import Close
 
 from conftest import TIMEOUT
-from _remote_helpers import fixture_child, fixture_shared  # noqa: F401
+from _remote_helpers import call, fixture_child, \
+    fixture_shared  # noqa: F401
 
 
 def test_the_response_forms_of_route_cross_as_data(child):
@@ -242,3 +243,54 @@ def test_a_matcher_object_crosses_as_its_spec(child):
                         timeout=TIMEOUT).text == 'matched'
     assert requests.get(child.url('/m'), timeout=TIMEOUT).status_code == 404
     child.reset()  # the unmatched request was the point
+
+
+def test_a_path_pattern_keeps_its_flags_across(child):
+    route = child.route(re.compile(r'/users/\d+', re.I), body='user')
+    assert requests.get(child.url('/USERS/7'), timeout=TIMEOUT).text == 'user'
+    assert route.describe() == r'ANY re:/users/\d+'
+    if hasattr(re, 'ASCII'):  # Python 3
+        with pytest.raises(ConfigurationError) as info:
+            child.route(re.compile('/x', re.ASCII))
+        assert 'write them inline' in str(info.value)
+
+
+def test_another_language_posts_a_route_document(child):
+    status, state = call('POST', child.control_url + 'routes', {
+        'path': '/doc', 'method': ['GET'], 'times': 3, 'responses': [
+            {'status': 503}, {'chunks': ['a', {'$base64': 'AP8='}]}]})
+    assert status == 201
+    assert (state['describe'], state['remaining']) == (
+        'GET /doc (0 of 3 used)', 3)
+    codes = [requests.get(child.url('/doc'), timeout=TIMEOUT)
+             for _ in range(2)]
+    assert [c.status_code for c in codes] == [503, 200]
+    assert codes[1].content == b'a\x00\xff'
+    status, state = call('GET', child.control_url + 'routes/' + state['id'])
+    assert [e['path'] for e in state['calls']] == ['/doc', '/doc']
+    status, listed = call('GET', child.control_url + 'routes')
+    assert [r['describe'] for r in listed['routes']] == [
+        'GET /doc (2 of 3 used)']
+
+
+@pytest.mark.parametrize('document, words', [
+    ({'path': '/x', 'nonsense': 1}, 'keys from path, path_pattern'),
+    ({'path': '/x', 'responses': {}}, 'give a list of responses'),
+    ({'path': '/x', 'responses': [{'status': 'x'}]}, 'status'),
+    ({'path': '/x', 'responses': [{'delay': 1e300}]}, 'TIMEOUT_MAX'),
+    ({'path': '/x', 'responses': [{'chunks': [5]}]}, 'give text'),
+    ({'path_pattern': ['/(a+)+b', 0], 'responses': [{}]},
+     'exponential time'),
+    ({'path': '/x', 'responses': [{'events': {'events': 'x'}}]},
+     'events must be a list'),
+    ({'path': '/x', 'responses': [{'websocket': {'replies': [
+        {'$close': 'x'}]}}]}, '$close'),
+    ({'path': '/x', 'responses': [{'websocket': {}, 'status': 200}]},
+     'events or websocket alone'),
+])
+def test_a_bad_route_document_is_refused_naming_the_field(
+        child, document, words):
+    status, answer = call('POST', child.control_url + 'routes', document)
+    assert status in (400, 422)
+    assert words in answer['error']
+    assert child.routes == []
