@@ -74,7 +74,7 @@ def stub_response(spec, name, streams=False):
         return {'websocket': _socket_data(spec, name)}
     if isinstance(spec, Response) and spec.takeover is None:
         spec = dict(spec.faults, status=spec.status, headers=spec.headers,
-                    body=spec.body, delay=spec.delay)
+                    body=spec.body, delay=spec.faults.get('delay', spec.delay))
     if callable(spec) or isinstance(spec, Response):
         raise ConfigurationError(
             '%s %r is a function, and a function cannot cross into the child'

@@ -11,6 +11,7 @@ import six
 
 import httptestserver
 from httptestserver.answers.delays import Delay
+from httptestserver.answers.responses import make_response
 from httptestserver.errors import ConfigurationError
 from httptestserver.protocol.websocket import Close
 
@@ -294,3 +295,19 @@ def test_a_bad_route_document_is_refused_naming_the_field(
     assert status in (400, 422)
     assert words in answer['error']
     assert child.routes == []
+
+
+def test_a_response_object_crosses_with_its_faults_and_delays(child):
+    spec = {'status': 202, 'headers': {'X-A': '1'}, 'body': 'late',
+            'delay': {'uniform': [0.2, 0.25]}, 'chunk_delay': 0.05}
+    with httptestserver.http_server() as local:
+        local.route('/r', make_response(spec))
+        expected, took = answer(local.url('/r'))
+        [here] = local.history
+    child.route('/r', make_response(spec))
+    got, took_there = answer(child.url('/r'))
+    [there] = child.history
+    assert got == expected == (202, b'late')
+    assert took >= 0.2 and took_there >= 0.2
+    assert sorted(there['delays']) == sorted(here['delays'])
+    assert there['response_headers']['X-A'] == '1'
