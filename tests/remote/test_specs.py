@@ -311,3 +311,15 @@ def test_a_response_object_crosses_with_its_faults_and_delays(child):
     assert took >= 0.2 and took_there >= 0.2
     assert sorted(there['delays']) == sorted(here['delays'])
     assert there['response_headers']['X-A'] == '1'
+
+
+def test_an_event_stream_kept_open_crosses_with_its_heartbeat(child):
+    child.route('/open', httptestserver.EventStream(
+        [{'data': 'x'}], keep_open=True, server=child, heartbeat=0.05))
+    response = requests.get(child.url('/open'), stream=True, timeout=TIMEOUT)
+    try:
+        lines = response.iter_lines()
+        assert [next(lines) for _ in range(3)] == [b'data: x', b'',
+                                                   b': heartbeat']
+    finally:
+        response.close()
