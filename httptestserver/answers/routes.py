@@ -130,6 +130,11 @@ class Route(object):
         """True once the route answered ``times`` requests."""
         return self.times is not None and self.used >= self.times
 
+    @property
+    def remaining(self):
+        """How many more requests it answers (None: unlimited)."""
+        return None if self.times is None else max(0, self.times - self.used)
+
     def matches(self, request):
         """Return True if *request* (a recorded request dict) is for us."""
         if self.methods is not None and \

@@ -14,9 +14,14 @@ import binascii
 import six
 
 from ..headers import Headers
+from ..protocol.websocket import Close
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any, Dict  # noqa: F401
 
 __all__ = ['to_json', 'from_json', 'data_to_json', 'entry_to_json',
-           'entry_from_json']
+           'entry_from_json', 'route_state']
 
 
 class _NotData(Exception):
@@ -25,8 +30,9 @@ class _NotData(Exception):
 
 def to_json(value):
     """Return *value* as JSON-able data: bytes become ``{"$base64": ...}``,
-    headers a list of ``[name, value]`` pairs, tuples lists, anything else
-    unknown its ``repr``."""
+    a WebSocket :class:`~httptestserver.Close` ``{"$close": [code,
+    reason]}``, headers a list of ``[name, value]`` pairs, tuples lists,
+    anything else unknown its ``repr``."""
     return _plain(value, False)
 
 
@@ -64,6 +70,8 @@ def _plain(value, strict):
         return {'$base64': base64.b64encode(value).decode('ascii')}
     if isinstance(value, Headers):
         return [[k, v] for k, v in value.items_all()]
+    if isinstance(value, Close):
+        return {'$close': [value.code, value.reason]}
     if isinstance(value, dict):
         return dict((_key(k), _plain(v, strict)) for k, v in value.items())
     if isinstance(value, (list, tuple)):
@@ -77,18 +85,29 @@ def _plain(value, strict):
 
 
 def from_json(value):
-    """Undo :func:`to_json` for bytes (``{"$base64": ...}``).
+    """Undo :func:`to_json` for bytes (``{"$base64": ...}``) and
+    ``{"$close": [code, reason]}``.
 
-    Raises :class:`ValueError` saying which ``$base64`` value is not
-    base64 text (the control API answers it 400).
+    Raises :class:`ValueError` saying which ``$base64`` or ``$close``
+    value is malformed (the control API answers it 400).
     """
     if isinstance(value, dict):
         if list(value) == ['$base64']:
             return _from_base64(value['$base64'])
+        if list(value) == ['$close']:
+            return _close(value['$close'])
         return dict((k, from_json(v)) for k, v in value.items())
     if isinstance(value, list):
         return [from_json(v) for v in value]
     return value
+
+
+def _close(args):
+    if not isinstance(args, list) or len(args) != 2 or not isinstance(
+            args[0], six.integer_types + (type(None),)) or not isinstance(
+            args[1], six.string_types):
+        raise ValueError('{"$close": %r}: give [code, "reason"]' % (args,))
+    return Close(args[0], args[1])
 
 
 def _from_base64(text):
@@ -137,3 +156,29 @@ def entry_from_json(data):
     if isinstance(entry.get('client_address'), list):
         entry['client_address'] = tuple(entry['client_address'])
     return entry
+
+
+def route_state(route, route_id, calls=False, document=None):
+    # type: (Any, str, bool, Any) -> Dict[str, Any]
+    """Return a route's state as JSON: its *route_id*, description
+    (``describe``, with its uses, and ``name``, without), ``used``,
+    ``times``, ``exhausted``, ``remaining``, the *document* it was added
+    with and, with *calls*, the history entries of the requests it
+    answered."""
+    times = getattr(route, 'times', None)
+    used = getattr(route, 'used', 0)
+    state = {'id': route_id, 'describe': route.describe(),
+             'name': _name(route), 'used': used, 'times': times,
+             'exhausted': bool(getattr(route, 'exhausted', False)),
+             'remaining': None if times is None else max(0, times - used),
+             'document': document}
+    if calls:
+        state['calls'] = [entry_to_json(e) for e in route.calls]
+    return state
+
+
+def _name(route):
+    try:
+        return route.describe(usage=False)
+    except TypeError:  # a directory mount has one description
+        return route.describe()

@@ -19,6 +19,7 @@ from ..answers.matchers import MATCH_KEYS, Matcher
 from ..store.store import HANDLER_KEYS
 from ..store.verification import check_count
 from .codec import data_to_json, entry_to_json, from_json
+from .specs import RouteEndpoints
 from .stubs import check_wait, response_spec
 from .stubfiles import parse_mappings
 from .wiremock import REQUEST_KEYS, from_wiremock, to_wiremock
@@ -32,7 +33,8 @@ MAX_DEPTH = 100
 
 #: What the index lists, in the order of the route table.
 INDEX = ['GET|POST|DELETE mappings', 'POST mappings/import',
-         'GET|DELETE mappings/{id}', 'GET requests', 'GET requests/unmatched',
+         'GET|DELETE mappings/{id}', 'GET|POST routes',
+         'GET|DELETE routes/{id}', 'GET requests', 'GET requests/unmatched',
          'POST requests/count', 'POST requests/find', 'POST requests/wait',
          'GET errors', 'POST check', 'GET|POST|DELETE data',
          'DELETE data/{key}', 'GET|POST|DELETE unmatched', 'POST reset',
@@ -81,7 +83,7 @@ def _wiremock_shaped(spec):
     return False
 
 
-class Endpoints(object):
+class Endpoints(RouteEndpoints):
     """The endpoints of :class:`~httptestserver.remote.control.ControlAPI`.
 
     A mixin: it relies on the control API's ``server``, ``prefix``,
@@ -119,7 +121,7 @@ class Endpoints(object):
                              'DELETE': self._clear_unmatched}),
             (['reset'], {'POST': self._reset}),
             (['shutdown'], {'POST': self._shutdown}),
-        ]
+        ] + self.route_endpoints()
         for pattern, methods in routes:
             if len(pattern) == len(parts) and all(
                     p == '*' or p == q for p, q in zip(pattern, parts)):
@@ -133,6 +135,10 @@ class Endpoints(object):
                                           if p == '*'])
         raise ClientError(404, 'no control endpoint %s; see GET %s/'
                           % (request['url_path'], self.prefix))
+
+    def read_body(self, request):
+        """Return a request's JSON body, or raise :class:`ClientError`."""
+        return _body(request)
 
     def _index(self, request):
         return 200, {'url': self.server.url('/'), 'control': self.url(),

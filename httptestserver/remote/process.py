@@ -9,6 +9,8 @@ server's life and identity: creating one starts the child and returns once
 it serves; :meth:`~ChildServer.stop` asks it to shut down, then closes its
 standard input and, past a timeout, kills it by PID.
 """
+import binascii
+import os
 import threading
 
 from .. import tls
@@ -16,10 +18,11 @@ from ..errors import ConfigurationError, HttpTestServerError, \
     ServerStateError
 from .child import ChildProcess, forget_at_exit, server_args, stop_at_exit, \
     stub_args
+from .control import is_loopback
 from .control_client import ControlClient
 from .server_api import ServerAPI
 
-__all__ = ['ChildServer', 'start_child_server']
+__all__ = ['ChildServer', 'start_child_server', 'child_token']
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
@@ -33,7 +36,9 @@ class ChildServer(ServerAPI):
     ``port``, ``scheme``, ``certfile``, ``keyfile``, ``client_cert`` and
     ``cafile`` mean what they mean for :class:`~httptestserver.Server`;
     ``stubs`` is a path (or list of paths) of stub files, or a list of stub
-    dicts; ``control_token`` makes the child require a token;
+    dicts; ``control_token`` makes the child require a token (bound to an
+    address other than loopback, it requires one anyway: by default a
+    random one this object makes, in :attr:`control_token`);
     ``start_timeout`` bounds the start; ``python`` picks the interpreter
     (default: this one).  A failed start raises
     :class:`ConfigurationError` (a bad argument) or :class:`ServerStateError`
@@ -51,6 +56,7 @@ class ChildServer(ServerAPI):
         # type: (Optional[str], Optional[int], str, Optional[str], Optional[str], Optional[str], Optional[str], Any, Optional[str], float, Optional[str], Any) -> None  # noqa: E501
         args = server_args(host, port, scheme, certfile, keyfile,
                            client_cert, cafile)
+        control_token = child_token(host, control_token)
         files, stub_dicts = stub_args(stubs)
         self._lock = threading.Lock()
         self.control_token = control_token
@@ -153,6 +159,19 @@ class ChildServer(ServerAPI):
             raise ConfigurationError('%r serves your own certificate; trust '
                                      'its CA yourself' % self)
         return tls.client_context(self.ca_file, client_cert)
+
+
+def child_token(host, control_token=None):
+    # type: (Any, Optional[str]) -> Optional[str]
+    """Return the token a child bound to *host* needs: *control_token*
+    when given, else a new random one for an address other than loopback
+    (reachable from other machines), else None.  The caller hands it to
+    the child in its environment, never on its command line, which every
+    local user can read."""
+    if control_token is None and host is not None and \
+            not is_loopback(str(host)):
+        return binascii.hexlify(os.urandom(16)).decode('ascii')
+    return control_token
 
 
 def start_child_server(*args, **kws):

@@ -1,7 +1,8 @@
 """Responses (``answers/responses.py``): every form a response takes --
 callables, tuples, dicts, streamed and list bodies, cookies, JSON -- and
 what a bad one does.  Which route answers a request is tested in
-test_routes.py.
+test_routes.py.  Each test runs against a server in a thread and one in a
+child process (``_both_sides.py``).
 """
 import json
 
@@ -11,9 +12,13 @@ import requests
 from httptestserver import ConfigurationError
 from httptestserver.answers.responses import Response, make_response, \
     set_cookie_value
+from _both_sides import fixture_children, fixture_server, \
+    fixture_side, thread_only  # noqa: F401
 
 
 def test_a_callable_route_gets_the_recorded_request(server, with_timeout):
+    thread_only(server, 'a function cannot cross into a child process')
+
     def echo(request):
         return 200, {'X-Method': request['method']}, request['body'][::-1]
     server.route('/echo', echo)
@@ -39,9 +44,13 @@ def test_every_response_form(server, with_timeout, spec, status, body):
     assert (response.status_code, response.content) == (status, body)
 
 
-def test_a_streamed_body_is_sent_chunked(server, with_timeout):
-    server.route('/stream', body=(('part%d,' % i).encode('ascii')
-                                  for i in range(5)))
+@pytest.mark.parametrize('kind', ['generator', 'list'])
+def test_a_streamed_body_is_sent_chunked(server, with_timeout, kind):
+    if kind == 'generator':
+        thread_only(server, 'a generator runs in the test\'s process')
+    chunks = (('part%d,' % i).encode('ascii') for i in range(5))
+    server.route('/stream', body=chunks if kind == 'generator'
+                 else list(chunks))
     response = requests.get(server.url('/stream'), stream=True, **with_timeout)
     assert response.headers['transfer-encoding'] == 'chunked'
     assert 'content-length' not in response.headers
@@ -84,6 +93,7 @@ def test_route_delay_is_applied(server, with_timeout):
 
 def test_a_callable_returning_garbage_is_a_500_raised_by_check(
         server, with_timeout):
+    thread_only(server, 'a function cannot cross into a child process')
     server.route('/bad', lambda request: object())
     assert requests.get(server.url('/bad'), **with_timeout).status_code == 500
     with pytest.raises(Exception) as info:

@@ -1,7 +1,8 @@
 """Routes (``answers/routes.py``): which response answers a request --
 matching on path, method and query, the first match winning, sequences and
 ``times``, what an unmatched request gets, and bad routes failing where
-they are written.  Over real sockets, HTTP and HTTPS.
+they are written.  Over real sockets, HTTP and HTTPS, each test against a
+server in a thread and one in a child process (``_both_sides.py``).
 """
 import re
 
@@ -9,6 +10,8 @@ import pytest
 import requests
 
 from httptestserver import ConfigurationError
+from _both_sides import fixture_children, fixture_server, \
+    fixture_side, thread_only  # noqa: F401
 
 
 # -- matching ----------------------------------------------------------------
@@ -82,6 +85,36 @@ def test_a_sequence_then_a_default_route(server, with_timeout):
               for _ in range(4)]
     assert bodies == [503, 503, 200, 200]
     assert route.exhausted and len(route.calls) == 2
+
+
+def test_times_with_a_sequence_repeats_its_last_response(server,
+                                                         with_timeout):
+    server.route('/retry', responses=[503, {'status': 200, 'body': 'ok'}],
+                 times=3)
+    server.route('/retry', status=410)
+    codes = [requests.get(server.url('/retry'), **with_timeout).status_code
+             for _ in range(4)]
+    assert codes == [503, 200, 200, 410]
+
+
+def test_a_route_tells_what_it_answered_and_what_remains(server,
+                                                         with_timeout):
+    first = server.route('/first', responses=['a', 'b'])
+    other = server.route(re.compile(r'/f.*'), body='other')
+    assert (first.used, first.exhausted, first.remaining) == (0, False, 2)
+    assert other.remaining is None
+    for query in ('?n=1', '?n=2', '?n=3'):
+        requests.get(server.url('/first' + query), **with_timeout)
+    assert [e['path'] for e in first.calls] == ['/first?n=1', '/first?n=2']
+    assert [e['path'] for e in other.calls] == ['/first?n=3']
+    assert (first.used, first.exhausted, first.remaining) == (2, True, 0)
+    assert (other.used, other.exhausted) == (1, False)
+    assert [e['route'] for e in server.history] == [
+        'ANY /first', 'ANY /first', 'ANY re:/f.*']
+    assert first.describe() == 'ANY /first (2 of 2 used)'
+    assert [r.describe() for r in server.routes] == [
+        'ANY /first (2 of 2 used)', 'ANY re:/f.*']
+    assert server.routes == [first, other]
 
 
 def test_times_limits_a_single_response(server, with_timeout):
@@ -159,3 +192,17 @@ def test_bad_routes_raise_in_the_test_thread(server, kws, fix):
     with pytest.raises(ConfigurationError) as info:
         server.route(**kws)
     assert fix in str(info.value)
+
+
+def test_a_route_removed_or_reset_still_tells_what_it_answered(
+        server, with_timeout):
+    gone = server.route('/gone', times=2)
+    requests.get(server.url('/gone'), **with_timeout)
+    server.remove_route(gone)
+    kept = server.route('/kept', times=2)
+    requests.get(server.url('/kept'), **with_timeout)
+    server.reset()
+    for route, path in ((gone, '/gone'), (kept, '/kept')):
+        assert [e['path'] for e in route.calls] == [path]
+        assert (route.used, route.remaining, route.exhausted) == (1, 1, False)
+    assert server.routes == []

@@ -13,7 +13,8 @@ import requests
 
 import httptestserver
 from httptestserver.errors import ConfigurationError
-from httptestserver.remote.process import ChildServer, start_child_server
+from httptestserver.remote.process import ChildServer, child_token, \
+    start_child_server
 
 from conftest import TIMEOUT
 from _remote_helpers import gone
@@ -91,3 +92,34 @@ def test_the_helpers_and_mixins_take_process_true():
         httptestserver.start_server(process=True,
                                     handler=httptestserver.Handler)
     assert 'cannot cross into a child process' in str(info.value)
+
+
+@pytest.mark.parametrize('host', ['0.0.0.0', '::', '192.0.2.7',
+                                  'example.org'])
+def test_a_child_reachable_from_elsewhere_gets_a_token_made_here(host):
+    # The suite binds loopback only; this is the decision, the next test
+    # is how the token reaches the child.
+    token = child_token(host)
+    assert len(token) == 32 and token != child_token(host)
+    assert child_token(host, 'given') == 'given'
+
+
+@pytest.mark.parametrize('host', [None, '127.0.0.1', '::1', 'localhost'])
+def test_a_loopback_child_needs_no_token(host):
+    assert child_token(host) is None
+
+
+@pytest.mark.skipif(not os.path.isdir('/proc/self'), reason='needs /proc')
+def test_the_token_reaches_the_child_in_its_environment_not_its_argv():
+    with ChildServer(control_token='s3cret-token') as child:
+        with open('/proc/%d/cmdline' % child.pid, 'rb') as handle:
+            argv = handle.read()
+        with open('/proc/%d/environ' % child.pid, 'rb') as handle:
+            environ = handle.read().split(b'\0')
+        assert b's3cret-token' not in argv
+        assert b'HTTPTESTSERVER_CONTROL_TOKEN=s3cret-token' in environ
+        child.route('/x', body='ok')  # our calls carry it
+        assert requests.get(child.url('/x'), timeout=TIMEOUT).text == 'ok'
+        refused = requests.get(child.control_url + 'mappings',
+                               timeout=TIMEOUT)
+        assert refused.status_code == 401

@@ -11,7 +11,8 @@ from httptestserver.errors import VerificationError, WaitTimeout
 from httptestserver.headers import Headers
 
 from conftest import TIMEOUT
-from _remote_helpers import fixture_child, fixture_shared  # noqa: F401
+from _remote_helpers import call, fixture_child, \
+    fixture_shared  # noqa: F401
 
 
 def test_routes_as_data_answer_and_requests_are_recorded(child):
@@ -58,17 +59,28 @@ def test_check_raises_the_childs_failures_then_forgets_them(child):
     child.check()  # forgotten
 
 
-def test_the_unmatched_response_crosses_as_data(child):
+def test_the_unmatched_response_crosses_and_reads_back_as_set(child):
     child.route('/known', 200)
     child.unmatched_response = (404, {'X-Why': 'unknown'}, 'nope')
     answer = requests.get(child.url('/other'), timeout=TIMEOUT)
     assert (answer.status_code, answer.text) == (404, 'nope')
     assert answer.headers['X-Why'] == 'unknown'
-    assert child.unmatched_response['status'] == 404
+    assert child.unmatched_response == (404, {'X-Why': 'unknown'}, 'nope')
     child.unmatched_response = None
     assert child.unmatched_response is None
     with pytest.raises(VerificationError):
         child.check()
+
+
+def test_an_unmatched_response_set_elsewhere_reads_back_as_the_child_holds_it(
+        child):
+    child.unmatched_response = 418
+    assert child.unmatched_response == 418
+    call('POST', child.control_url + 'unmatched', {'status': 503})
+    assert child.unmatched_response == {'status': 503}
+    child.unmatched_response = 418
+    child.reset()  # forgets it, in the child and so here
+    assert child.unmatched_response is None
 
 
 def _failures(server):

@@ -7,13 +7,17 @@ import time
 
 import pytest
 import requests
+import six
 
 import httptestserver
 from httptestserver.answers.delays import Delay
+from httptestserver.answers.responses import make_response
 from httptestserver.errors import ConfigurationError
+from httptestserver.protocol.websocket import Close
 
 from conftest import TIMEOUT
-from _remote_helpers import fixture_child, fixture_shared  # noqa: F401
+from _remote_helpers import call, fixture_child, \
+    fixture_shared  # noqa: F401
 
 
 def test_the_response_forms_of_route_cross_as_data(child):
@@ -135,5 +139,187 @@ def test_what_cannot_cross_is_refused_by_name(child):
     assert 'cannot cross into the child process' in str(info.value)
     with pytest.raises(ConfigurationError) as info:
         child.route('/x', body=iter([b'a']))
-    assert 'a stream cannot cross' in str(info.value)
+    assert 'an iterator or generator runs in this process' in str(info.value)
+    assert 'a list of chunks' in str(info.value)
     assert child.routes == []
+
+
+def test_a_list_body_crosses_and_streams_in_chunks(child):
+    child.route('/chunks', body=[b'\x00\xff', u'caf\xe9', b'end'])
+    response = requests.get(child.url('/chunks'), timeout=TIMEOUT)
+    assert response.headers['transfer-encoding'] == 'chunked'
+    assert response.content == b'\x00\xff' + u'caf\xe9'.encode('utf-8') + \
+        b'end'
+
+
+EVENTS = [{'data': 'one', 'id': '1'}, {'event': 'tick', 'data': 'two',
+                                       'id': '2', 'delay': 0.05},
+          {'json': {'n': 3}, 'id': '3', 'retry': 100}, u'caf\xe9']
+
+
+def stream_bodies(server, path):
+    """The bodies of two event streams from *server*: from the start, and
+    resumed after event 2."""
+    bodies = []
+    for headers in ({}, {'Last-Event-ID': '2'}):
+        response = requests.get(server.url(path), headers=headers,
+                                timeout=TIMEOUT)
+        assert response.headers['content-type'].startswith(
+            'text/event-stream')
+        bodies.append(response.content)
+    return bodies
+
+
+def test_an_event_stream_crosses_and_streams_as_in_thread(child):
+    with httptestserver.http_server() as local:
+        local.route('/events', httptestserver.EventStream(EVENTS))
+        expected = stream_bodies(local, '/events')
+    child.route('/events', httptestserver.EventStream(EVENTS))
+    assert stream_bodies(child, '/events') == expected
+    assert b'data: one' in expected[0] and b'data: one' not in expected[1]
+    assert [e['route'] for e in child.history] == ['ANY /events'] * 2
+
+
+def test_an_event_stream_cut_after_n_events_crosses(child):
+    child.route('/cut', httptestserver.EventStream(EVENTS, cut_after=1))
+    with pytest.raises(requests.RequestException):
+        requests.get(child.url('/cut'), timeout=TIMEOUT).content
+
+
+def websocket_session(wsc, url):
+    """Greeting, then the replies to three messages, from a WebSocket at
+    *url*: ``[(opcode, data)]``."""
+    conn = wsc.create_connection(url, timeout=TIMEOUT)
+    try:
+        got = [conn.recv_data()]
+        for message in (u'first', b'second', u'third'):
+            conn.send(message) if isinstance(message, six.text_type) else \
+                conn.send_binary(message)
+            got.append(conn.recv_data())
+        got.append(conn.recv_data(control_frame=True))  # the Close
+        return got
+    finally:
+        conn.close()
+
+
+def test_a_websocket_with_declarative_replies_crosses(child):
+    wsc = pytest.importorskip('websocket')
+    replies = [u'one', [b'\x00two', u'two'], Close(4000, u'done')]
+    with httptestserver.http_server() as local:
+        local.route('/ws', httptestserver.WebSocket(
+            replies=replies, greeting=u'hello', subprotocols=['chat']))
+        expected = websocket_session(wsc, 'ws' + local.url('/ws')[4:])
+    child.route('/ws', httptestserver.WebSocket(
+        replies=replies, greeting=u'hello', subprotocols=['chat']))
+    assert websocket_session(wsc, 'ws' + child.url('/ws')[4:]) == expected
+    assert expected[0] == (wsc.ABNF.OPCODE_TEXT, b'hello')
+    assert expected[-1][0] == wsc.ABNF.OPCODE_CLOSE
+
+
+@pytest.mark.parametrize('route, words', [
+    (lambda: httptestserver.EventStream(lambda request: []),
+     'EventStream([{"data": "hi", "delay": 0.1}])'),
+    (lambda: httptestserver.EventStream(iter([{'data': 'x'}])),
+     'give the events as a list'),
+    (lambda: httptestserver.WebSocket(replies=lambda message: message),
+     'WebSocket(replies=["first answer", ["two", "replies"], None, '
+     'Close(1000)]'),
+    (lambda: httptestserver.WebSocket(subprotocols=lambda offered: None),
+     'whose subprotocols is a function'),
+])
+def test_a_stream_that_runs_code_is_refused_with_its_data_form(
+        child, route, words):
+    with pytest.raises(ConfigurationError) as info:
+        child.route('/s', route())
+    assert 'cannot cross into the child process' in str(info.value)
+    assert words in str(info.value)
+    assert child.routes == []
+
+
+def test_a_matcher_object_crosses_as_its_spec(child):
+    child.route('/m', match=httptestserver.Matcher({'headers': {'X-A': '1'}}),
+                body='matched')
+    child.unmatched_response = 404
+    assert requests.get(child.url('/m'), headers={'X-A': '1'},
+                        timeout=TIMEOUT).text == 'matched'
+    assert requests.get(child.url('/m'), timeout=TIMEOUT).status_code == 404
+    child.reset()  # the unmatched request was the point
+
+
+def test_a_path_pattern_keeps_its_flags_across(child):
+    route = child.route(re.compile(r'/users/\d+', re.I), body='user')
+    assert requests.get(child.url('/USERS/7'), timeout=TIMEOUT).text == 'user'
+    assert route.describe() == r'ANY re:/users/\d+'
+    if hasattr(re, 'ASCII'):  # Python 3
+        with pytest.raises(ConfigurationError) as info:
+            child.route(re.compile('/x', re.ASCII))
+        assert 'write them inline' in str(info.value)
+
+
+def test_another_language_posts_a_route_document(child):
+    status, state = call('POST', child.control_url + 'routes', {
+        'path': '/doc', 'method': ['GET'], 'times': 3, 'responses': [
+            {'status': 503}, {'chunks': ['a', {'$base64': 'AP8='}]}]})
+    assert status == 201
+    assert (state['describe'], state['remaining']) == (
+        'GET /doc (0 of 3 used)', 3)
+    codes = [requests.get(child.url('/doc'), timeout=TIMEOUT)
+             for _ in range(2)]
+    assert [c.status_code for c in codes] == [503, 200]
+    assert codes[1].content == b'a\x00\xff'
+    status, state = call('GET', child.control_url + 'routes/' + state['id'])
+    assert [e['path'] for e in state['calls']] == ['/doc', '/doc']
+    status, listed = call('GET', child.control_url + 'routes')
+    assert [r['describe'] for r in listed['routes']] == [
+        'GET /doc (2 of 3 used)']
+
+
+@pytest.mark.parametrize('document, words', [
+    ({'path': '/x', 'nonsense': 1}, 'keys from path, path_pattern'),
+    ({'path': '/x', 'responses': {}}, 'give a list of responses'),
+    ({'path': '/x', 'responses': [{'status': 'x'}]}, 'status'),
+    ({'path': '/x', 'responses': [{'delay': 1e300}]}, 'TIMEOUT_MAX'),
+    ({'path': '/x', 'responses': [{'chunks': [5]}]}, 'give text'),
+    ({'path_pattern': ['/(a+)+b', 0], 'responses': [{}]},
+     'exponential time'),
+    ({'path': '/x', 'responses': [{'events': {'events': 'x'}}]},
+     'events must be a list'),
+    ({'path': '/x', 'responses': [{'websocket': {'replies': [
+        {'$close': 'x'}]}}]}, '$close'),
+    ({'path': '/x', 'responses': [{'websocket': {}, 'status': 200}]},
+     'events or websocket alone'),
+])
+def test_a_bad_route_document_is_refused_naming_the_field(
+        child, document, words):
+    status, answer = call('POST', child.control_url + 'routes', document)
+    assert status in (400, 422)
+    assert words in answer['error']
+    assert child.routes == []
+
+
+def test_a_response_object_crosses_with_its_faults_and_delays(child):
+    spec = {'status': 202, 'headers': {'X-A': '1'}, 'body': 'late',
+            'delay': {'uniform': [0.2, 0.25]}, 'chunk_delay': 0.05}
+    with httptestserver.http_server() as local:
+        local.route('/r', make_response(spec))
+        expected, took = answer(local.url('/r'))
+        [here] = local.history
+    child.route('/r', make_response(spec))
+    got, took_there = answer(child.url('/r'))
+    [there] = child.history
+    assert got == expected == (202, b'late')
+    assert took >= 0.2 and took_there >= 0.2
+    assert sorted(there['delays']) == sorted(here['delays'])
+    assert there['response_headers']['X-A'] == '1'
+
+
+def test_an_event_stream_kept_open_crosses_with_its_heartbeat(child):
+    child.route('/open', httptestserver.EventStream(
+        [{'data': 'x'}], keep_open=True, server=child, heartbeat=0.05))
+    response = requests.get(child.url('/open'), stream=True, timeout=TIMEOUT)
+    try:
+        lines = response.iter_lines()
+        assert [next(lines) for _ in range(3)] == [b'data: x', b'',
+                                                   b': heartbeat']
+    finally:
+        response.close()
