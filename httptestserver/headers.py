@@ -34,7 +34,9 @@ class Headers(collections_abc.MutableMapping):
 
     def extend(self, items):
         """Append every field of a mapping or an iterable of (name, value)."""
-        if isinstance(items, Headers):
+        if type(items) is list:  # pairs, the common case: no ABC check
+            pass
+        elif isinstance(items, Headers):
             items = items.items_all()
         elif isinstance(items, collections_abc.Mapping):
             items = items.items()

@@ -12,11 +12,12 @@ thread-safe.
 """
 import re
 
+from .._compat import PY2
+
 from .body import CHUNK_SIZE, CLOSED, DONE, HEAD, LENGTH, BodyReader, \
     Reject
 from .events import NEED_DATA, PAUSED, ConnectionClosed, Limits, \
     Rejected, Request, native as _native
-from .writer import wire as _wire
 
 __all__ = ['RequestReader']
 
@@ -268,9 +269,12 @@ class RequestReader(BodyReader):
         self._scan = 0
         self.request = request = Request(method, target, version,
                                          text[:first], fields, raw)
-        self._pairs = pairs = [
-            (_wire(name), _wire(value)) for name, value in fields
-            if name.lower() in _FRAMING]
+        if PY2:  # native strings are bytes
+            pairs = [pair for pair in fields if pair[0].lower() in _FRAMING]
+        else:
+            pairs = [(name.encode('latin-1'), value.encode('latin-1'))
+                     for name, value in fields if name.lower() in _FRAMING]
+        self._pairs = pairs
         self._minor = int(minor)
         return self._frame_request(request, pairs, self._minor)
 

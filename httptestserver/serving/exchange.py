@@ -324,8 +324,8 @@ class Exchange(Sending, BaseHTTPServer.BaseHTTPRequestHandler, object):
         fields = self.state
         head = self._raw_head
         if head:
-            extras = dict((key, fields[key]) for key in
-                          six.viewkeys(fields) - STANDARD_KEYS)
+            keys = six.viewkeys(fields) - STANDARD_KEYS
+            extras = dict((key, fields[key]) for key in keys) if keys else {}
         else:  # rejected: nothing to read back, keep what was read
             extras = dict(fields)
         response = self.response

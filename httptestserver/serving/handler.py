@@ -110,12 +110,18 @@ class Handler(Exchange):
                     'server.unmatched_response' if unexpected else 'data'
                 self.response = make_response(spec, self.state, name)
                 store.responses.keep(spec, self.response)
-        self._plan_faults(route, settings)
+        if self.response.faults or 'response_chaos' in settings:
+            self._plan_faults(route, settings)
         self._save_history_once()
         store.finish(settings, self._era)
-        if self._inline and self.blocks_inline(self.response):
-            raise Handoff(self._deliver)
-        self._deliver()
+        response = self.response
+        if self._inline:
+            if (response.streamed or response.takeover is not None) and \
+                    self.blocks_inline(response):
+                raise Handoff(self._deliver)
+        elif response.delay:
+            self.pause(response.delay)
+        self.send(response)
 
     def _resume_with(self, chosen):
         """In a worker: answer with the route the loop already chose (a

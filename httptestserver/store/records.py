@@ -56,8 +56,15 @@ def request_fields(requestline, method, target, version, headers, body,
     *target*.  Pure.
     """
     if rejected is None:
-        fields = parse_fields(target, headers.get('Content-Type'),
-                              headers.get_all('Cookie') or [], body)
+        content_type, cookies = None, []
+        for name, value in headers.items_all():  # one pass, not two
+            name = name.lower()
+            if name == 'content-type':
+                content_type = value if content_type is None \
+                    else content_type + ', ' + value
+            elif name == 'cookie':
+                cookies.append(value)
+        fields = parse_fields(target, content_type, cookies, body)
         url = base_url + target if target.startswith('/') else target
     else:
         fields = parse_fields('', None, [], b'')

@@ -8,6 +8,8 @@ calls it for each request and the server exposes it to the test.
 import logging
 import threading
 
+import six
+
 from .._compat import wait_for
 from ..answers import faults as faultlib
 from ..answers.routes import RESPONSE_SETTINGS, fallback, settings_spec
@@ -79,9 +81,6 @@ class Store(object):
         with self.lock:
             return self.era
 
-    def _ended(self, era):
-        return era is not None and era is not self.era
-
     def update_data(self, fields, era=None):
         """Copy one request's *fields* into ``data``, replacing the last's.
 
@@ -90,7 +89,7 @@ class Store(object):
         leaves ``data`` alone.
         """
         with self.lock:
-            if self._ended(era):
+            if era is not None and era is not self.era:  # it ended
                 return
             keys = self._request_keys
             if len(keys) != len(fields) or not keys.issuperset(fields):
@@ -105,7 +104,7 @@ class Store(object):
         """Return the ``response_*`` settings in force now: a dict made
         again only when ``data`` changed; read it, never change it."""
         with self.lock:
-            if self._ended(era):
+            if era is not None and era is not self.era:  # it ended
                 return {}
             data = self.data
             if self._derived_at != data.version:
@@ -138,20 +137,20 @@ class Store(object):
         gets an empty 200 and touches no route.
         """
         with self.lock:
-            if self._ended(era):
+            if era is not None and era is not self.era:  # it ended
                 return None, None, False
             routes = self._routes + self._mounts
         for route in routes:
             if route.exhausted or not route.matches(request):
                 continue
             with self.lock:
-                if self._ended(era):
+                if era is not None and era is not self.era:  # it ended
                     return None, None, False
                 if not route.exhausted and (route in self._routes or
                                             route in self._mounts):
                     return route, route.take(), False
         with self.lock:
-            if self._ended(era):
+            if era is not None and era is not self.era:  # it ended
                 return None, None, False
             if settings is self._settings and \
                     self._derived_at == self.data.version:
@@ -175,7 +174,7 @@ class Store(object):
         ended *era* is dropped: it belongs to a test that is over.
         """
         with self.lock:
-            if self._ended(era):
+            if era is not None and era is not self.era:  # it ended
                 log.info('dropped the record of %r: the server was reset '
                          'while it was being answered',
                          fields.get('requestline'))
@@ -183,7 +182,7 @@ class Store(object):
             if self._derived_at != self.data.version:
                 self._derive()
             user, user_key = self._user, self._user_key
-            if user and any(key in fields for key in user):
+            if user and not six.viewkeys(fields).isdisjoint(user):
                 user = dict((key, value) for key, value in user.items()
                             if key not in fields)
                 user_key = None
@@ -208,7 +207,7 @@ class Store(object):
     def finish(self, settings, era=None):
         """Apply ``response_reset`` / ``response_clear`` from *settings*."""
         with self.lock:
-            if self._ended(era):
+            if era is not None and era is not self.era:  # it ended
                 return
             if settings.get('response_reset'):
                 dict.clear(self.data)
@@ -228,7 +227,7 @@ class Store(object):
         is over, and the next one must not inherit it.
         """
         with self.lock:
-            if self._ended(era):
+            if era is not None and era is not self.era:  # it ended
                 log.warning('not raising in the current test a failure of %r,'
                             ' begun before the server was reset', error[0])
                 return
