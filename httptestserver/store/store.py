@@ -182,7 +182,7 @@ class Store(object):
             if self._derived_at != self.data.version:
                 self._derive()
             user, user_key = self._user, self._user_key
-            if user and not six.viewkeys(fields).isdisjoint(user):
+            if user and six.viewkeys(fields) & six.viewkeys(user):
                 user = dict((key, value) for key, value in user.items()
                             if key not in fields)
                 user_key = None
