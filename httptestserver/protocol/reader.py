@@ -36,9 +36,9 @@ _OWS = b' \t'
 _PLAIN_TOKEN = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
 _PLAIN_LINE = re.compile(r'(%s) ([!-~\x80-\xff]+) (HTTP/1\.([0-9]))\Z'
                          % _PLAIN_TOKEN)
-_PLAIN_FIELDS = re.compile(r'(?:%s:[^\r\n\x00]*\r\n)*\Z' % _PLAIN_TOKEN)
-_PLAIN_FIELD = re.compile(r'(%s):[ \t]*([^\r\n\x00]*?)[ \t]*\r\n'
-                          % _PLAIN_TOKEN)
+# Anchored at line starts: as many matches as lines means every line matched.
+_PLAIN_FIELD = re.compile(r'^(%s):[ \t]*([^\r\n\x00]*)\r\n' % _PLAIN_TOKEN,
+                          re.M)
 # The header fields that frame a request (see _frame_request).
 _FRAMING = frozenset(['connection', 'transfer-encoding', 'content-length',
                       'expect', 'host'])
@@ -257,11 +257,14 @@ class RequestReader(BodyReader):
         if line is None:
             return None
         if first < end:  # header lines, each ending with CRLF
-            if text.count('\r\n', first + 2, end + 2) > \
-                    self.limits.max_headers or \
-                    _PLAIN_FIELDS.match(text, first + 2, end + 2) is None:
-                return None
+            lines = text.count('\r\n', first + 2, end + 2)
+            if lines > self.limits.max_headers or \
+                    text.count('\n', first + 2, end + 2) != lines:
+                return None  # too many, or a bare LF (a line start too)
             fields = _PLAIN_FIELD.findall(text, first + 2, end + 2)
+            if len(fields) != lines:  # a line that is not plain
+                return None
+            fields = [(name, value.rstrip(' \t')) for name, value in fields]
         else:
             fields = []
         method, target, version, minor = line.groups()

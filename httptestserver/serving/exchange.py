@@ -23,7 +23,7 @@ from six.moves import BaseHTTPServer
 from .._compat import PY2
 from ..headers import Headers
 from ..protocol.connection import Rejected
-from ..store.records import STANDARD_KEYS, request_fields
+from ..store.records import REQUEST_KEYS, STANDARD_KEYS, request_fields
 from ..answers.responses import Response
 from .handoff import NO_BODY, ChannelWriter, Handoff, Playback, \
     SocketWriter, answers_inline
@@ -324,8 +324,12 @@ class Exchange(Sending, BaseHTTPServer.BaseHTTPRequestHandler, object):
         fields = self.state
         head = self._raw_head
         if head:
-            keys = six.viewkeys(fields) - STANDARD_KEYS
-            extras = dict((key, fields[key]) for key in keys) if keys else {}
+            keys = six.viewkeys(fields)
+            if keys == REQUEST_KEYS:  # as read: nothing else (most often)
+                extras = {}
+            else:
+                extras = dict((key, fields[key])
+                              for key in keys - STANDARD_KEYS)
         else:  # rejected: nothing to read back, keep what was read
             extras = dict(fields)
         response = self.response

@@ -38,6 +38,12 @@ STANDARD_KEYS = frozenset([
     'request_version', 'headers', 'body', 'client_address', 'scheme', 'tls',
     'time', 'response_status', 'response_headers', 'response_content',
     'response_timeout', 'route', 'unexpected'])
+#: The keys of every request's fields as request_fields() makes them.
+REQUEST_KEYS = frozenset([
+    'url_path', 'query_string', 'query', 'cookies', 'form', 'files', 'json',
+    'json_error', 'requestline', 'command', 'method', 'path', 'url',
+    'request_version', 'headers', 'body', 'client_address', 'scheme', 'tls',
+    'time'])
 # Heads are read back with no limits: a custom handler may have allowed more.
 _UNLIMITED = Limits(max_line=1 << 62, max_headers=1 << 62, max_body=1 << 62)
 

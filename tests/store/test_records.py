@@ -38,3 +38,22 @@ def test_without_a_limit_every_body_is_kept():
         requests.post(server.url('/'), data=b'x' * 100000, timeout=TIMEOUT)
         assert len(server.history[0]['body']) == 100000
         assert 'body_dropped' not in server.history[0]
+
+
+def test_request_keys_are_the_keys_of_every_request_s_fields():
+    # The exchange takes fields with exactly these keys as having no
+    # extras to record: they must stay the keys request_fields() makes.
+    from httptestserver.headers import Headers
+    from httptestserver.store.records import REQUEST_KEYS, STANDARD_KEYS, \
+        request_fields
+    for target, headers, body in [
+            ('/', [], b''),
+            ('/a?x=1', [('Content-Type', 'application/json'),
+                        ('Cookie', 'a=b')], b'{"a": 1}'),
+            ('http://h/p', [('Content-Type',
+                             'application/x-www-form-urlencoded')], b'a=1')]:
+        fields = request_fields('GET %s HTTP/1.1' % target, 'GET', target,
+                                'HTTP/1.1', Headers(headers), body,
+                                'http://127.0.0.1:1')
+        assert set(fields) == REQUEST_KEYS
+    assert REQUEST_KEYS <= STANDARD_KEYS
