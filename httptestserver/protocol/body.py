@@ -130,6 +130,25 @@ class BodyReader(object):
                 raise Reject(431, 'More than %d trailer lines.'
                              % self.limits.max_headers)
 
+    def _frame_plain(self, request, hosts):
+        """:meth:`_frame_request` for a head whose only framing field is
+        ``Host`` (*hosts* of them): no body, keep-alive as the version
+        says."""
+        minor = self._minor
+        self.client_keep_alive = minor >= 1
+        self.framing_closes = False
+        if minor >= 1 and hosts != 1:
+            raise Reject(400, 'An HTTP/1.1 request needs exactly one Host '
+                         'header.')
+        self._state = LENGTH
+        self._remaining = 0
+        request.has_body = False
+        self._announced = self._remaining
+        self._body_size = 0
+        self._trailers = 0
+        self._lines = 0
+        return request
+
     def _frame_request(self, request, pairs, minor):
         """Decide the body framing and the connection's fate (RFC 9112 6)."""
         connection, encodings, lengths, expect, hosts = [], [], [], [], 0

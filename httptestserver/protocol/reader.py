@@ -264,7 +264,9 @@ class RequestReader(BodyReader):
             fields = _PLAIN_FIELD.findall(text, first + 2, end + 2)
             if len(fields) != lines:  # a line that is not plain
                 return None
-            fields = [(name, value.rstrip(' \t')) for name, value in fields]
+            if ' \r\n' in text or '\t\r\n' in text:  # whitespace to trim
+                fields = [(name, value.rstrip(' \t'))
+                          for name, value in fields]
         else:
             fields = []
         method, target, version, minor = line.groups()
@@ -272,13 +274,21 @@ class RequestReader(BodyReader):
         self._scan = 0
         self.request = request = Request(method, target, version,
                                          text[:first], fields, raw)
+        self._minor = int(minor)
+        low = text.lower()
+        if '\r\nconnection:' not in low and \
+                '\r\ntransfer-encoding:' not in low and \
+                '\r\ncontent-length:' not in low and \
+                '\r\nexpect:' not in low:
+            # No framing header but Host (a plain GET): what
+            # _frame_request decides for it, without looking at each line.
+            return self._frame_plain(request, low.count('\r\nhost:'))
         if PY2:  # native strings are bytes
             pairs = [pair for pair in fields if pair[0].lower() in _FRAMING]
         else:
             pairs = [(name.encode('latin-1'), value.encode('latin-1'))
                      for name, value in fields if name.lower() in _FRAMING]
         self._pairs = pairs
-        self._minor = int(minor)
         return self._frame_request(request, pairs, self._minor)
 
     def _check_size(self, pos, end):
