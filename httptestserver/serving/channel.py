@@ -174,12 +174,11 @@ class Channel(Handshaking, Player):
         sock = self.sock
         try:
             data = sock.recv(65536)
-            pending = getattr(sock, 'pending', None)
-            if data and pending is not None:
-                more = pending()
+            if data and self.tls is not None:
+                more = sock.pending()
                 while more:  # TLS: decrypted bytes the poller cannot see
                     data += sock.recv(more)
-                    more = pending()
+                    more = sock.pending()
         except socket.error as exc:
             if _want(exc):
                 return
