@@ -224,7 +224,7 @@ class Server(ServerAliases, Checks):
         """Name the TLS handshake fault ``data['response_fault']`` sets,
         or None."""
         fault = self.store.data.get('response_fault')
-        return fault if fault in faults.HANDSHAKE_FAULTS else None
+        return fault if faults.is_handshake_fault(fault) else None
 
     @property
     def stopping(self):

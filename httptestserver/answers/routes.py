@@ -275,7 +275,7 @@ def settings_spec(settings):
     for key in ('body_delay', 'chunk_delay', 'dribble', 'bandwidth'):
         spec[key] = settings.get('response_' + key)
     fault = settings.get('response_fault')
-    if fault not in faultlib.HANDSHAKE_FAULTS:  # those act before a request
+    if not faultlib.is_handshake_fault(fault):  # those act before a request
         spec['fault'] = fault
     return spec
 

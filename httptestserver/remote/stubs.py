@@ -114,8 +114,9 @@ def _check_response(response, field):
         if response.get(key) is not None and key != 'fault':
             check_wait('%s.%s' % (field, key), key, response[key])
     fault = response.get('fault')
-    if fault is not None and fault not in FAULTS and \
-            fault not in faultlib.FAULTS:
+    if fault is not None and (not isinstance(fault, six.string_types) or
+                              fault not in FAULTS and
+                              fault not in faultlib.FAULTS):
         fail(field + '.fault', fault, 'give one of WireMock\'s %s or the '
              'server\'s %s' % (', '.join(FAULTS),
                                ', '.join(sorted(faultlib.FAULTS))))

@@ -26,7 +26,7 @@ from ..protocol.connection import Rejected
 from ..store.records import REQUEST_KEYS, STANDARD_KEYS, request_fields
 from ..answers.responses import Response
 from .handoff import NO_BODY, ChannelWriter, Handoff, Playback, \
-    SocketWriter, answers_inline
+    SocketWriter, answers_inline, do_method
 from .sending import Sending
 
 __all__ = ['Exchange', 'Handoff', 'Playback']
@@ -47,25 +47,6 @@ if PY2:  # Python 2: long
 
 def _nothing():
     pass
-
-
-_DO_NAMES = {}  # type: Dict[Any, Any]  # (class, method) -> 'do_X' or None
-
-
-def _do_method(exchange):
-    """Return *exchange*'s ``do_<METHOD>`` for its request, or None; the
-    class's answer is kept (for a few hundred methods: clients choose
-    them)."""
-    key = (type(exchange), exchange.command)
-    name = _DO_NAMES.get(key, 0)
-    if name == 0:
-        name = 'do_' + exchange.command
-        if getattr(exchange, name, None) is None:
-            name = None
-        if len(_DO_NAMES) >= 512:
-            _DO_NAMES.clear()
-        _DO_NAMES[key] = name
-    return getattr(exchange, name) if name is not None else None
 
 
 class Exchange(Sending, BaseHTTPServer.BaseHTTPRequestHandler, object):
@@ -166,7 +147,7 @@ class Exchange(Sending, BaseHTTPServer.BaseHTTPRequestHandler, object):
         server = self.server
         if server.stopping:
             self.close_connection = True
-        handler = _do_method(self) or self.handle_request
+        handler = do_method(self) or self.handle_request
         update_state = self.update_state
         control = server.control
         if control is not None and control.owns(self.state):

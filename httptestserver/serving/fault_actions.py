@@ -46,6 +46,10 @@ def steps(plan, head, chunks):
     if plan.delay:
         yield ('wait', plan.delay)
     fault = plan.fault
+    if isinstance(fault, dict):  # {name: number}: a toxic of toxiproxy's
+        for step in _parameter_fault(plan, fault, head, chunks):
+            yield step
+        return
     if fault in ('empty', 'reset', 'never'):
         yield {'empty': ('end', False), 'reset': ('reset',),
                'never': ('hold',)}[fault]
@@ -94,6 +98,38 @@ def steps(plan, head, chunks):
         yield ('close_now',)
         return
     yield ('end', fault is None)
+
+
+def _parameter_fault(plan, fault, head, chunks):
+    """The steps of a fault of
+    :data:`~httptestserver.answers.faults.PARAMETER_FAULTS`."""
+    name, number = list(fault.items())[0]
+    if name == 'timeout':  # silence, then a close
+        yield ('wait', number)
+        yield ('end', False)
+        return
+    if name == 'slow_close':  # all of it, then a close that takes its time
+        head = _reframe(head, [('Connection', 'close')])
+        for step in _paced(plan, head):
+            yield step
+        if plan.body_delay:
+            yield ('wait', plan.body_delay)
+        for step in _body(plan, chunks, _is_chunked(head)):
+            yield step
+        yield ('wait', number)
+        yield ('end', False)
+        return
+    # truncate_at, reset_after: the body its Content-Length promises, cut
+    payload = b''.join(chunks)
+    head = _reframe(head, [('Content-Length', str(len(payload))),
+                           ('Connection', 'close')])
+    for step in _paced(plan, head):
+        yield step
+    if plan.body_delay:
+        yield ('wait', plan.body_delay)
+    for step in _body(plan, [payload[:number]], False):
+        yield step
+    yield ('reset',) if name == 'reset_after' else ('end', False)
 
 
 def _body(plan, chunks, chunked):

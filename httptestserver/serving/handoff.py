@@ -10,11 +10,11 @@ library's.
 """
 
 __all__ = ['Handoff', 'Playback', 'ChannelWriter', 'SocketWriter',
-           'NO_BODY', 'answers_inline']
+           'NO_BODY', 'answers_inline', 'do_method']
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import Dict  # noqa: F401
+    from typing import Any, Dict  # noqa: F401
 
 
 class Playback(object):
@@ -101,3 +101,22 @@ def answers_inline(cls):
                 break
         _INLINE_CLASSES[cls] = known
     return known
+
+
+_DO_NAMES = {}  # type: Dict[Any, Any]  # (class, method) -> 'do_X' or None
+
+
+def do_method(exchange):
+    """Return *exchange*'s ``do_<METHOD>`` for its request, or None; the
+    class's answer is kept (for a few hundred methods: clients choose
+    them)."""
+    key = (type(exchange), exchange.command)
+    name = _DO_NAMES.get(key, 0)
+    if name == 0:
+        name = 'do_' + exchange.command
+        if getattr(exchange, name, None) is None:
+            name = None
+        if len(_DO_NAMES) >= 512:
+            _DO_NAMES.clear()
+        _DO_NAMES[key] = name
+    return getattr(exchange, name) if name is not None else None

@@ -27,7 +27,7 @@ def _validate_setting(key, value, https=True):
         faultlib.check_delay(value, "data['response_timeout']")
     elif key == 'response_fault':
         faultlib.check_fault(value, "data['response_fault']", handshake=True)
-        if not https and value in faultlib.HANDSHAKE_FAULTS:
+        if not https and faultlib.is_handshake_fault(value):
             raise ConfigurationError(
                 "data['response_fault'] = %r is a fault of the TLS "
                 "handshake, and this server is plain HTTP: use "

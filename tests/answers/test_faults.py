@@ -157,3 +157,41 @@ def test_server_wide_chaos_applies_when_the_routes_does_not_strike():
     assert plan.fault == 'reset'
     assert [c['hit'] for c in plan.summary()['chaos']] == [False, True]
     assert plan.summary()['chaos'][1]['server'] is True
+
+
+@pytest.mark.parametrize('value', [
+    {'truncate_at': 0}, {'truncate_at': 100}, {'reset_after': 7},
+    {'slow_close': 0.5}, {'timeout': 2}])
+def test_a_fault_with_a_number_is_a_one_key_dict(value):
+    checked = faults.check_fault(value)
+    assert checked == value and checked is not value  # a copy
+    plan = faults.make_plan({'fault': value}, random.Random(0))
+    assert plan.summary()['fault'] == value and plan.closes
+
+
+@pytest.mark.parametrize('value, words', [
+    ({'truncate_at': -1}, 'whole number of bytes >= 0'),
+    ({'truncate_at': 1.5}, 'whole number of bytes >= 0'),
+    ({'reset_after': True}, 'whole number of bytes >= 0'),
+    ({'slow_close': 0}, 'number of seconds > 0'),
+    ({'timeout': float('inf')}, 'number of seconds > 0'),
+    ({'timeout': 1, 'reset_after': 2}, 'one key'),
+    ({'explode': 1}, "'reset_after', 'slow_close', 'timeout', "
+                     "'truncate_at'"),
+])
+def test_a_bad_fault_with_a_number_is_refused_by_name(value, words):
+    with pytest.raises(ConfigurationError) as info:
+        faults.check_fault(value, "route('/x') fault")
+    assert words in str(info.value)
+    assert "route('/x') fault" in str(info.value)
+
+
+def test_chaos_draws_faults_with_numbers_too():
+    chaos = faults.check_chaos({'fault': [{'timeout': 1}, 'reset'],
+                                'probability': 1, 'seed': 3})
+    drawn = set()
+    rng = faults.make_rng(3)
+    for _ in range(40):
+        fault = faults.make_plan({'chaos': chaos}, rng).fault
+        drawn.add(repr(fault))
+    assert drawn == {"{'timeout': 1.0}", "'reset'"}
