@@ -28,7 +28,7 @@ from .remote.control import TOKEN_HEADER, ControlAPI, enable_control, \
     is_loopback
 from .errors import ConfigurationError
 from .server import Server
-from .remote.stubfiles import load_stubs
+from .remote.wiremock import load_stubs
 
 __all__ = ['main']
 

@@ -25,7 +25,7 @@ from ..answers.matchers import Matcher
 from ..answers.responses import RESPONSE_KEYS, Response
 from .endpoints import ClientError, Endpoints
 from .stubs import normalise_stub, response_spec, sort_stubs
-from .stubfiles import to_stub
+from .wiremock import to_stub
 
 __all__ = ['ControlAPI', 'enable_control', 'is_loopback', 'PREFIX',
            'TOKEN_HEADER']

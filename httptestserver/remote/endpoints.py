@@ -20,7 +20,7 @@ from ..store.store import HANDLER_KEYS
 from ..store.verification import check_count
 from .codec import data_to_json, entry_to_json, from_json
 from .stubs import check_wait, response_spec
-from .stubfiles import parse_mappings
+from .wiremock import parse_mappings
 from .wiremock import REQUEST_KEYS, from_wiremock, to_wiremock
 
 __all__ = ['Endpoints', 'ClientError', 'request_matcher', 'MAX_WAIT']

@@ -14,6 +14,7 @@ standard library.  Every function is thread-safe and raises
 value and the fix.
 """
 import math
+import os
 import threading
 import uuid
 
@@ -24,6 +25,7 @@ from ..answers import faults as faultlib
 from ..answers.matchers import Matcher, b64decode, fail
 
 __all__ = ['normalise_stub', 'response_spec', 'sort_stubs', 'check_wait',
+           'read_body_file',
            'RESPONSE_KEYS', 'STUB_KEYS', 'FAULTS', 'FAULT_NAMES',
            'TIMEOUT_MAX']
 
@@ -33,8 +35,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: The keys a stub's response may hold.
 RESPONSE_KEYS = ('status', 'headers', 'body', 'body_base64', 'json',
-                 'cookies') + faultlib.FAULT_KEYS
-STUB_KEYS = ('id', 'name', 'match', 'response', 'times', 'priority')
+                 'body_file', 'template', 'cookies') + faultlib.FAULT_KEYS
+STUB_KEYS = ('id', 'name', 'match', 'response', 'times', 'priority',
+             'scenario', 'state', 'new_state', 'metadata')
 #: WireMock's fault names (``response.fault``).
 FAULTS = ('CONNECTION_RESET_BY_PEER', 'EMPTY_RESPONSE',
           'MALFORMED_RESPONSE_CHUNK', 'RANDOM_DATA_THEN_CLOSE')
@@ -78,6 +81,15 @@ def normalise_stub(stub, field='stub'):
     result['match'] = dict(stub.get('match') or {})
     result['response'] = _check_response(stub.get('response') or {},
                                          field + '.response')
+    for key in ('scenario', 'state', 'new_state'):
+        if stub.get(key) is not None and not isinstance(stub[key], _TEXT):
+            fail('%s.%s' % (field, key), stub[key], 'give text')
+    if stub.get('scenario') is None and (stub.get('state') is not None or
+                                         stub.get('new_state') is not None):
+        fail(field + '.scenario', None, 'a state needs a scenario name')
+    if stub.get('metadata') is not None and not isinstance(
+            stub['metadata'], dict):
+        fail(field + '.metadata', stub['metadata'], 'give an object')
     for key, low in (('times', 1), ('priority', None)):
         value = stub.get(key)
         if value is not None and (isinstance(value, bool) or not isinstance(
@@ -96,10 +108,15 @@ def _check_response(response, field):
     if unknown:
         fail("%s['%s']" % (field, unknown[0]), response[unknown[0]],
              'the keys a response may hold are %s' % ', '.join(RESPONSE_KEYS))
-    bodies = [k for k in ('body', 'body_base64', 'json') if
+    bodies = [k for k in ('body', 'body_base64', 'json', 'body_file') if
               response.get(k) is not None]
     if len(bodies) > 1:
-        fail(field, response, 'give one of body, body_base64 and json')
+        fail(field, response, 'give one of body, body_base64, json and '
+             'body_file')
+    if response.get('body_file') is not None:
+        _file_name(field + '.body_file', response['body_file'])
+    if not isinstance(response.get('template', False), bool):
+        fail(field + '.template', response['template'], 'give true or false')
     status = response.get('status', 200)
     if isinstance(status, bool) or not isinstance(
             status, six.integer_types) or not 100 <= status <= 999:
@@ -189,14 +206,46 @@ def header_pairs(headers, field):
     return [(native_str(n), native_str(v)) for n, v in pairs]
 
 
-def response_spec(stub):
-    # type: (Dict[str, Any]) -> Dict[str, Any]
+def _file_name(field, name):
+    """Return the parts of a relative file *name*, or fail: it must stay
+    inside its folder (no absolute path, no ``..``)."""
+    if not isinstance(name, _TEXT) or not name:
+        fail(field, name, 'give a file name relative to __files')
+    parts = name.replace('\\', '/').split('/')
+    if name.startswith('/') or '..' in parts or ':' in parts[0]:
+        fail(field, name, 'give a path inside the __files folder, without '
+             '".." or a leading "/"')
+    return [p for p in parts if p not in ('', '.')]
+
+
+def read_body_file(name, files, field='body_file'):
+    # type: (str, Any, str) -> bytes
+    """Return the bytes of file *name* under folder *files* (WireMock's
+    ``__files``).  Refuses a name that leaves the folder, even through a
+    symbolic link, and a missing file, naming *field*."""
+    if files is None:
+        fail(field, name, 'this server has no stubs directory (--stubs '
+             'DIR), so no __files folder; give the body inline')
+    root = os.path.realpath(files)
+    path = os.path.realpath(os.path.join(root, *_file_name(field, name)))
+    if not path.startswith(root + os.sep):
+        fail(field, name, 'it leads outside %s' % root)
+    try:
+        with open(path, 'rb') as handle:
+            return handle.read()
+    except (IOError, OSError) as exc:
+        fail(field, name, 'it cannot be read from %s (%s)' % (root, exc))
+
+
+def response_spec(stub, files=None):
+    # type: (Dict[str, Any], Any) -> Dict[str, Any]
     """Return a stub's response as the keywords ``Server.route`` takes.
 
-    ``status``, ``headers`` (pairs), ``body`` (bytes) or ``json``,
-    ``cookies`` and the fault and delay settings as given; a WireMock
-    ``fault`` becomes the server's fault of the same effect
-    (``CONNECTION_RESET_BY_PEER``: ``'reset'``...).
+    ``status``, ``headers`` (pairs), ``body`` (bytes; a ``body_file`` read
+    from folder *files* now) or ``json``, ``cookies`` and the fault and
+    delay settings as given; a WireMock ``fault`` becomes the server's
+    fault of the same effect (``CONNECTION_RESET_BY_PEER``: ``'reset'``...).
+    ``template`` is left to the caller.
     """
     response = _check_response(stub.get('response') or {}, 'stub.response')
     spec = {'status': response.get('status', 200),
@@ -206,6 +255,8 @@ def response_spec(stub):
         spec['json'] = response['json']
     elif response.get('body_base64') is not None:
         spec['body'] = b64decode('body_base64', response['body_base64'])
+    elif response.get('body_file') is not None:
+        spec['body'] = read_body_file(response['body_file'], files)
     else:
         spec['body'] = (response.get('body') or u'').encode('utf-8')
     for key in ('cookies',) + faultlib.FAULT_KEYS:

@@ -22,7 +22,7 @@ from hypothesis import strategies as st  # noqa: E402
 
 import httptestserver  # noqa: E402
 from httptestserver import ConfigurationError  # noqa: E402
-from httptestserver.remote.stubfiles import parse_mappings  # noqa: E402
+from httptestserver.remote.wiremock import parse_mappings  # noqa: E402
 
 from _fuzzing import fuzz_settings, known_bug  # noqa: E402
 from _stub_shapes import DOCUMENT, JSON, STUB, STUB_BUGS, \

@@ -8,7 +8,7 @@ from httptestserver.errors import ConfigurationError
 from httptestserver.headers import Headers
 from httptestserver.answers.matchers import Matcher
 from httptestserver.remote.stubs import normalise_stub
-from httptestserver.remote.stubfiles import dump_stubs, load_stubs
+from httptestserver.remote.wiremock import dump_stubs, load_stubs
 from httptestserver.remote.wiremock import from_wiremock, to_wiremock
 
 from conftest import recorded_request as request
@@ -50,10 +50,16 @@ def test_wiremock_mappings_convert_to_stubs_that_match_the_same_requests():
 @pytest.mark.parametrize('mapping, field', [
     ({'request': {'urlPath': '/', 'multipartPatterns': []}},
      'request.multipartPatterns'),
-    ({'request': {'headers': {'X': {'doesNotMatch': 'a'}}}},
-     "request.headers['X'].doesNotMatch"),
-    ({'response': {'bodyFileName': 'a.json'}}, 'bodyFileName'),
-    ({'scenarioName': 'x'}, 'mapping.scenarioName'),
+    ({'request': {'headers': {'X': {'equalToXml': '<a/>'}}}},
+     "request.headers['X'].equalToXml"),
+    ({'request': {'bodyPatterns': [{'matchesXPath': '/a'}]}},
+     'request.bodyPatterns[0].matchesXPath'),
+    ({'request': {'formParameters': {}}}, 'request.formParameters'),
+    ({'response': {'proxyBaseUrl': 'http://x'}}, 'response.proxyBaseUrl'),
+    ({'response': {'transformers': ['other']}}, 'response.transformers'),
+    ({'postServeActions': []}, 'mapping.postServeActions'),
+    ({'request': {'bodyPatterns': [{'matchesJsonPath': '$..a'}]}},
+     'body[0].json_path'),
     ({'request': {'url': '/', 'urlPath': '/'}}, 'one of url, urlPath'),
 ])
 def test_unsupported_wiremock_fields_are_refused_by_name(mapping, field):
