@@ -14,6 +14,7 @@ in the history.  What each endpoint does is
 import hmac
 import json as jsonlib
 import logging
+import os
 import re
 import threading
 
@@ -23,9 +24,12 @@ from ..errors import ConfigurationError
 from ..headers import Headers
 from ..answers.matchers import Matcher
 from ..answers.responses import RESPONSE_KEYS, Response
+from ..answers.routes import NOT_SET, make_route, response_list
+from ..answers.scenarios import Scenarios
+from ..answers.templates import template_response
 from .endpoints import ClientError, Endpoints
 from .stubs import normalise_stub, response_spec, sort_stubs
-from .wiremock import to_stub
+from .wiremock import load_stubs, to_stub
 
 __all__ = ['ControlAPI', 'enable_control', 'is_loopback', 'PREFIX',
            'TOKEN_HEADER']
@@ -63,11 +67,14 @@ class ControlAPI(Endpoints):
     :class:`ConfigurationError`); without one, control requests from a
     non-loopback peer get a 403.  *stubs* are added now and again after each
     reset.  *on_shutdown* is called (in a new thread) by ``POST
-    /__admin/shutdown``; by default it stops the server.  Thread-safe.
+    /__admin/shutdown``; by default it stops the server.  *root*, a stubs
+    directory in WireMock's layout, is loaded too, read anew on each
+    reset, holds the ``__files`` of ``bodyFileName`` and receives
+    ``mappings/save``.  Thread-safe.
     """
 
     def __init__(self, server, token=None, prefix=PREFIX, stubs=(),
-                 on_shutdown=None):
+                 on_shutdown=None, root=None):
         if token is not None and (not isinstance(token, six.string_types)
                                   or not token):
             raise ConfigurationError('token must be a non-empty string or '
@@ -90,7 +97,21 @@ class ControlAPI(Endpoints):
         self._closed = False
         self._unmatched_response = None  # as given, for GET
         self._on_shutdown = on_shutdown or (lambda: server.stop())
-        for stub in sort_stubs(self._initial):
+        #: The stubs directory (WireMock's root: ``mappings/``, ``__files/``)
+        #: that ``mappings/reset`` reloads and ``mappings/save`` writes.
+        self.root = root
+        self.scenarios = Scenarios()
+        #: WireMock's global settings (``fixedDelay``, milliseconds).
+        self.settings = {}  # type: Dict[str, Any]
+        self._load_initial()
+
+    def _load_initial(self):
+        stubs = self._initial
+        if self.root is not None:
+            stubs = stubs + load_stubs(self.root)
+        # Among equal priorities the newest wins, so the first of a file
+        # goes in last: files keep their order.
+        for stub in reversed(sort_stubs(stubs)):
             self.add_stub(stub)
 
     def __repr__(self):
@@ -101,31 +122,84 @@ class ControlAPI(Endpoints):
         return self.server.url(self.prefix + '/' + path.lstrip('/'))
 
     # -- stubs --------------------------------------------------------------
-    def add_stub(self, stub):
-        # type: (Dict[str, Any]) -> Dict[str, Any]
+    def add_stub(self, stub, replace=False):
+        # type: (Dict[str, Any], bool) -> Dict[str, Any]
         """Register *stub* (our form or WireMock's) as a route; return it.
 
-        Raises :class:`ConfigurationError` for a bad stub or for a fault
-        this server cannot produce.
+        It is tried before the stubs of a higher or equal ``priority``
+        (WireMock: lower first, the newest among equals).  *replace* first
+        removes a stub of the same id.  Raises :class:`ConfigurationError`
+        for a bad stub, a taken id or a fault this server cannot produce.
         """
         stub = to_stub(stub)
-        spec = response_spec(stub)
+        files = None
+        if self.root is not None:
+            files = os.path.join(self.root, '__files')
+        try:
+            spec = response_spec(stub, files)
+        except ConfigurationError as exc:
+            raise ConfigurationError('stub %s: %s' % (stub['id'], exc))
         if 'fault' in spec and 'fault' not in RESPONSE_KEYS:
             raise ConfigurationError(
                 'stub %s: fault %r cannot be produced by this version of '
                 'httptestserver; leave it out' % (stub['id'], spec['fault']))
+        if stub['response'].get('template'):
+            spec = template_response(spec, 'stub %s' % stub['id'])
+        # A stub is untrusted: its patterns are checked and capped.
+        match = Matcher(stub['match'], 'stub %s match' % stub['id'],
+                        untrusted=True)
+        respond = self._respond(spec)
+        if stub.get('scenario') is not None:
+            name = stub['scenario']
+            self.scenarios.declare(name, stub.get('state'),
+                                   stub.get('new_state'))
+            match = self.scenarios.guard(match, name, stub.get('state'))
+            respond = self.scenarios.answer(respond, name,
+                                            stub.get('new_state'))
+        # a callable, or the keyword form as Server.route takes it
+        responses = [respond] if callable(respond) else response_list(
+            NOT_SET, None, respond)
+        route = make_route(None, responses, times=stub.get('times'),
+                           match=match)
         with self._lock:
-            if any(s['id'] == stub['id'] for s, _ in self._live()):
+            live = self._live()
+            if replace:
+                old = [p for p in live if p[0]['id'] == stub['id']]
+                for pair in old:
+                    self.server.remove_route(pair[1])
+                    self._stubs.remove(pair)
+                live = [p for p in live if p not in old]
+            elif any(s['id'] == stub['id'] for s, _ in live):
                 raise ConfigurationError('stub id %r is taken; remove it '
                                          'first or give another id'
                                          % stub['id'])
-            # A stub is untrusted: its patterns are checked and capped.
-            match = Matcher(stub['match'], 'stub %s match' % stub['id'],
-                            untrusted=True)
-            route = self.server.route(None, match=match,
-                                      times=stub.get('times'), **spec)
+            # WireMock: lower priority first; among equals, the newest.
+            rank = _priority(stub)
+            before = next((r for s, r in live if _priority(s) >= rank),
+                          None)
+            self.server.store.add_route(route, before)
             self._stubs.append([stub, route])
         return stub
+
+    def _respond(self, spec):
+        """*spec*, with the global fixed delay when the stub has no delay
+        of its own.  Static, so a seeded chaos replays as in the thread;
+        :meth:`apply_settings` re-adds the stubs when the delay changes."""
+        delay = self.settings.get('fixedDelay')
+        if not delay:
+            return spec
+        if callable(spec):
+            return lambda request: _delayed(spec(request), delay)
+        return _delayed(spec, delay)
+
+    def apply_settings(self, settings):
+        """Replace WireMock's global settings and re-add every stub under
+        them, keeping their order."""
+        with self._lock:
+            self.settings.clear()
+            self.settings.update(settings)
+        for stub in reversed(self.stubs()):
+            self.add_stub(stub, replace=True)
 
     def _live(self):
         routes = self.server.routes
@@ -136,7 +210,10 @@ class ControlAPI(Endpoints):
         # type: () -> List[Dict[str, Any]]
         """The stubs in force, in the order they are tried (copies)."""
         with self._lock:
-            return [dict(stub) for stub, _ in self._live()]
+            order = dict((id(r), i) for i, r in enumerate(
+                self.server.routes))
+            live = sorted(self._live(), key=lambda p: order.get(id(p[1]), 0))
+            return [dict(stub) for stub, _ in live]
 
     def remove_stub(self, stub_id):
         # type: (str) -> bool
@@ -149,14 +226,24 @@ class ControlAPI(Endpoints):
                     return True
         return False
 
-    def reset(self):
-        """Reset the server, then add the initial stubs again."""
+    def reset(self, history=True):
+        """Reset the server, then add the initial stubs again (and those of
+        the stubs directory, read anew); scenarios start again.  Without
+        *history*, only the stubs are reset (WireMock's
+        ``mappings/reset``)."""
+        if self.root is not None:
+            load_stubs(self.root)  # a bad file: refuse before removing
         with self._lock:
-            self.server.reset()
+            if history:
+                self.server.reset()
+                self._unmatched_response = None
+                self.settings.clear()
+            else:
+                for _, route in self._live():
+                    self.server.remove_route(route)
             self._stubs = []
-            self._unmatched_response = None
-        for stub in sort_stubs(self._initial):
-            self.add_stub(stub)
+        self.scenarios.forget()
+        self._load_initial()
 
     def close(self):
         """Wake every waiting long-poll now (they answer "not yet").
@@ -254,6 +341,16 @@ class ControlAPI(Endpoints):
                               [('WWW-Authenticate', 'Bearer')])
 
 
+def _delayed(spec, delay):
+    if spec.get('delay') is not None:
+        return spec
+    return dict(spec, delay=delay / 1000.0)
+
+
+def _priority(stub):
+    return 5 if stub.get('priority') is None else stub['priority']
+
+
 def _host_name(host):
     """The name part of a Host header (or an address), lower-case."""
     host = host.strip().lower()
@@ -283,13 +380,13 @@ def _json_response(status, document, headers=()):
 
 
 def enable_control(server, token=None, prefix=PREFIX, stubs=(),
-                   on_shutdown=None):
-    # type: (Any, Optional[str], str, Any, Any) -> ControlAPI
+                   on_shutdown=None, root=None):
+    # type: (Any, Optional[str], str, Any, Any, Any) -> ControlAPI
     """Turn the control API on for *server*; return the :class:`ControlAPI`.
 
     Sets ``server.control``, which the handler consults before recording a
     request.  See :class:`ControlAPI` for the arguments and what they raise.
     """
-    control = ControlAPI(server, token, prefix, stubs, on_shutdown)
+    control = ControlAPI(server, token, prefix, stubs, on_shutdown, root)
     server.control = control
     return control

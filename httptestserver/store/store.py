@@ -231,10 +231,14 @@ class Store(object):
             self.changed.notify_all()
 
     # -- for the test thread -------------------------------------------------
-    def add_route(self, route):
+    def add_route(self, route, before=None):
+        """Add *route*, last or just before route *before* (if present)."""
         route.bind_records(self.records.entry)
         with self.lock:
-            self._routes.append(route)
+            if before is not None and before in self._routes:
+                self._routes.insert(self._routes.index(before), route)
+            else:
+                self._routes.append(route)
             self._user_code += route.runs_user_code
         return route
 
@@ -318,6 +322,15 @@ class Store(object):
             self._user_code = 0
             self._mounts = list(self._kept_mounts)
             del self._errors[:]
+            del self._unexpected[:]
+            self.changed.notify_all()
+
+    def clear_history(self):
+        """Forget the history and the unexpected requests only (WireMock's
+        ``DELETE /__admin/requests``); routes and settings stay."""
+        with self.lock:
+            self._history = []  # views handed out keep the old list
+            self._dropped = 0
             del self._unexpected[:]
             self.changed.notify_all()
 

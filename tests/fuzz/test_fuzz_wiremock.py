@@ -54,7 +54,8 @@ def test_from_wiremock_gives_a_stub_or_a_configuration_error(mapping):
     if stub is not None:
         hypothesis.event('accepted')
         assert set(stub) <= set(['id', 'match', 'name', 'priority',
-                                 'response', 'times'])
+                                 'response', 'times', 'scenario', 'state',
+                                 'new_state', 'metadata'])
 
 
 @fuzz_settings(scale=2)
