@@ -42,7 +42,9 @@ def json_matches(expected, actual, subset=False, ignore_order=False,
     if isinstance(expected, dict):
         if not isinstance(actual, dict):
             return False
-        if not subset and set(expected) != set(actual):
+        if not subset and (set(actual) - set(expected) or any(
+                key not in actual for key, value in expected.items()
+                if not _may_be_absent(value, placeholders))):
             return False
         return all((key in actual or _may_be_absent(value, placeholders))
                    and json_matches(value, actual.get(key), *options)

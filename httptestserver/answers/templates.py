@@ -171,8 +171,7 @@ def _field(request, parts):
 def _escape(text):
     return (text.replace('&', '&amp;').replace('<', '&lt;')
             .replace('>', '&gt;').replace('"', '&quot;')
-            .replace("'", '&#x27;').replace('`', '&#x60;')
-            .replace('=', '&#x3D;'))
+            .replace("'", '&#x27;'))
 
 
 def compile_template(text, name='template'):

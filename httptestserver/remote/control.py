@@ -162,7 +162,9 @@ class ControlAPI(Endpoints):
         route = make_route(None, responses, times=stub.get('times'),
                            match=match)
         with self._lock:
-            live = self._live()
+            order = dict((id(r), i) for i, r in enumerate(
+                self.server.routes))
+            live = sorted(self._live(), key=lambda p: order.get(id(p[1]), 0))
             if replace:
                 old = [p for p in live if p[0]['id'] == stub['id']]
                 for pair in old:
