@@ -156,11 +156,11 @@ def test_response_templates_fill_from_the_request():
                 "{{jsonPath request.body '$.a'}} {{{request.body}}} "
                 "{{randomValue length=5 type='NUMERIC'}} "
                 "{{now format='yyyy'}}")
+        template = {'body': body, 'headers': {'X-Path': '{{request.url}}'},
+                    'transformers': ['response-template']}
         assert post(server, 'mappings', {
             'request': {'urlPathPattern': '/t/.*'},
-            'response': {'body': body, 'headers': {'X-Path': '{{request.url}}'},
-                         'transformers': ['response-template']}}
-        ).status_code == 201
+            'response': template}).status_code == 201
         answer = requests.post(server.url('/t/seg?q=1'), data=b'{"a": 7}',
                                headers={'X-A': 'h'}, timeout=TIMEOUT)
         words = answer.text.split(' ')
@@ -168,9 +168,9 @@ def test_response_templates_fill_from_the_request():
         assert len(words[7]) == 5 and words[7].isdigit()
         assert len(words[8]) == 4 and words[8].isdigit()
         assert answer.headers['X-Path'] == '/t/seg?q=1'
-        refused = post(server, 'mappings', {
-            'request': {}, 'response': {'body': '{{#each x}}{{/each}}',
-                                        'transformers': ['response-template']}})
+        template['body'] = '{{#each x}}{{/each}}'
+        refused = post(server, 'mappings', {'request': {},
+                                            'response': template})
         assert refused.status_code == 422
         assert 'block helpers' in refused.json()['error']
 
