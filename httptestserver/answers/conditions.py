@@ -28,6 +28,10 @@ from .patterns import MAX_SUBJECT, compile_pattern
 
 __all__ = ['Value', 'Body', 'VALUE_OPS', 'BODY_OPS', 'b64decode', 'fail']
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any, NoReturn  # noqa: F401
+
 _TEXT = six.string_types
 #: The operators of a value condition (query, header, cookie).
 VALUE_OPS = ('equal', 'contains', 'matches', 'present', 'not_contains',
@@ -43,6 +47,7 @@ BODY_OPTIONS = ('ignore_array_order', 'ignore_case', 'ignore_extra_items',
 
 
 def fail(field, value, fix):
+    # type: (str, Any, str) -> NoReturn
     """Raise :class:`ConfigurationError` saying *field*'s *value* is not
     usable and how to fix it (shared with the stubs and wiremock modules)."""
     raise ConfigurationError('%s: %r is not usable; %s' % (field, value, fix))

@@ -76,17 +76,10 @@ class Scenarios(object):
                     for name, state in sorted(self._states.items())]
 
     def guard(self, match, name, required):
-        # type: (Callable[[Any], bool], str, Optional[str]) -> Callable[[Any], bool]  # noqa: E501
+        # type: (Callable[[Any], bool], str, Optional[str]) -> _Guard
         """Return a predicate: *match*, and scenario *name* is in state
         *required* (None: any state)."""
-        def matches(request):
-            if required is not None and self.state(name) != required:
-                return False
-            return match(request)
-        matches.describe = lambda: '%s [scenario %s in %s]' % (
-            getattr(match, 'describe', lambda: repr(match))(), name,
-            required if required is not None else 'any state')
-        return matches
+        return _Guard(self, match, name, required)
 
     def answer(self, response, name, new_state):
         """Return a callable response: moves scenario *name* to
@@ -96,3 +89,27 @@ class Scenarios(object):
                 self.set_state(name, new_state)
             return response(request) if callable(response) else response
         return respond
+
+
+class _Guard(object):
+    """A request matcher that also needs its scenario in a state."""
+
+    def __init__(self, scenarios, match, name, required):
+        self.scenarios = scenarios
+        self.match = match
+        self.name = name
+        self.required = required
+
+    def __call__(self, request):
+        if self.required is not None and \
+                self.scenarios.state(self.name) != self.required:
+            return False
+        return self.match(request)
+
+    matches = __call__
+
+    def describe(self):
+        inner = getattr(self.match, 'describe', lambda: repr(self.match))()
+        return '%s [scenario %s in %s]' % (
+            inner, self.name, self.required if self.required is not None
+            else 'any state')

@@ -151,7 +151,7 @@ def _object(field, value):
 
 
 def request_from_wiremock(request, field='request', methods=None):
-    # type: (Dict[str, Any], str, Any) -> Dict[str, Any]
+    # type: (Any, str, Any) -> Dict[str, Any]
     """Return the match spec of WireMock request pattern *request*.
 
     *methods* is the method list kept in our metadata (WireMock has one

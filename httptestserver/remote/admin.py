@@ -53,7 +53,7 @@ def logged_request(entry):
     # type: (Dict[str, Any]) -> Dict[str, Any]
     """Return a history *entry* as WireMock's ``LoggedRequest``."""
     headers = {}  # type: Dict[str, Any]
-    items = entry.get('headers')
+    items = entry.get('headers')  # type: Any
     for name, value in (items.items_all() if hasattr(items, 'items_all')
                         else items or []):
         name, value = _text(name), _text(value)

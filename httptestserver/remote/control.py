@@ -22,13 +22,10 @@ import six
 
 from ..errors import ConfigurationError
 from ..headers import Headers
-from ..answers.matchers import Matcher
-from ..answers.responses import RESPONSE_KEYS, Response
-from ..answers.routes import NOT_SET, make_route, response_list
+from ..answers.responses import Response
 from ..answers.scenarios import Scenarios
-from ..answers.templates import template_response
 from .endpoints import ClientError, Endpoints
-from .stubs import normalise_stub, response_spec, sort_stubs
+from .stubs import normalise_stub, sort_stubs, stub_route
 from .wiremock import load_stubs, to_stub
 
 __all__ = ['ControlAPI', 'enable_control', 'is_loopback', 'PREFIX',
@@ -109,10 +106,8 @@ class ControlAPI(Endpoints):
         stubs = self._initial
         if self.root is not None:
             stubs = stubs + load_stubs(self.root)
-        # Among equal priorities the newest wins, so the first of a file
-        # goes in last: files keep their order.
-        for stub in reversed(sort_stubs(stubs)):
-            self.add_stub(stub)
+        for stub in sort_stubs(stubs):  # files keep their order
+            self.add_stub(stub, newest_first=False)
 
     def __repr__(self):
         return '<ControlAPI %s>' % self.url()
@@ -122,86 +117,58 @@ class ControlAPI(Endpoints):
         return self.server.url(self.prefix + '/' + path.lstrip('/'))
 
     # -- stubs --------------------------------------------------------------
-    def add_stub(self, stub, replace=False):
-        # type: (Dict[str, Any], bool) -> Dict[str, Any]
+    def add_stub(self, stub, replace=False, newest_first=None):
+        # type: (Dict[str, Any], bool, Any) -> Dict[str, Any]
         """Register *stub* (our form or WireMock's) as a route; return it.
 
-        It is tried before the stubs of a higher or equal ``priority``
-        (WireMock: lower first, the newest among equals).  *replace* first
-        removes a stub of the same id.  Raises :class:`ConfigurationError`
-        for a bad stub, a taken id or a fault this server cannot produce.
+        Lower ``priority`` first (default 5).  Among equals a WireMock
+        mapping goes first (*newest_first*: WireMock's rule) and a stub in
+        our form last (``Server.route``'s rule: the first added wins).
+        *replace* swaps a stub of the same id in place.  Raises
+        :class:`ConfigurationError` for a bad stub, a taken id or a fault
+        this server cannot produce.
         """
+        if newest_first is None:
+            newest_first = not (isinstance(stub, dict) and 'match' in stub)
         stub = to_stub(stub)
         files = None
         if self.root is not None:
             files = os.path.join(self.root, '__files')
-        try:
-            spec = response_spec(stub, files)
-        except ConfigurationError as exc:
-            raise ConfigurationError('stub %s: %s' % (stub['id'], exc))
-        if 'fault' in spec and 'fault' not in RESPONSE_KEYS:
-            raise ConfigurationError(
-                'stub %s: fault %r cannot be produced by this version of '
-                'httptestserver; leave it out' % (stub['id'], spec['fault']))
-        if stub['response'].get('template'):
-            spec = template_response(spec, 'stub %s' % stub['id'])
-        # A stub is untrusted: its patterns are checked and capped.
-        match = Matcher(stub['match'], 'stub %s match' % stub['id'],
-                        untrusted=True)
-        respond = self._respond(spec)
-        if stub.get('scenario') is not None:
-            name = stub['scenario']
-            self.scenarios.declare(name, stub.get('state'),
-                                   stub.get('new_state'))
-            match = self.scenarios.guard(match, name, stub.get('state'))
-            respond = self.scenarios.answer(respond, name,
-                                            stub.get('new_state'))
-        # a callable, or the keyword form as Server.route takes it
-        responses = [respond] if callable(respond) else response_list(
-            NOT_SET, None, respond)
-        route = make_route(None, responses, times=stub.get('times'),
-                           match=match)
+        route = stub_route(stub, files, self.scenarios,
+                           self.settings.get('fixedDelay'))
+        rank = _priority(stub)
         with self._lock:
-            order = dict((id(r), i) for i, r in enumerate(
-                self.server.routes))
-            live = sorted(self._live(), key=lambda p: order.get(id(p[1]), 0))
-            if replace:
-                old = [p for p in live if p[0]['id'] == stub['id']]
-                for pair in old:
-                    self.server.remove_route(pair[1])
-                    self._stubs.remove(pair)
-                live = [p for p in live if p not in old]
-            elif any(s['id'] == stub['id'] for s, _ in live):
+            live = self._ordered()
+            old = [p for p in live if p[0]['id'] == stub['id']]
+            if old and not replace:
                 raise ConfigurationError('stub id %r is taken; remove it '
                                          'first or give another id'
                                          % stub['id'])
-            # WireMock: lower priority first; among equals, the newest.
-            rank = _priority(stub)
-            before = next((r for s, r in live if _priority(s) >= rank),
-                          None)
+            if old and _priority(old[0][0]) == rank:
+                before = old[0][1]  # in its place
+            else:
+                before = next((p[1] for p in live if p not in old and (
+                    _priority(p[0]) >= rank if newest_first
+                    else _priority(p[0]) > rank)), None)
             self.server.store.add_route(route, before)
+            for pair in old:
+                self.server.remove_route(pair[1])
+                self._stubs.remove(pair)
             self._stubs.append([stub, route])
         return stub
 
-    def _respond(self, spec):
-        """*spec*, with the global fixed delay when the stub has no delay
-        of its own.  Static, so a seeded chaos replays as in the thread;
-        :meth:`apply_settings` re-adds the stubs when the delay changes."""
-        delay = self.settings.get('fixedDelay')
-        if not delay:
-            return spec
-        if callable(spec):
-            return lambda request: _delayed(spec(request), delay)
-        return _delayed(spec, delay)
-
     def apply_settings(self, settings):
         """Replace WireMock's global settings and re-add every stub under
-        them, keeping their order."""
+        them, each in its place."""
         with self._lock:
             self.settings.clear()
             self.settings.update(settings)
-        for stub in reversed(self.stubs()):
+        for stub in self.stubs():
             self.add_stub(stub, replace=True)
+
+    def _ordered(self):
+        order = dict((id(r), i) for i, r in enumerate(self.server.routes))
+        return sorted(self._live(), key=lambda p: order.get(id(p[1]), 0))
 
     def _live(self):
         routes = self.server.routes
@@ -212,10 +179,7 @@ class ControlAPI(Endpoints):
         # type: () -> List[Dict[str, Any]]
         """The stubs in force, in the order they are tried (copies)."""
         with self._lock:
-            order = dict((id(r), i) for i, r in enumerate(
-                self.server.routes))
-            live = sorted(self._live(), key=lambda p: order.get(id(p[1]), 0))
-            return [dict(stub) for stub, _ in live]
+            return [dict(stub) for stub, _ in self._ordered()]
 
     def remove_stub(self, stub_id):
         # type: (str) -> bool
@@ -341,12 +305,6 @@ class ControlAPI(Endpoints):
             raise ClientError(401, 'the control API needs its token in the '
                               '%s header' % TOKEN_HEADER,
                               [('WWW-Authenticate', 'Bearer')])
-
-
-def _delayed(spec, delay):
-    if spec.get('delay') is not None:
-        return spec
-    return dict(spec, delay=delay / 1000.0)
 
 
 def _priority(stub):

@@ -21,11 +21,15 @@ import uuid
 import six
 
 from .._compat import native_str
+from ..errors import ConfigurationError
 from ..answers import faults as faultlib
 from ..answers.matchers import Matcher, b64decode, fail
+from ..answers.responses import RESPONSE_KEYS as RESPONSE_ROUTE_KEYS
+from ..answers.routes import NOT_SET, make_route, response_list
+from ..answers.templates import template_response
 
 __all__ = ['normalise_stub', 'response_spec', 'sort_stubs', 'check_wait',
-           'read_body_file',
+           'read_body_file', 'stub_route',
            'RESPONSE_KEYS', 'STUB_KEYS', 'FAULTS', 'FAULT_NAMES',
            'TIMEOUT_MAX']
 
@@ -271,3 +275,38 @@ def sort_stubs(stubs):
     """Return *stubs* sorted by priority (lower first, stable, default 5)."""
     return sorted(stubs, key=lambda s: 5 if s.get('priority') is None
                   else s['priority'])
+
+
+def stub_route(stub, files=None, scenarios=None, fixed_delay=None):
+    """Return the :class:`~httptestserver.answers.routes.Route` that
+    answers *stub*: its match (untrusted: patterns checked and capped),
+    its response (a ``body_file`` read from *files*, a ``template``
+    rendered per request), its scenario in *scenarios*
+    (:class:`~httptestserver.answers.scenarios.Scenarios`) and WireMock's
+    global *fixed_delay* (milliseconds) when it has no delay of its own.
+    Raises :class:`ConfigurationError` naming the stub."""
+    label = 'stub %s' % stub['id']
+    try:
+        spec = response_spec(stub, files)
+    except ConfigurationError as exc:
+        raise ConfigurationError('%s: %s' % (label, exc))
+    if 'fault' in spec and 'fault' not in RESPONSE_ROUTE_KEYS:
+        raise ConfigurationError(
+            '%s: fault %r cannot be produced by this version of '
+            'httptestserver; leave it out' % (label, spec['fault']))
+    if fixed_delay and spec.get('delay') is None:
+        spec['delay'] = fixed_delay / 1000.0
+    if stub['response'].get('template'):
+        spec = template_response(spec, label)
+    match = Matcher(stub['match'], label + ' match', untrusted=True)
+    respond = spec
+    if stub.get('scenario') is not None:
+        name = stub['scenario']
+        scenarios.declare(name, stub.get('state'), stub.get('new_state'))
+        match = scenarios.guard(match, name, stub.get('state'))
+        respond = scenarios.answer(respond, name, stub.get('new_state'))
+    # A plain spec stays the keyword form Server.route takes, so a seeded
+    # chaos replays as in the thread; a callable runs per request.
+    responses = [respond] if callable(respond) else response_list(
+        NOT_SET, None, respond)
+    return make_route(None, responses, times=stub.get('times'), match=match)

