@@ -11,9 +11,10 @@ them from each request.  Supported, as WireMock writes them::
     {{now}} {{now format='yyyy-MM-dd'}} {{now format='epoch'}}
     {{randomValue length=8 type='ALPHANUMERIC'}}
 
-``{{...}}`` escapes HTML as Handlebars does; ``{{{...}}}`` does not.  A
-missing value renders empty.  Block helpers (``{{#if}}``...), other helpers
-and other ``request`` fields are refused by name when the stub is added,
+Neither ``{{...}}`` nor ``{{{...}}}`` escapes HTML (WireMock 3 turns
+Handlebars' escaping off).  A missing value renders empty.  Block helpers
+(``{{#if}}``...), other helpers and other ``request`` fields are refused by
+name when the stub is added,
 with :class:`~httptestserver.errors.ConfigurationError`.  Pure: no sockets
 or threads; thread-safe.
 """
@@ -168,12 +169,6 @@ def _field(request, parts):
         return ''
 
 
-def _escape(text):
-    return (text.replace('&', '&amp;').replace('<', '&lt;')
-            .replace('>', '&gt;').replace('"', '&quot;')
-            .replace("'", '&#x27;'))
-
-
 def compile_template(text, name='template'):
     """Return a function of a recorded request that renders *text*.
     Raises :class:`ConfigurationError` naming *name* for an unsupported
@@ -181,9 +176,7 @@ def compile_template(text, name='template'):
     pieces, position = [], 0
     for found in _EXPRESSION.finditer(text):
         pieces.append(text[position:found.start()])
-        render = _compile_one(found.group(2), name)
-        raw = bool(found.group(1))
-        pieces.append((render, raw))
+        pieces.append((_compile_one(found.group(2), name),))
         position = found.end()
     pieces.append(text[position:])
 
@@ -192,7 +185,7 @@ def compile_template(text, name='template'):
         for piece in pieces:
             if isinstance(piece, tuple):
                 value = piece[0](request)
-                out.append(value if piece[1] else _escape(value))
+                out.append(value)
             else:
                 out.append(piece)
         return u''.join(out)

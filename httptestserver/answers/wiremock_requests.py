@@ -183,6 +183,11 @@ def request_from_wiremock(request, field='request', methods=None):
                 (name, value_from_wiremock("%s.%s['%s']" % (field, wm, name),
                                            spec))
                 for name, spec in specs.items())
+    for name, cond in (match.get('headers') or {}).items():
+        # WireMock lower-cases the request's media type before matching
+        if name.lower() == 'content-type' and set(cond) == set(['equal']) \
+                and cond['equal'] == cond['equal'].lower():
+            cond['ignore_case'] = True
     credentials = request.get('basicAuthCredentials')
     if credentials is not None:
         _basic_auth(field + '.basicAuthCredentials', credentials, match)

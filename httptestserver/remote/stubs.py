@@ -13,6 +13,7 @@ standard library.  Every function is thread-safe and raises
 :class:`~httptestserver.errors.ConfigurationError` naming the field, the bad
 value and the fix.
 """
+import json as jsonlib
 import math
 import os
 import threading
@@ -39,7 +40,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: The keys a stub's response may hold.
 RESPONSE_KEYS = ('status', 'headers', 'body', 'body_base64', 'json',
-                 'body_file', 'template', 'cookies') + faultlib.FAULT_KEYS
+                 'json_body', 'body_file', 'template', 'cookies') + \
+    faultlib.FAULT_KEYS
 STUB_KEYS = ('id', 'name', 'match', 'response', 'times', 'priority',
              'scenario', 'state', 'new_state', 'metadata')
 #: WireMock's fault names (``response.fault``).
@@ -112,11 +114,11 @@ def _check_response(response, field):
     if unknown:
         fail("%s['%s']" % (field, unknown[0]), response[unknown[0]],
              'the keys a response may hold are %s' % ', '.join(RESPONSE_KEYS))
-    bodies = [k for k in ('body', 'body_base64', 'json', 'body_file') if
-              response.get(k) is not None]
+    bodies = [k for k in ('body', 'body_base64', 'json', 'json_body',
+                          'body_file') if response.get(k) is not None]
     if len(bodies) > 1:
-        fail(field, response, 'give one of body, body_base64, json and '
-             'body_file')
+        fail(field, response, 'give one of body, body_base64, json, '
+             'json_body and body_file')
     if response.get('body_file') is not None:
         _file_name(field + '.body_file', response['body_file'])
     if not isinstance(response.get('template', False), bool):
@@ -257,6 +259,10 @@ def response_spec(stub, files=None):
                                     'headers')}
     if response.get('json') is not None:
         spec['json'] = response['json']
+    elif response.get('json_body') is not None:  # WireMock's: compact,
+        # and no Content-Type of its own
+        spec['body'] = jsonlib.dumps(response['json_body'], separators=(
+            ',', ':'), ensure_ascii=False).encode('utf-8')
     elif response.get('body_base64') is not None:
         spec['body'] = b64decode('body_base64', response['body_base64'])
     elif response.get('body_file') is not None:

@@ -104,7 +104,7 @@ def _response_from_wiremock(field, response, extra):
                  _WM_RESPONSE))
     ours = {}  # type: Dict[str, Any]
     for wm, key in (('status', 'status'), ('headers', 'headers'),
-                    ('body', 'body'), ('jsonBody', 'json'),
+                    ('body', 'body'), ('jsonBody', 'json_body'),
                     ('base64Body', 'body_base64'), ('fault', 'fault'),
                     ('bodyFileName', 'body_file')):
         if response.get(wm) is not None:
@@ -206,6 +206,7 @@ def to_wiremock(stub):
                 headers[name] = value
         response['headers'] = headers
     for key, wm in (('body', 'body'), ('json', 'jsonBody'),
+                    ('json_body', 'jsonBody'),
                     ('body_base64', 'base64Body'),
                     ('body_file', 'bodyFileName')):
         if ours.get(key) is not None:

@@ -41,7 +41,7 @@ def test_wiremock_mappings_convert_to_stubs_that_match_the_same_requests():
     assert matcher.explain(good) is None
     bad = dict(good, headers=Headers([('X-Token', 'abc'), ('X-Debug', '1')]))
     assert not matcher.matches(bad)
-    assert stub['response'] == {'status': 201, 'json': {'id': 7},
+    assert stub['response'] == {'status': 201, 'json_body': {'id': 7},
                                 'headers': {'Location': '/users/7'},
                                 'delay': 0.25}
     assert stub['priority'] == 1
