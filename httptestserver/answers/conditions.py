@@ -110,7 +110,8 @@ class Value(object):
     def test(self, values):
         """Return True if *values* (all the values of a name, maybe none)
         pass: ``present`` looks at whether there are any, ``has_exactly``
-        and ``includes`` at all of them, the others at any one."""
+        and ``includes`` at all of them, the others at any one (a negated
+        condition holds when there are none)."""
         if self.op == 'present':
             return bool(values) == self.arg
         if self.op == 'includes':
@@ -119,6 +120,8 @@ class Value(object):
         if self.op == 'has_exactly':
             return len(values) == len(self.parts) and _pairs(
                 self.parts, list(values))
+        if not values and self.op in ('not_contains', 'not_matches'):
+            return True  # nothing to contain it: WireMock's rule
         return any(self.test_one(value) for value in values)
 
     def test_one(self, value):

@@ -18,7 +18,6 @@ name when the stub is added,
 with :class:`~httptestserver.errors.ConfigurationError`.  Pure: no sockets
 or threads; thread-safe.
 """
-import datetime
 import json
 import random
 import re
@@ -108,16 +107,16 @@ def _compile_one(text, name):
 
 
 def _now(fmt):
-    now = datetime.datetime.utcnow()
+    now = time.gmtime()
     if fmt is None:
-        return now.strftime('%Y-%m-%dT%H:%M:%SZ')
+        return time.strftime('%Y-%m-%dT%H:%M:%SZ', now)
     if fmt == 'epoch':
         return str(int(time.time() * 1000))
     if fmt == 'unix':
         return str(int(time.time()))
     for java, python in _JAVA_DATE:
         fmt = fmt.replace(java, python)
-    return now.strftime(fmt)
+    return time.strftime(fmt, now)
 
 
 def _json_path(request, path):

@@ -12,9 +12,9 @@ options and metadata, near misses, settings, scenarios); it is a base of
 No sockets or threads of its own; thread-safe as the control API is.
 """
 import base64
-import datetime
 import json as jsonlib
 import os
+import time
 import uuid
 
 import six
@@ -65,7 +65,6 @@ def logged_request(entry):
             headers[name] = value
     body = entry.get('body') or b''
     when = entry.get('time') or 0.0
-    stamp = datetime.datetime.utcfromtimestamp(when)
     query = entry.get('query') or {}
     client = entry.get('client_address') or ('',)
     return {
@@ -82,8 +81,8 @@ def logged_request(entry):
         'bodyAsBase64': base64.b64encode(body).decode('ascii'),
         'browserProxyRequest': False,
         'loggedDate': int(when * 1000),
-        'loggedDateString': stamp.strftime('%Y-%m-%dT%H:%M:%S.') +
-        '%03dZ' % (stamp.microsecond // 1000),
+        'loggedDateString': time.strftime('%Y-%m-%dT%H:%M:%S.', time.gmtime(
+            when)) + '%03dZ' % (int(when * 1000) % 1000),
         'scheme': _text(entry.get('scheme') or 'http'),
         'protocol': _text(entry.get('request_version') or 'HTTP/1.1'),
     }
