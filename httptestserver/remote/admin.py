@@ -13,7 +13,6 @@ No sockets or threads of its own; thread-safe as the control API is.
 """
 import base64
 import json as jsonlib
-import os
 import time
 import uuid
 
@@ -21,7 +20,7 @@ import six
 
 from ..answers.matchers import Matcher
 from ..headers import Headers
-from .wiremock import dump_stubs, parse_mappings, to_stub, to_wiremock
+from .wiremock import parse_mappings, save_stubs, to_stub, to_wiremock
 
 __all__ = ['serve_event', 'logged_request', 'near_misses', 'entry_id',
            'WireMockEndpoints', 'ClientError', 'read_body', 'first_value',
@@ -229,22 +228,39 @@ def entry_from_logged(logged):
             'cookies': logged.get('cookies') or {}, 'body': body}
 
 
-def save_stubs(root, stubs):
-    """Write *stubs* to *root*/mappings, one file per stub (WireMock's
-    ``mappings/save``); files of stubs no longer in force stay."""
-    folder = os.path.join(root, 'mappings')
-    if not os.path.isdir(folder):
-        os.makedirs(folder)
-    for stub in stubs:
-        name = os.path.join(folder, 'saved-%s.json' % stub['id'])
-        with open(name, 'w') as handle:
-            jsonlib.dump(dump_stubs([stub]), handle, indent=2,
-                         sort_keys=True)
-
-
 class WireMockEndpoints(object):
     """The endpoints only WireMock has; a mixin of the control API (see
     :class:`~httptestserver.remote.endpoints.Endpoints`)."""
+
+    def _event(self, event_id):
+        for index, entry in enumerate(self.server.history):
+            if entry_id(entry, index) == event_id:
+                return index, entry
+        raise ClientError(404, 'no request with id %s' % event_id)
+
+    def _get_request(self, request, event_id):
+        return 200, serve_event(*reversed(self._event(event_id)))
+
+    def _delete_request(self, request, event_id):
+        index, entry = self._event(event_id)
+        self.server.store.remove_history(lambda e: e == entry)
+        return 200, {}
+
+    def _remove_requests(self, request):
+        matcher = Matcher(to_stub({'request': read_body(request)},
+                                  'request pattern')['match'],
+                          untrusted=True)
+        removed = [logged_request(e) for e in self.server.history
+                   if matcher.matches(e)]
+        self.server.store.remove_history(matcher.matches)
+        return 200, {'requests': removed,
+                     'meta': {'total': len(removed)}}
+
+    def _remove_requests_by_metadata(self, request):
+        raise ClientError(422, 'requests/remove-by-metadata is not '
+                          'supported: the history does not keep the stub '
+                          'each request matched; use requests/remove with '
+                          'a request pattern')
 
     def _import_mappings(self, request):
         body = read_body(request)

@@ -32,6 +32,7 @@ INDEX = ['GET|POST|DELETE mappings', 'POST mappings/import',
          'POST mappings/remove-by-metadata', 'POST mappings/find-by-metadata',
          'GET|PUT|DELETE mappings/{id}', 'GET|DELETE requests',
          'POST requests/reset', 'GET requests/unmatched',
+         'GET|DELETE requests/{id}', 'POST requests/remove',
          'GET requests/unmatched/near-misses', 'POST requests/count',
          'POST requests/find', 'POST requests/wait',
          'POST near-misses/request', 'POST near-misses/request-pattern',
@@ -134,6 +135,11 @@ class Endpoints(WireMockEndpoints):
                              'DELETE': self._clear_unmatched}),
             (['reset'], {'POST': self._reset}),
             (['shutdown'], {'POST': self._shutdown}),
+            (['requests', 'remove'], {'POST': self._remove_requests}),
+            (['requests', 'remove-by-metadata'], {
+                'POST': self._remove_requests_by_metadata}),
+            (['requests', '*'], {'GET': self._get_request,
+                                 'DELETE': self._delete_request}),
         ]
         for pattern, methods in routes:
             if len(pattern) == len(parts) and all(

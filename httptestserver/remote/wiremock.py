@@ -27,7 +27,8 @@ from ..answers.wiremock_requests import REQUEST_KEYS, \
 from .stubs import FAULT_NAMES, header_pairs, normalise_stub, sort_stubs
 
 __all__ = ['from_wiremock', 'to_wiremock', 'REQUEST_KEYS', 'TEMPLATE',
-           'load_stubs', 'parse_mappings', 'dump_stubs', 'to_stub',
+           'load_stubs', 'parse_mappings', 'dump_stubs', 'save_stubs',
+           'to_stub',
            'read_json']
 
 TYPE_CHECKING = False
@@ -319,3 +320,16 @@ def read_json(text):
     return jsonlib.loads(_COMMENT.sub(
         lambda m: m.group(1) or (' ' if m.group(0)[:2] == '/*' else ''),
         text))
+
+
+def save_stubs(root, stubs):
+    """Write *stubs* to *root*/mappings, one file per stub (WireMock's
+    ``mappings/save``); files of stubs no longer in force stay."""
+    folder = os.path.join(root, 'mappings')
+    if not os.path.isdir(folder):
+        os.makedirs(folder)
+    for stub in stubs:
+        name = os.path.join(folder, 'saved-%s.json' % stub['id'])
+        with open(name, 'w') as handle:
+            jsonlib.dump(dump_stubs([stub]), handle, indent=2,
+                         sort_keys=True)

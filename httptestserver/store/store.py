@@ -334,6 +334,22 @@ class Store(object):
             del self._unexpected[:]
             self.changed.notify_all()
 
+    def remove_history(self, predicate):
+        # type: (Any) -> int
+        """Forget the history entries *predicate* selects (WireMock's
+        ``requests/remove``); return how many.  Views handed out keep the
+        entries they had."""
+        with self.lock:
+            records = list(self._history)
+        drop = set(id(r) for r in records
+                   if predicate(self.records.entry(r)))
+        with self.lock:
+            self._history = [r for r in self._history if id(r) not in drop]
+            self._unexpected[:] = [r for r in self._unexpected
+                                   if id(r) not in drop]
+            self.changed.notify_all()
+        return len(drop)
+
     def wait(self, count, predicate, timeout, cancelled=None):
         """Block until *count* history entries satisfy *predicate*.
 

@@ -178,3 +178,67 @@ def test_mapping_files_reload_on_reset_as_the_container_flow_does(
     assert len(saved) == 3  # hello.json, and both stubs saved
     Mappings.reset_mappings()
     assert get(server, '/saved').status_code == 204
+
+
+def test_the_node_admin_client_wiremock_rest_client_works_unchanged(
+        server):
+    """WireMock's npm admin client: mappings, requests, global, scenarios."""
+    import subprocess
+    import sys
+    if sys.version_info < (3, 5):  # pragma: no cover - subprocess.run
+        pytest.skip('the Node client is driven from Python 3.5+')
+    import shutil
+    from _wiremock_tools import node_modules
+    if shutil.which('node') is None:
+        pytest.skip('node is not installed')
+    modules = node_modules()
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                          'wiremock_rest_client.js')
+    env = dict(os.environ, NODE_PATH=modules)
+    done = subprocess.run(['node', script, server.url('/')], env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr.decode('utf-8', 'replace')
+    out = json.loads(done.stdout.decode('utf-8').strip().splitlines()[-1])
+    assert out['all'] == [out['created']] and out['one'] == '/node'
+    assert out['answer'] == [202, 'updated']
+    assert out['requests'] == ['/missing', '/node']
+    assert out['count'] == 2 and out['found'] == ['/node']
+    assert out['unmatched'] == ['/missing'] and out['nearMisses'] == 1
+    assert out['event'] == '/missing' and out['afterDelete'] == 1
+    assert out['afterRemove'] == 0
+    assert out['scenarios'] == [['flow', 'done']]
+    assert out['afterReset'] == ['Started']
+    assert out['found2'] == 0  # update dropped the metadata, as WireMock
+    assert out['left'] == 0
+
+
+def test_the_container_flow_works_against_the_command_line_server(root):
+    """As python-wiremock's WireMockContainer does with WireMock's jar:
+    start the server on a root directory, write mapping files, reset."""
+    import subprocess
+    import sys
+    import threading
+    env = dict(os.environ, PYTHONUNBUFFERED='1')
+    process = subprocess.Popen(
+        [sys.executable, '-m', 'httptestserver', '--stubs', root,
+         '--quiet'], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    try:
+        lines = []
+        reader = threading.Thread(
+            target=lambda: lines.append(process.stdout.readline()))
+        reader.daemon = True
+        reader.start()
+        reader.join(TIMEOUT)
+        assert lines, 'the server printed no URL within %ss' % TIMEOUT
+        url = lines[0].decode('utf-8').split()[-1]
+        Config.base_url = url + '__admin'
+        with open(os.path.join(root, 'mappings', 'a.json'), 'w') as handle:
+            handle.write('{"request": {"url": "/a"}, // WireMock allows it\n'
+                         ' "response": {"status": 200, "body": "a"}}')
+        Mappings.reset_mappings()
+        assert requests.get(url + 'a', timeout=TIMEOUT).text == 'a'
+        assert Mappings.retrieve_all_mappings().meta.total == 1
+    finally:
+        process.terminate()
+        process.communicate(timeout=TIMEOUT)
