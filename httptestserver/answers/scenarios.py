@@ -5,9 +5,16 @@ state, and may move it to a new state when it answers.  :class:`Scenarios`
 holds every scenario's current state (``Started`` until moved) behind one
 lock; :meth:`Scenarios.guard` wraps a request matcher so it also checks the
 state, and :meth:`Scenarios.answer` wraps a response so answering moves the
-state.  Pure: no sockets or threads; thread-safe.
+state; :meth:`Scenarios.bind` does both for ``Server.route(...,
+scenario=, state=, new_state=)``.  Pure: no sockets or threads; thread-safe.
 """
 import threading
+
+import six
+
+from ..errors import ConfigurationError
+from .matchers import Matcher
+from .responses import validate_spec
 
 __all__ = ['Scenarios', 'STARTED']
 
@@ -81,14 +88,48 @@ class Scenarios(object):
         *required* (None: any state)."""
         return _Guard(self, match, name, required)
 
+    def bind(self, name, state, new_state, match, responses):
+        """Return ``(match, responses)`` for a route in scenario *name*:
+        it answers while the scenario is in *state* (None: any) and moves
+        it to *new_state* (None: stays) when it answers.  *match* is a
+        match spec, a predicate or None.  Raises
+        :class:`ConfigurationError` naming the argument."""
+        for label, value in (('scenario', name), ('state', state),
+                             ('new_state', new_state)):
+            if value is not None and not isinstance(value,
+                                                    six.string_types):
+                raise ConfigurationError('%s must be text, like %r, got %r'
+                                         % (label, STARTED, value))
+        if name is None:
+            if state is not None or new_state is not None:
+                raise ConfigurationError(
+                    'state and new_state need scenario="name"; got state=%r,'
+                    ' new_state=%r' % (state, new_state))
+            return match, responses
+        self.declare(name, state, new_state)
+        inner = match
+        if inner is None:
+            inner = _always
+        elif not callable(inner):
+            inner = Matcher(inner)
+        if new_state is not None:
+            responses = [self.answer(validate_spec(r), name, new_state)
+                         for r in responses]
+        return _Guard(self, inner, name, state), responses
+
     def answer(self, response, name, new_state):
         """Return a callable response: moves scenario *name* to
         *new_state* (when not None), then answers *response*(request)."""
         def respond(request):
             if new_state is not None:
+                self.declare(name, new_state)  # forgotten by a reset: anew
                 self.set_state(name, new_state)
             return response(request) if callable(response) else response
         return respond
+
+
+def _always(request):
+    return True
 
 
 class _Guard(object):

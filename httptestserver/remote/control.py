@@ -97,7 +97,8 @@ class ControlAPI(Endpoints):
         #: The stubs directory (WireMock's root: ``mappings/``, ``__files/``)
         #: that ``mappings/reset`` reloads and ``mappings/save`` writes.
         self.root = root
-        self.scenarios = Scenarios()
+        # shared with the server's routes (route(..., scenario=...))
+        self.scenarios = getattr(server, 'scenarios', None) or Scenarios()
         #: WireMock's global settings (``fixedDelay``, milliseconds).
         self.settings = {}  # type: Dict[str, Any]
         self._load_initial()
@@ -208,7 +209,7 @@ class ControlAPI(Endpoints):
                 for _, route in self._live():
                     self.server.remove_route(route)
             self._stubs = []
-        self.scenarios.forget()
+        self.scenarios.reset()  # back to Started (the server's forgot)
         self._load_initial()
 
     def close(self):
