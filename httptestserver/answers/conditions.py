@@ -39,7 +39,7 @@ VALUE_OPS = ('equal', 'contains', 'matches', 'present', 'not_contains',
 #: The operators of a body condition.
 BODY_OPS = ('equal', 'base64', 'contains', 'matches', 'not_contains',
             'not_matches', 'present', 'json', 'json_subset', 'json_path',
-            'and', 'or')
+            'multipart', 'and', 'or')
 _LISTS = ('has_exactly', 'includes', 'and', 'or')
 #: Options a body condition may carry beside its operator.
 BODY_OPTIONS = ('ignore_array_order', 'ignore_case', 'ignore_extra_items',
@@ -200,6 +200,9 @@ class Body(object):
             self.parts = [Body('%s.%s[%d]' % (field, self.op, i), c,
                                ignore_order, untrusted)
                           for i, c in enumerate(self.arg)]
+        elif self.op == 'multipart':
+            self.parts = _part_conditions(field + '.multipart', self.arg,
+                                          untrusted)
         elif self.op == 'json_path':
             select(self.arg, {}, field + '.json_path')  # checks the path
             self.value = None
@@ -225,6 +228,9 @@ class Body(object):
         if op in ('and', 'or'):
             results = (p.test(request) for p in self.parts)
             return all(results) if op == 'and' else any(results)
+        if op == 'multipart':
+            parts = _split_parts(request)
+            return all(test(parts) for test in self.parts)
         if op in ('equal', 'contains', 'not_contains'):
             if self.spec.get('ignore_case'):
                 body = body.lower()
@@ -265,3 +271,80 @@ def _as_text(value):
     if isinstance(value, _TEXT):
         return value
     return jsonlib.dumps(value, sort_keys=True, separators=(',', ':'))
+
+
+def _part_conditions(field, spec, untrusted):
+    """Return one test per part pattern ``{"match": "any"|"all",
+    "headers": {name: condition}, "body": [body conditions]}``: whether
+    any (all) of the parts meet it."""
+    if not isinstance(spec, list) or not spec:
+        fail(field, spec, 'give a list of part patterns like {"match": '
+             '"any", "headers": {...}, "body": [...]}')
+    tests = []
+    for index, pattern in enumerate(spec):
+        label = '%s[%d]' % (field, index)
+        if not isinstance(pattern, dict) or set(pattern) - set(
+                ['match', 'headers', 'body']) or pattern.get(
+                'match', 'any') not in ('any', 'all'):
+            fail(label, pattern, 'give {"match": "any" or "all", '
+                 '"headers": {...}, "body": [...]}')
+        headers = pattern.get('headers') or {}
+        if not isinstance(headers, dict):
+            fail(label + '.headers', headers, 'give name -> condition')
+        heads = [(name.lower(), Value("%s.headers['%s']" % (label, name),
+                                      cond, untrusted))
+                 for name, cond in headers.items()]
+        bodies = pattern.get('body') or []
+        if not isinstance(bodies, list):
+            bodies = [bodies]
+        checks = [Body('%s.body[%d]' % (label, i), b, False, untrusted)
+                  for i, b in enumerate(bodies)]
+        tests.append(_part_test(pattern.get('match', 'any'), heads, checks))
+    return tests
+
+
+def _part_test(kind, heads, checks):
+    def one(part):
+        headers, content = part
+        return all(cond.test(headers.get(name, [])) for name, cond in
+                   heads) and all(c.test({'body': content}) for c in checks)
+
+    def test(parts):
+        if kind == 'all':
+            return bool(parts) and all(one(p) for p in parts)
+        return any(one(p) for p in parts)
+    return test
+
+
+def _split_parts(request):
+    """The parts of a multipart body: ``(headers, content)`` pairs, header
+    names lower-cased to lists of values; [] when it is not multipart."""
+    headers = request.get('headers')
+    kind = headers.get('Content-Type') if headers is not None else None
+    if not kind or not kind.lower().startswith('multipart/'):
+        return []
+    boundary = None
+    for param in kind.split(';')[1:]:
+        key, _, value = param.strip().partition('=')
+        if key.lower() == 'boundary':
+            boundary = value.strip('"')
+    if not boundary:
+        return []
+    body = request.get('body') or b''
+    chunks = body.split(b'--' + boundary.encode('latin-1'))
+    parts = []
+    for chunk in chunks[1:]:
+        if chunk.startswith(b'--'):
+            break
+        chunk = chunk[2:] if chunk.startswith(b'\r\n') else chunk
+        head, _, content = chunk.partition(b'\r\n\r\n')
+        found = {}  # type: Any
+        for line in head.split(b'\r\n'):
+            name, _, value = line.decode('latin-1').partition(':')
+            if value:
+                found.setdefault(name.strip().lower(), []).append(
+                    value.strip())
+        if content.endswith(b'\r\n'):
+            content = content[:-2]
+        parts.append((found, content))
+    return parts

@@ -33,7 +33,7 @@ _URLS = (('url', 'url'), ('urlPath', 'path'), ('urlPattern', 'url_pattern'),
 #: The keys of a WireMock request pattern that are understood.
 REQUEST_KEYS = ('method', 'url', 'urlPath', 'urlPattern', 'urlPathPattern',
                 'queryParameters', 'headers', 'cookies', 'bodyPatterns',
-                'basicAuthCredentials')
+                'basicAuthCredentials', 'multipartPatterns')
 # WireMock matcher -> our operator, for text.
 _TEXT_OPS = (('equalTo', 'equal'), ('contains', 'contains'),
              ('doesNotContain', 'not_contains'), ('matches', 'matches'),
@@ -198,7 +198,37 @@ def request_from_wiremock(request, field='request', methods=None):
     if patterns:
         match['body'] = [body_from_wiremock('%s.bodyPatterns[%d]' % (
             field, i), p) for i, p in enumerate(patterns)]
+    parts = request.get('multipartPatterns')
+    if parts:
+        match.setdefault('body', []).append({'multipart': [
+            _part_from_wiremock('%s.multipartPatterns[%d]' % (field, i), p)
+            for i, p in enumerate(parts if isinstance(parts, list)
+                                  else [parts])]})
     return match
+
+
+def _part_from_wiremock(field, pattern):
+    if not isinstance(pattern, dict) or set(pattern) - set(
+            ['matchingType', 'headers', 'bodyPatterns', 'name']):
+        fail(field, pattern, 'a multipart pattern takes matchingType (ANY '
+             'or ALL), headers, bodyPatterns and name')
+    kind = pattern.get('matchingType', 'ANY')
+    if kind not in ('ANY', 'ALL'):
+        fail(field + '.matchingType', kind, 'give ANY or ALL')
+    part = {'match': kind.lower()}  # type: Dict[str, Any]
+    headers = _object(field + '.headers', pattern.get('headers'))
+    if headers:
+        part['headers'] = dict(
+            (name, value_from_wiremock("%s.headers['%s']" % (field, name),
+                                       spec)) for name, spec in
+            headers.items())
+    bodies = pattern.get('bodyPatterns') or []
+    if not isinstance(bodies, list):
+        fail(field + '.bodyPatterns', bodies, 'give a list')
+    if bodies:
+        part['body'] = [body_from_wiremock('%s.bodyPatterns[%d]' % (
+            field, i), b) for i, b in enumerate(bodies)]
+    return part
 
 
 def _basic_auth(field, credentials, match):
@@ -279,6 +309,19 @@ def _body_to_wiremock(cond, ignore_order):
     return value
 
 
+def _part_to_wiremock(part):
+    result = {'matchingType': part.get('match', 'any').upper()}
+    if part.get('headers'):
+        result['headers'] = dict((name, _value_to_wiremock(cond)) for
+                                 name, cond in part['headers'].items())
+    bodies = part.get('body') or []
+    if bodies:
+        result['bodyPatterns'] = [_body_to_wiremock(b, False) for b in
+                                  (bodies if isinstance(bodies, list)
+                                   else [bodies])]
+    return result
+
+
 def request_to_wiremock(match):
     # type: (Dict[str, Any]) -> Dict[str, Any]
     """Return match spec *match* as a WireMock request pattern.
@@ -310,7 +353,13 @@ def request_to_wiremock(match):
     bodies = match.get('body')
     bodies = [] if bodies is None else bodies if isinstance(
         bodies, list) else [bodies]
-    bodies = [_body_to_wiremock(b, ignore) for b in bodies]
+    parts = [b['multipart'] for b in bodies
+             if isinstance(b, dict) and 'multipart' in b]
+    bodies = [_body_to_wiremock(b, ignore) for b in bodies
+              if not (isinstance(b, dict) and 'multipart' in b)]
+    if parts:
+        request['multipartPatterns'] = [_part_to_wiremock(p) for group in
+                                        parts for p in group]
     for key in ('json', 'json_subset'):
         if key in match:
             bodies.append(_body_to_wiremock({key: match[key]}, ignore))

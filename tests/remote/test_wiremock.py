@@ -48,8 +48,10 @@ def test_wiremock_mappings_convert_to_stubs_that_match_the_same_requests():
 
 
 @pytest.mark.parametrize('mapping, field', [
-    ({'request': {'urlPath': '/', 'multipartPatterns': []}},
-     'request.multipartPatterns'),
+    ({'request': {'urlPath': '/', 'customMatcher': {}}},
+     'request.customMatcher'),
+    ({'request': {'multipartPatterns': [{'matchingType': 'SOME'}]}},
+     'multipartPatterns[0].matchingType'),
     ({'request': {'headers': {'X': {'equalToXml': '<a/>'}}}},
      "request.headers['X'].equalToXml"),
     ({'request': {'bodyPatterns': [{'matchesXPath': '/a'}]}},

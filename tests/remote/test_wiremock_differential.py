@@ -105,6 +105,12 @@ MAPPINGS = [
     body('/b/andor', {'or': [{'contains': 'cat'}, {'contains': 'dog'}]}),
     body('/b/binary', {'binaryEqualTo': base64.b64encode(
         b'\x00\x01').decode('ascii')}),
+    stub({'method': 'POST', 'urlPath': '/multi', 'multipartPatterns': [
+        {'matchingType': 'ANY', 'headers': {'Content-Disposition': {
+            'contains': 'name="doc"'}}, 'bodyPatterns': [
+            {'equalTo': 'hello'}]}]}),
+    stub({'method': 'POST', 'urlPath': '/multiall', 'multipartPatterns': [
+        {'matchingType': 'ALL', 'bodyPatterns': [{'contains': 'x'}]}]}),
     stub({'urlPath': '/prio'}, {'status': 200, 'body': 'five'}),
     stub({'urlPath': '/prio'}, {'status': 200, 'body': 'one'}, priority=1),
     stub({'urlPath': '/prio'}, {'status': 200, 'body': 'nine'}, priority=9),
@@ -212,6 +218,12 @@ REQUESTS = [
     ('POST', '/b/andor', j(data=b'bird')),
     ('POST', '/b/binary', j(data=b'\x00\x01')),
     ('POST', '/b/binary', j(data=b'\x00\x02')),
+    ('POST', '/multi', j(files={'doc': ('d.txt', b'hello'),
+                                'other': ('o.txt', b'x')})),
+    ('POST', '/multi', j(files={'doc': ('d.txt', b'bye')})),
+    ('POST', '/multi', j(data=b'hello')),
+    ('POST', '/multiall', j(files={'a': ('a', b'xa'), 'b': ('b', b'bx')})),
+    ('POST', '/multiall', j(files={'a': ('a', b'xa'), 'b': ('b', b'b')})),
     ('GET', '/prio', {}), ('GET', '/newest', {}), ('GET', '/file', {}),
     ('GET', '/resp', {}), ('GET', '/jsonbody', {}), ('GET', '/b64', {}),
     ('POST', '/tpl/seg?q=1', j(headers={'X-A': 'h'},

@@ -67,7 +67,12 @@ def test_wiremock_matchers_mean_the_same(pattern, good, bad):
 
 def test_new_fields_round_trip_through_wiremock_form():
     mapping = {'request': {'headers': {'X': {'doesNotMatch': 'a'}},
-                           'bodyPatterns': [{'matchesJsonPath': '$.a'}]},
+                           'bodyPatterns': [{'matchesJsonPath': '$.a'}],
+                           'multipartPatterns': [{
+                               'matchingType': 'ALL',
+                               'headers': {'Content-Type': {
+                                   'contains': 'text'}},
+                               'bodyPatterns': [{'equalTo': 'x'}]}]},
                'response': {'status': 200, 'bodyFileName': 'a.txt',
                             'transformers': ['response-template']},
                'scenarioName': 's', 'requiredScenarioState': 'Started',
@@ -78,6 +83,8 @@ def test_new_fields_round_trip_through_wiremock_form():
                 'metadata'):
         assert back[key] == mapping[key]
     assert back['response']['bodyFileName'] == 'a.txt'
+    assert back['request']['multipartPatterns'] == mapping['request'][
+        'multipartPatterns']
     assert from_wiremock(back) == stub
 
 
