@@ -63,9 +63,11 @@ def normalise_stub(stub, field='stub'):
 
     A stub is ``{"match": {...}, "response": {...}}`` plus optional
     ``times`` (answers before it falls through), ``priority`` (lower first,
-    default 5 as in WireMock), ``name`` and ``id``.  Response keys: ``status``,
-    ``headers`` (dict, or list of pairs), ``body`` (text), ``body_base64``,
-    ``json``, ``cookies``, and the fault and delay settings of
+    default 5 as in WireMock), ``name``, ``id``, ``metadata`` and a
+    scenario (``scenario``, ``state``, ``new_state``).  Response keys:
+    ``status``, ``headers`` (dict, or list of pairs), ``body`` (text),
+    ``body_base64``, ``json``, ``json_body`` (WireMock's), ``body_file``,
+    ``template``, ``cookies``, and the fault and delay settings of
     :mod:`~httptestserver.answers.faults` in their plain forms: ``delay``,
     ``body_delay``, ``chunk_delay`` (seconds or a distribution),
     ``dribble``, ``bandwidth``, ``chaos`` and ``fault`` (a WireMock fault
