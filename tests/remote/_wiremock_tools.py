@@ -7,6 +7,7 @@ into ``.cache/node`` at the top of the checkout (ignored by git; set
 needs them, with ``npm install``; where npm, Node or Java is missing, or
 the install fails, the tests that need them skip and say why.
 """
+import contextlib
 import os
 import shutil
 import socket
@@ -25,21 +26,38 @@ CACHE = os.environ.get('HTTPTESTSERVER_NODE_CACHE') or os.path.join(
 _LOCK = threading.Lock()
 
 
+@contextlib.contextmanager
+def _across_processes():
+    """Hold an exclusive lock on the cache folder: tox runs interpreters in
+    parallel, and two ``npm install`` into one folder clash."""
+    if not os.path.isdir(CACHE):
+        os.makedirs(CACHE)
+    with open(os.path.join(CACHE, '.lock'), 'w') as handle:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not POSIX: no lock
+            yield
+            return
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
 def node_modules():
     """Return the node_modules folder holding both packages, installing
     them if needed; skip the test (with the reason) when that fails."""
     modules = os.path.join(CACHE, 'node_modules')
     wanted = [os.path.join(modules, 'wiremock', 'build'),
               os.path.join(modules, 'wiremock-rest-client', 'dist')]
-    with _LOCK:
+    with _LOCK, _across_processes():
         if all(os.path.isdir(p) for p in wanted):
             return modules
         npm = shutil.which('npm') if hasattr(shutil, 'which') else None
         if npm is None:
             pytest.skip('npm is not installed: it brings the WireMock jar '
                         'and wiremock-rest-client')
-        if not os.path.isdir(CACHE):
-            os.makedirs(CACHE)
         try:
             done = subprocess.run(
                 [npm, 'install', '--prefix', CACHE, '--no-audit',
