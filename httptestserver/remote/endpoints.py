@@ -9,7 +9,10 @@ request before it gets here and turns the document into a response.  The
 endpoints reach the server only through its public API and the control
 API's own methods; sockets and threads stay with the server.
 """
+import calendar
+import re
 import threading
+import time
 
 import six
 
@@ -191,9 +194,14 @@ class Endpoints(WireMockEndpoints):
             entries = [entry_to_json(e) for e in history]
             return 200, {'requests': entries,
                          'meta': {'total': len(entries)}}
-        events = [serve_event(e, i) for i, e in enumerate(history)][::-1]
+        since = _since(first_value(request, 'since'))
+        events = [serve_event(e, i) for i, e in enumerate(history)
+                  if since is None or (e.get('time') or 0) >= since][::-1]
         limit = first_value(request, 'limit')
-        if limit is not None and limit.isdigit():
+        if limit is not None:
+            if not limit.isdigit():
+                raise ClientError(400, 'limit must be a whole number, got '
+                                  '%r' % (limit,))
             events = events[:int(limit)]
         return 200, {'requests': events, 'meta': {'total': len(history)},
                      'requestJournalDisabled': False}
@@ -319,6 +327,21 @@ class Endpoints(WireMockEndpoints):
         thread.daemon = True
         thread.start()
         return 200, {'ok': True}
+
+
+def _since(text):
+    """Return the epoch seconds of WireMock's ``since`` parameter (ISO 8601
+    in UTC, ``2024-01-31T10:00:00Z``, with or without milliseconds), None
+    when absent; a 400 when it is not such a time."""
+    if text is None:
+        return None
+    found = re.match(r'^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?Z$', text)
+    if found is None:
+        raise ClientError(400, 'since must be a UTC time like '
+                          '2024-01-31T10:00:00Z, got %r' % (text,))
+    seconds = calendar.timegm(time.strptime(found.group(1),
+                                            '%Y-%m-%dT%H:%M:%S'))
+    return seconds + float(found.group(2) or 0)
 
 
 def _ours(request):

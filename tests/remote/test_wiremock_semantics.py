@@ -199,3 +199,53 @@ def test_a_body_file_must_stay_inside_files(tmpdir):
                                                          name}})
             assert bad.status_code == 422, name
             assert 'body_file' in bad.json()['error']
+
+
+def test_the_journal_takes_since_and_limit():
+    with httptestserver.http_server() as server:
+        enable_control(server)
+        for path in ('/a', '/b', '/c'):
+            requests.get(server.url(path), timeout=TIMEOUT)
+        journal = server.url('/__admin/requests')
+        latest = requests.get(journal + '?limit=2', timeout=TIMEOUT).json()
+        assert [e['request']['url'] for e in latest['requests']] == [
+            '/c', '/b']
+        assert latest['meta']['total'] == 3
+        assert requests.get(journal + '?since=2999-01-01T00:00:00Z',
+                            timeout=TIMEOUT).json()['requests'] == []
+        everything = requests.get(journal + '?since=2000-01-01T00:00:00.5Z',
+                                  timeout=TIMEOUT).json()['requests']
+        assert len(everything) == 3
+        for bad in ('limit=x', 'since=yesterday'):
+            refused = requests.get(journal + '?' + bad, timeout=TIMEOUT)
+            assert refused.status_code == 400
+            assert bad.split('=')[0] in refused.json()['error']
+
+
+def test_a_bad_file_stops_a_reload_and_names_the_file(tmpdir):
+    mappings = tmpdir.mkdir('mappings')
+    mappings.join('good.json').write(json.dumps(
+        {'request': {'url': '/good'}, 'response': {'body': 'good'}}))
+    with httptestserver.http_server() as server:
+        enable_control(server, root=str(tmpdir))
+        mappings.join('bad.json').write('{"request": {"urll": "/x"}}')
+        refused = post(server, 'mappings/reset', {})
+        assert refused.status_code == 422
+        assert 'bad.json' in refused.json()['error']
+        assert 'urll' in refused.json()['error']
+        # nothing of the directory was half-loaded: the old stubs stay
+        assert requests.get(server.url('/good'), timeout=TIMEOUT).text == \
+            'good'
+
+
+def test_near_misses_for_a_logged_request_name_the_fields_that_differ():
+    with httptestserver.http_server() as server:
+        enable_control(server)
+        post(server, 'mappings', {'request': {
+            'method': 'POST', 'urlPath': '/users',
+            'headers': {'X-Token': {'equalTo': 'abc'}}}, 'response': {}})
+        found = post(server, 'near-misses/request', {
+            'url': '/users', 'method': 'GET',
+            'headers': {'X-Token': 'abd'}}).json()['nearMisses']
+        fields = [row['field'] for row in found[0]['diff']]
+        assert fields == ['method', 'headers X-Token']
