@@ -164,8 +164,15 @@ def request_from_wiremock(request, field='request', methods=None):
         fail('%s.%s' % (field, unknown[0]), request[unknown[0]],
              'not supported; supported keys are %s' % ', '.join(REQUEST_KEYS))
     match = {}  # type: Dict[str, Any]
-    if request.get('method') not in (None, 'ANY'):
-        match['method'] = request['method']
+    method = request.get('method')
+    if method not in (None, 'ANY'):
+        if not isinstance(method, _TEXT) or method != method.upper():
+            # WireMock compares methods exactly: "get" matches no client's
+            # GET there; refused rather than matched differently here
+            fail(field + '.method', method, 'WireMock compares methods '
+                 'exactly, so this one would match nothing; write it in '
+                 'capitals, like "GET", or "ANY"')
+        match['method'] = method
     elif methods is not None:  # [] too: it matches none
         match['method'] = methods
     urls = [k for k, _ in _URLS if k in request]
@@ -334,6 +341,8 @@ def request_to_wiremock(match):
     request = {'method': 'ANY' if method is None else method}
     if isinstance(method, list):
         request['method'] = method[0] if len(method) == 1 else 'ANY'
+    # ours match in capitals whatever the case given; WireMock's exactly
+    request['method'] = request['method'].upper()
     if match.get('path') is not None:
         request['url' if '?' in match['path'] else 'urlPath'] = match['path']
     elif match.get('url') is not None:  # exact path and query

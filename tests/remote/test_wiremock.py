@@ -60,6 +60,7 @@ def test_wiremock_mappings_convert_to_stubs_that_match_the_same_requests():
     ({'response': {'proxyBaseUrl': 'http://x'}}, 'response.proxyBaseUrl'),
     ({'response': {'transformers': ['other']}}, 'response.transformers'),
     ({'postServeActions': []}, 'mapping.postServeActions'),
+    ({'request': {'method': 'get'}}, 'request.method'),
     ({'request': {'bodyPatterns': [{'matchesJsonPath': '$..a'}]}},
      'body[0].json_path'),
     ({'request': {'url': '/', 'urlPath': '/'}}, 'one of url, urlPath'),
@@ -186,3 +187,11 @@ def test_fault_and_delay_settings_round_trip_exactly():
     assert to_wiremock(reset)['response'] == {
         'status': 200, 'fault': 'CONNECTION_RESET_BY_PEER',
         'fixedDelayMilliseconds': 250}
+
+
+def test_our_methods_in_any_case_are_written_in_capitals():
+    stub = normalise_stub({'match': {'method': 'post', 'path': '/x'}})
+    mapping = to_wiremock(stub)
+    assert mapping['request']['method'] == 'POST'
+    back = from_wiremock(mapping)
+    assert Matcher(back['match']).matches(request('POST', '/x'))
