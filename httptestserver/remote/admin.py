@@ -7,8 +7,11 @@ WireMock's clients read ``GET /__admin/requests`` as *serve events*
 :func:`near_misses` ranks stubs by how close they come to a request (or
 requests to a pattern), with a per-field diff.  :class:`WireMockEndpoints`
 holds the endpoints only WireMock has (mappings reset, save, import
-options and metadata, near misses, settings, scenarios); it is a base of
+options and metadata, requests by id and removal, near misses, settings,
+scenarios); it is a base of
 :class:`~httptestserver.remote.endpoints.Endpoints`, which routes to them.
+The per-field diff here is a small adapter: a fuller near-miss module can
+replace :func:`near_misses` without changing the endpoints.
 No sockets or threads of its own; thread-safe as the control API is.
 """
 import base64
@@ -18,6 +21,7 @@ import uuid
 
 import six
 
+from ..answers.conditions import Body
 from ..answers.matchers import Matcher
 from ..headers import Headers
 from .wiremock import parse_mappings, save_stubs, to_stub, to_wiremock
@@ -196,7 +200,6 @@ def metadata_matches(pattern, metadata):
     """True if *metadata* holds *pattern* (WireMock's ``matchesJsonPath``
     and ``equalToJson`` by metadata: ``{"matchesJsonPath": {"expression":
     "$.a", "equalTo": "x"}}`` or ``{"equalToJson": {...}}``)."""
-    from ..answers.conditions import Body
     if not isinstance(pattern, dict):
         raise ClientError(400, 'give a metadata pattern like '
                           '{"matchesJsonPath": "$.owner"}')
