@@ -4,11 +4,13 @@ Under a reserved prefix (``/__admin``, WireMock's shape) a server answers
 requests that add, list and remove stubs, read, count and wait for recorded
 requests, read server-side errors, set the ``data`` ``response_*`` settings,
 reset and shut down.  :class:`ControlAPI` owns who may call it (a token, or
-loopback peers only), the stubs it added and turning one recorded request
-dict into one :class:`~httptestserver.answers.responses.Response`; the
-handler calls it before recording anything, so control traffic never shows
-in the history.  What each endpoint does is
-:mod:`httptestserver.remote.endpoints`; the JSON shapes are
+loopback peers only), the stubs it added (in priority order, WireMock's
+newest first among equals), the stubs directory it reloads, WireMock's
+global settings, and turning one recorded request dict into one
+:class:`~httptestserver.answers.responses.Response`; the handler calls it
+before recording anything, so control traffic never shows in the history.
+What each endpoint does is :mod:`httptestserver.remote.endpoints` (WireMock's
+own in :mod:`httptestserver.remote.admin`); the JSON shapes are
 :mod:`httptestserver.remote.codec`; sockets and threads stay with the server.
 """
 import hmac
