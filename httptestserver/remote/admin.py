@@ -133,11 +133,13 @@ def _diff(matcher, request):
     return rows
 
 
-def near_misses(pairs, limit=5):
-    # type: (List[Any], int) -> List[Dict[str, Any]]
+def near_misses(pairs, limit=5, key='stubMapping'):
+    # type: (List[Any], int, str) -> List[Dict[str, Any]]
     """Rank ``(entry, stub)`` *pairs* by how many fields differ (fewest
     first; exact matches are left out); return WireMock's near-miss shape
-    with our per-field ``diff``."""
+    -- the logged ``request``, the stub under *key* (``stubMapping``, or
+    ``requestPattern`` for a pattern: its ``request`` part) and a
+    ``matchResult`` ``distance`` -- with our per-field ``diff``."""
     found = []
     for entry, stub in pairs:
         rows = _diff(Matcher(stub['match'], untrusted=True), entry)
@@ -146,13 +148,12 @@ def near_misses(pairs, limit=5):
     found.sort(key=lambda item: item[0])
     result = []
     for count, entry, stub, rows in found[:limit]:
+        mapping = to_wiremock(stub)
         result.append({
             'request': logged_request(entry),
-            'stubMapping': {'id': stub['id'],
-                            'name': stub.get('name'),
-                            'request': stub['match']},
-            'matchResult': {'distance': round(count / (
-                count + 1.0), 3)}, 'diff': rows})
+            key: mapping if key == 'stubMapping' else mapping['request'],
+            'matchResult': {'distance': round(count / (count + 1.0), 3)},
+            'diff': rows})
     return result
 
 
@@ -345,7 +346,8 @@ class WireMockEndpoints(object):
     def _near_pattern(self, request):
         stub = to_stub({'request': read_body(request)}, 'request pattern')
         return 200, {'nearMisses': near_misses(
-            [(e, stub) for e in self.server.history])}
+            [(e, stub) for e in self.server.history],
+            key='requestPattern')}
 
     # -- WireMock settings and scenarios -------------------------------------
     def _get_settings(self, request):

@@ -104,6 +104,7 @@ def test_requests_resource_reads_the_journal(server):
     assert [r.url for r in unmatched.requests] == ['/nothing-here']
     near = Requests.get_unmatched_requests_near_misses()
     assert near.near_misses[0].request.url == '/nothing-here'
+    assert 0 < near.near_misses[0].match_result.distance < 1
     Requests.reset_request_journal()
     assert Requests.get_all_received_requests().meta.total == 0
     assert Mappings.retrieve_all_mappings().meta.total == 1  # stubs stay
@@ -119,6 +120,8 @@ def test_near_misses_by_pattern_list_the_closest_requests(server):
     assert response.status_code == 200
     assert misses[0]['request']['url'] == '/users/1'
     assert misses[0]['diff'][0]['field'] == 'url'
+    assert misses[0]['requestPattern'] == {'method': 'GET',
+                                           'url': '/users/2'}
 
 
 def test_settings_fixed_delay_reads_back_and_delays_stubs(server):
