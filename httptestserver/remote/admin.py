@@ -303,7 +303,9 @@ class WireMockEndpoints(object):
             raise ClientError(400, 'give a stub mapping object')
         mapping = dict(mapping, id=stub_id)
         mapping.pop('uuid', None)
-        return 200, to_wiremock(self.add_stub(mapping, replace=True))
+        self.check_persistent(mapping)
+        return 200, to_wiremock(self.persist(mapping, self.add_stub(
+            mapping, replace=True)))
 
     def _reset_mappings(self, request):
         self.reset(history=False)

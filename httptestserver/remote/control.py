@@ -28,7 +28,7 @@ from ..answers.responses import Response
 from ..answers.scenarios import Scenarios
 from .endpoints import ClientError, Endpoints
 from .stubs import normalise_stub, sort_stubs, stub_route
-from .wiremock import load_stubs, to_stub
+from .wiremock import load_stubs, save_stubs, to_stub
 
 __all__ = ['ControlAPI', 'enable_control', 'is_loopback', 'PREFIX',
            'TOKEN_HEADER']
@@ -158,6 +158,22 @@ class ControlAPI(Endpoints):
                 self.server.remove_route(pair[1])
                 self._stubs.remove(pair)
             self._stubs.append([stub, route])
+        return stub
+
+    def check_persistent(self, mapping):
+        """Refuse ``"persistent": true`` when there is no root to write
+        to (WireMock would write the file; saying nothing would lose it)."""
+        if isinstance(mapping, dict) and mapping.get('persistent') is True \
+                and self.root is None:
+            raise ConfigurationError(
+                'persistent: true needs a stubs directory to write to; start '
+                'the server with --stubs DIR (root=) or leave it out')
+
+    def persist(self, mapping, stub):
+        """Write *stub* to the root's ``mappings/`` now if its *mapping*
+        says ``"persistent": true`` (WireMock's rule); return the stub."""
+        if isinstance(mapping, dict) and mapping.get('persistent') is True:
+            save_stubs(self.root, [stub])
         return stub
 
     def apply_settings(self, settings):

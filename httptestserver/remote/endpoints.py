@@ -168,7 +168,10 @@ class Endpoints(WireMockEndpoints):
         return 200, {'mappings': mappings, 'meta': {'total': len(mappings)}}
 
     def _add_mapping(self, request):
-        return 201, to_wiremock(self.add_stub(read_body(request)))
+        mapping = read_body(request)
+        self.check_persistent(mapping)
+        return 201, to_wiremock(self.persist(mapping, self.add_stub(
+            mapping)))
 
     def _remove_mappings(self, request):
         removed = 0

@@ -249,3 +249,20 @@ def test_near_misses_for_a_logged_request_name_the_fields_that_differ():
             'headers': {'X-Token': 'abd'}}).json()['nearMisses']
         fields = [row['field'] for row in found[0]['diff']]
         assert fields == ['method', 'headers X-Token']
+
+
+def test_a_persistent_mapping_is_written_to_the_root(tmpdir):
+    mapping = {'persistent': True, 'request': {'url': '/kept'},
+               'response': {'body': 'kept'}}
+    with httptestserver.http_server() as server:
+        enable_control(server)
+        refused = post(server, 'mappings', mapping)
+        assert refused.status_code == 422
+        assert 'persistent' in refused.json()['error']
+    with httptestserver.http_server() as server:
+        enable_control(server, root=str(tmpdir))
+        assert post(server, 'mappings', mapping).status_code == 201
+        assert len(tmpdir.join('mappings').listdir()) == 1
+        post(server, 'mappings/reset', {})
+        assert requests.get(server.url('/kept'), timeout=TIMEOUT).text == \
+            'kept'
