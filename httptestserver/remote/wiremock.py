@@ -19,6 +19,7 @@ import os
 import re
 
 import six
+from six.moves import http_client
 
 from ..errors import ConfigurationError
 from ..answers.matchers import fail
@@ -103,6 +104,14 @@ def _response_from_wiremock(field, response, extra):
         fail('%s.%s' % (field, unknown[0]), response[unknown[0]],
              'not supported; supported keys are %s' % ', '.join(
                  _WM_RESPONSE))
+    message = response.get('statusMessage')
+    status = response.get('status', 200)
+    standard = http_client.responses.get(status) if isinstance(
+        status, six.integer_types) else None
+    if message is not None and message != standard:
+        # the server sends the standard reason phrase; another would be lost
+        fail(field + '.statusMessage', message, 'only the standard reason '
+             'phrase of the status is sent; leave statusMessage out')
     ours = {}  # type: Dict[str, Any]
     for wm, key in (('status', 'status'), ('headers', 'headers'),
                     ('body', 'body'), ('jsonBody', 'json_body'),

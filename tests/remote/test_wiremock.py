@@ -61,6 +61,8 @@ def test_wiremock_mappings_convert_to_stubs_that_match_the_same_requests():
     ({'response': {'transformers': ['other']}}, 'response.transformers'),
     ({'postServeActions': []}, 'mapping.postServeActions'),
     ({'request': {'method': 'get'}}, 'request.method'),
+    ({'response': {'status': 200, 'statusMessage': 'Fine'}},
+     'response.statusMessage'),
     ({'request': {'bodyPatterns': [{'matchesJsonPath': '$..a'}]}},
      'body[0].json_path'),
     ({'request': {'url': '/', 'urlPath': '/'}}, 'one of url, urlPath'),
