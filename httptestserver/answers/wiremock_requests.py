@@ -229,6 +229,14 @@ def _part_from_wiremock(field, pattern):
             (name, value_from_wiremock("%s.headers['%s']" % (field, name),
                                        spec)) for name, spec in
             headers.items())
+    name = pattern.get('name')
+    if name is not None:  # the part's name in its Content-Disposition
+        if not isinstance(name, _TEXT) or any(
+                k.lower() == 'content-disposition' for k in headers):
+            fail(field + '.name', name, 'give text, and no '
+                 'Content-Disposition header pattern beside it')
+        part.setdefault('headers', {})['Content-Disposition'] = {
+            'contains': u'name="%s"' % name}
     bodies = pattern.get('bodyPatterns') or []
     if not isinstance(bodies, list):
         fail(field + '.bodyPatterns', bodies, 'give a list')

@@ -53,6 +53,16 @@ def matches(pattern, req):
                                             'equalTo': 'x'}}]},
      request('POST', '/', body=b'{"a": {"b": "x"}}'),
      request('POST', '/', body=b'{"a": {"b": "y"}}')),
+    ({'multipartPatterns': [{'name': 'doc', 'bodyPatterns': [
+        {'equalTo': 'hi'}]}]},
+     request('POST', '/', [('Content-Type', 'multipart/form-data; '
+                                            'boundary=b')],
+             b'--b\r\nContent-Disposition: form-data; name="doc"\r\n\r\n'
+             b'hi\r\n--b--\r\n'),
+     request('POST', '/', [('Content-Type', 'multipart/form-data; '
+                                            'boundary=b')],
+             b'--b\r\nContent-Disposition: form-data; name="other"\r\n\r\n'
+             b'hi\r\n--b--\r\n')),
     ({'bodyPatterns': [{'absent': True}]}, request('POST', '/'),
      request('POST', '/', body=b'x')),
     ({'basicAuthCredentials': {'username': 'u', 'password': 'p'}},
