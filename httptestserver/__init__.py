@@ -18,7 +18,7 @@ from .remote.control import ControlAPI, enable_control
 from .remote.process import ChildServer, start_child_server
 from .remote.server_api import RemoteError
 from .remote.stubs import normalise_stub, response_spec
-from .remote.stubfiles import dump_stubs, load_stubs
+from .remote.wiremock import dump_stubs, load_stubs
 from .remote.wiremock import from_wiremock, to_wiremock
 from .server import Handler, Server
 from .static.mounts import Mount, serve_directory

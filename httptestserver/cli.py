@@ -28,7 +28,7 @@ from .remote.control import TOKEN_HEADER, ControlAPI, enable_control, \
     is_loopback
 from .errors import ConfigurationError
 from .server import Server
-from .remote.stubfiles import load_stubs
+from .remote.wiremock import load_stubs
 
 __all__ = ['main']
 
@@ -127,8 +127,15 @@ def main(argv=None):
     done = threading.Event()
     try:
         stubs = []
+        # The first directory is the root: reloaded by mappings/reset,
+        # written by mappings/save, its __files serve bodyFileName.
+        root = next((p for p in args.stubs if os.path.isdir(p)), None)
         for path in args.stubs:
-            stubs.extend(load_stubs(path))
+            if path != root:
+                stubs.extend(load_stubs(path))
+        count = len(stubs)
+        if root is not None:  # a bad file: refuse to start
+            count += len(load_stubs(root))
         if args.history_limit < 0:
             raise ConfigurationError('--history-limit must be 0 (no limit) '
                                      'or more, got %d' % args.history_limit)
@@ -143,9 +150,9 @@ def main(argv=None):
     try:
         if not args.no_control:
             control = enable_control(server, token=token, stubs=stubs,
-                                     on_shutdown=done.set)
-        elif stubs:  # the stubs still serve; nothing answers /__admin
-            ControlAPI(server, token='not-served', stubs=stubs)
+                                     on_shutdown=done.set, root=root)
+        elif stubs or root:  # the stubs still serve; nothing answers /__admin
+            ControlAPI(server, token='not-served', stubs=stubs, root=root)
     except ConfigurationError as exc:
         server.stop()
         parser.exit(2, 'error: %s\n' % exc)
@@ -174,8 +181,8 @@ def main(argv=None):
             sys.stdout.write('Control API: %s\n' % control.url())
             if made_up:
                 sys.stdout.write('Control token: %s\n' % token)
-        if stubs:
-            sys.stdout.write('Stubs: %d\n' % len(stubs))
+        if count:
+            sys.stdout.write('Stubs: %d\n' % count)
         sys.stdout.write('Press Ctrl-C to stop.\n')
         sys.stdout.flush()
         while not done.is_set():

@@ -19,6 +19,7 @@ from . import tls
 from .answers import faults
 from .answers.responses import validate_spec
 from .answers.routes import NOT_SET, make_route, response_list
+from .answers.scenarios import Scenarios
 from .errors import ConfigurationError, ServerStateError
 from .legacy import ServerAliases
 from .serving.handler import Handler
@@ -100,6 +101,9 @@ class Server(ServerAliases, Checks):
         #: The control API (:func:`httptestserver.enable_control`), or None:
         #: off unless asked for.
         self.control = None  # type: Any
+        #: The states of the routes' scenarios (``route(..., scenario=)``,
+        #: WireMock's ``scenarioName``).
+        self.scenarios = Scenarios()
         self._stop_event = threading.Event()  # set when stop() begins
         self._stopped_event = threading.Event()  # set when stop() is done
         self.ssl_context = None  # type: Optional[Any]
@@ -259,9 +263,11 @@ class Server(ServerAliases, Checks):
         """Resets all server data in ``data``.
 
         Also history, routes, unexpected requests and errors; cuts short
-        the waits of requests in flight.  Thread-safe.
+        the waits of requests in flight, and forgets the scenarios.
+        Thread-safe.
         """
         self.store.reset()
+        self.scenarios.forget()
 
     @property
     def response_data(self):
@@ -271,18 +277,24 @@ class Server(ServerAliases, Checks):
 
     # -- routes -------------------------------------------------------------
     def route(self, path, response=NOT_SET, method=None, query=None,
-              times=None, responses=None, match=None, **fields):
-        # type: (Any, Any, Any, Any, Optional[int], Optional[List[Any]], Any, **Any) -> Route  # noqa: E501
+              times=None, responses=None, match=None, scenario=None,
+              state=None, new_state=None, **fields):
+        # type: (Any, Any, Any, Any, Optional[int], Optional[List[Any]], Any, Optional[str], Optional[str], Optional[str], **Any) -> Route  # noqa: E501
         """Answer requests for *path* with a response; return the route.
 
         *path* is exact (with the query when it holds ``?``) or a compiled
         pattern; the response is *response*, keywords (``status``,
         ``headers``, ``body``, ``json``, faults...) or a sequence
         *responses*; ``match`` narrows it (:class:`~httptestserver.Matcher`).
-        Routes are tried in the order added.  Thread-safe; bad values raise
+        Routes are tried in the order added.  *scenario* makes it answer
+        only while that scenario is in *state* (all start in
+        ``'Started'``), moving it to *new_state* when it answers (WireMock's
+        scenarios; :attr:`scenarios`).  Thread-safe; bad values raise
         :class:`ConfigurationError` now.  See :doc:`responses`.
         """
         responses = response_list(response, responses, fields)
+        match, responses = self.scenarios.bind(scenario, state, new_state,
+                                               match, responses)
         route = make_route(path, responses, method, query, times, match)
         for spec in route.responses:
             bind = getattr(spec, 'bind_server', None)

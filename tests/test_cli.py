@@ -93,7 +93,7 @@ def test_the_history_is_capped_and_help_says_so():
         with requests.Session() as session:
             for number in range(5):
                 session.get(url + 'r%d' % number, timeout=TIMEOUT)
-            kept = session.get(url + '__admin/requests',
+            kept = session.get(url + '__admin/requests?format=entries',
                                timeout=TIMEOUT).json()['requests']
         assert [r['path'] for r in kept] == ['/r2', '/r3', '/r4']
     finally:
@@ -112,7 +112,7 @@ def test_the_history_keeps_a_bounded_number_of_body_bytes():
             for number in range(4):
                 session.put(url + 'up', data=b'%d' % number * 1024,
                             timeout=TIMEOUT)
-            kept = session.get(url + '__admin/requests',
+            kept = session.get(url + '__admin/requests?format=entries',
                                timeout=TIMEOUT).json()['requests']
         assert [len(r['body']) for r in kept] == [0, 0, 1024, 1024]
         assert [r.get('body_dropped') for r in kept] == [1024, 1024, None,

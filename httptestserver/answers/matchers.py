@@ -2,25 +2,22 @@
 
 A *match spec* is a dict that says which requests a stub answers (method,
 path, query, headers, cookies, body); :class:`Matcher` checks one against a
-recorded request dict.  How a ``json``/``json_subset`` body condition
-compares JSON documents is :mod:`httptestserver.answers.json_matching`'s.
+recorded request dict.  What a condition on one part may say is
+:mod:`httptestserver.answers.conditions`'s.
 The stub format built on it is in :mod:`httptestserver.remote.stubs`.
 
-Pure: no sockets, threads or locks; imports only errors, json_matching, six
-and the standard library.  Every function is thread-safe and raises
+Pure: no sockets, threads or locks; imports only conditions, patterns,
+json_matching and six.  Every function is thread-safe and raises
 :class:`~httptestserver.errors.ConfigurationError` naming the field, the bad
 value and the fix.
 """
-import base64
-import binascii
-import json as jsonlib
 import six
 
-from ..errors import ConfigurationError
-from .json_matching import compact, json_matches
-from .patterns import MAX_SUBJECT, compile_pattern
+from .conditions import Body, Value, b64decode, fail
+from .json_matching import compact
+from .patterns import compile_pattern
 
-__all__ = ['Matcher', 'MATCH_KEYS']
+__all__ = ['Matcher', 'MATCH_KEYS', 'fail', 'b64decode']
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
@@ -30,17 +27,7 @@ if TYPE_CHECKING:  # pragma: no cover
 MATCH_KEYS = ('method', 'path', 'url', 'path_pattern', 'path_prefix',
               'url_pattern', 'query', 'headers', 'cookies', 'body', 'json',
               'json_subset', 'ignore_array_order')
-#: The operators of a value condition (query, header, cookie, body).
-VALUE_OPS = ('equal', 'contains', 'matches', 'present')
-#: Extra operators of a body condition.
-BODY_OPS = ('equal', 'base64', 'contains', 'matches', 'json', 'json_subset')
 _TEXT = six.string_types
-
-
-def fail(field, value, fix):
-    """Raise :class:`ConfigurationError` saying *field*'s *value* is not
-    usable and how to fix it (shared with the stubs and wiremock modules)."""
-    raise ConfigurationError('%s: %r is not usable; %s' % (field, value, fix))
 
 
 def _method(field, method):
@@ -51,126 +38,6 @@ def _method(field, method):
         return str(method.encode('ascii').decode('ascii')).upper()
     except UnicodeError:
         fail(field, method, 'a method is ASCII, like "GET"')
-
-
-# -- value conditions ------------------------------------------------------
-class _Value(object):
-    """One condition on a text value: equal, contains, matches, present."""
-
-    def __init__(self, field, spec, ops=VALUE_OPS, untrusted=False):
-        if isinstance(spec, _TEXT):
-            spec = {'equal': spec}
-        if not isinstance(spec, dict):
-            fail(field, spec, 'give a string (equal) or a dict with one of '
-                 '%s' % ', '.join(ops))
-        given = [op for op in ops if op in spec]
-        unknown = set(spec) - set(ops) - set(['ignore_case'])
-        if unknown or len(given) != 1:
-            fail(field, spec, 'give exactly one of %s (and optionally '
-                 'ignore_case)' % ', '.join(ops))
-        self.op = given[0]
-        self.arg = spec[self.op]
-        self.ignore_case = bool(spec.get('ignore_case'))
-        if self.op == 'present':
-            if not isinstance(self.arg, bool):
-                fail(field + '.present', self.arg, 'give true or false')
-        elif self.op == 'matches':
-            self._regex = compile_pattern(field + '.matches', _flagged(
-                self.arg, self.ignore_case), untrusted)
-        elif not isinstance(self.arg, _TEXT):
-            fail(field + '.' + self.op, self.arg, 'give a string')
-        self.spec = dict(spec)
-
-    def test(self, values):
-        """Return True if any of *values* (a list, maybe empty) passes."""
-        if self.op == 'present':
-            return bool(values) == self.arg
-        return any(self.test_one(value) for value in values)
-
-    def test_one(self, value):
-        if self.op == 'matches':
-            return bool(self._regex(value))
-        arg = self.arg
-        if self.ignore_case:
-            arg, value = arg.lower(), value.lower()
-        if self.op == 'equal':
-            return value == arg
-        return arg in value
-
-    def __repr__(self):
-        return '%s %r' % (self.op, self.arg)
-
-
-class _Body(object):
-    """One condition on the request body."""
-
-    def __init__(self, field, spec, ignore_order=False, untrusted=False):
-        if isinstance(spec, (bytes, six.text_type)):
-            spec = {'equal': spec}
-        if not isinstance(spec, dict):
-            fail(field, spec, 'give text (equal) or a dict with one of %s'
-                 % ', '.join(BODY_OPS))
-        given = [op for op in BODY_OPS if op in spec]
-        unknown = set(spec) - set(BODY_OPS) - set(['ignore_array_order',
-                                                   'ignore_case'])
-        if unknown or len(given) != 1:
-            fail(field, spec, 'give exactly one of %s' % ', '.join(BODY_OPS))
-        self.op = given[0]
-        self.arg = spec[self.op]
-        self.ignore_order = bool(spec.get('ignore_array_order', ignore_order))
-        self.spec = dict(spec)
-        if self.op == 'base64':
-            self.op, self.arg = 'equal', b64decode(field + '.base64',
-                                                   self.arg)
-        if self.op in ('equal', 'contains'):
-            if isinstance(self.arg, six.text_type):
-                self.arg = self.arg.encode('utf-8')
-            if not isinstance(self.arg, bytes):
-                fail(field + '.' + self.op, self.arg, 'give text or bytes')
-        elif self.op == 'matches':
-            self.limit = MAX_SUBJECT if untrusted else None
-            self._regex = compile_pattern(field + '.matches', _flagged(
-                self.arg, spec.get('ignore_case')), untrusted)
-
-    def explain(self, request):
-        body = request.get('body') or b''
-        if self.op == 'equal':
-            ok = body == self.arg
-        elif self.op == 'contains':
-            ok = self.arg in body
-        elif self.op == 'matches':
-            if self.limit is not None and len(body) > self.limit:
-                return 'the body is longer than the %d bytes a stub pattern ' \
-                    'is matched against' % self.limit
-            ok = bool(self._regex(body.decode('utf-8', 'replace')))
-        else:
-            document = request.get('json')
-            if document is None:
-                try:
-                    document = jsonlib.loads(body.decode('utf-8'))
-                except (ValueError, RuntimeError):  # 3: RecursionError
-                    return 'the body is not JSON (or nests too deep)'
-            ok = json_matches(self.arg, document,
-                              subset=self.op == 'json_subset',
-                              ignore_order=self.ignore_order)
-        if ok:
-            return None
-        return 'body does not satisfy %s %r' % (self.op, self.arg)
-
-
-def b64decode(field, text):
-    """Return the bytes of base64 *text*, or fail naming *field*."""
-    try:
-        return base64.b64decode(text.encode('ascii') if isinstance(
-            text, six.text_type) else text)
-    except (TypeError, ValueError, binascii.Error, AttributeError):
-        fail(field, text, 'give the bytes as base64 text')
-
-
-def _flagged(pattern, ignore_case):
-    if ignore_case and isinstance(pattern, _TEXT):
-        return '(?i)' + pattern
-    return pattern
 
 
 # -- the matcher --------------------------------------------------------------
@@ -194,16 +61,23 @@ class Matcher(object):
     ``query``, ``headers``, ``cookies``
         name -> condition: a string (equal), or a dict with one of
         ``equal``, ``contains``, ``matches`` (a regular expression matching
-        the whole value), ``present`` (true/false), plus optionally
-        ``ignore_case``.  For ``query``, a list of strings must equal the
-        values exactly.  A condition holds if any value of that name
-        satisfies it.  Header names ignore case.
+        the whole value), ``present`` (true/false), ``not_contains``,
+        ``not_matches``, ``has_exactly`` / ``includes`` (a list of
+        conditions every value / some value meets, in any order), ``and``
+        / ``or`` (a list of conditions), plus optionally ``ignore_case``.
+        For ``query``, a list of strings must equal the values exactly, in
+        order.  A condition holds if any value of that name satisfies it.
+        Header names ignore case.
     ``body``
         a condition (or a list, all must hold): text or bytes (equal), or a
         dict with one of ``equal``, ``base64`` (equal to those bytes),
-        ``contains``, ``matches``, ``json`` (JSON equal), ``json_subset``
-        (JSON equal ignoring extra object members), plus optionally
-        ``ignore_array_order``.
+        ``contains``, ``matches``, ``not_contains``, ``not_matches``,
+        ``present``, ``json`` (JSON equal), ``json_subset`` (JSON equal
+        ignoring extra object members), ``json_path`` (a JSONPath that
+        selects something, or whose ``value`` meets a condition), ``and``
+        / ``or``, plus optionally ``ignore_array_order``,
+        ``ignore_extra_items`` and ``placeholders`` (see
+        :mod:`~httptestserver.answers.conditions`).
     ``json``, ``json_subset``
         shorthands for a body condition; ``ignore_array_order`` applies to
         them.
@@ -278,12 +152,12 @@ class Matcher(object):
             bodies = []
         elif not isinstance(bodies, list):
             bodies = [bodies]
-        self.bodies = [_Body('%s.body[%d]' % (field, i), b, ignore,
-                             untrusted) for i, b in enumerate(bodies)]
+        self.bodies = [Body('%s.body[%d]' % (field, i), b, ignore,
+                            untrusted) for i, b in enumerate(bodies)]
         for key in ('json', 'json_subset'):
             if key in spec:
-                self.bodies.append(_Body('%s.%s' % (field, key),
-                                         {key: spec[key]}, ignore))
+                self.bodies.append(Body('%s.%s' % (field, key),
+                                        {key: spec[key]}, ignore))
 
     def _text(self, key, value):
         if value is None or isinstance(value, _TEXT):
@@ -312,8 +186,7 @@ class Matcher(object):
                     fail(field, cond, 'give a list of strings')
                 result.append((name, list(cond)))
             else:
-                result.append((name, _Value(field, cond, VALUE_OPS,
-                                            self.untrusted)))
+                result.append((name, Value(field, cond, self.untrusted)))
         return result
 
     def matches(self, request):

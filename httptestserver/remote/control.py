@@ -4,16 +4,19 @@ Under a reserved prefix (``/__admin``, WireMock's shape) a server answers
 requests that add, list and remove stubs, read, count and wait for recorded
 requests, read server-side errors, set the ``data`` ``response_*`` settings,
 reset and shut down.  :class:`ControlAPI` owns who may call it (a token, or
-loopback peers only), the stubs it added and turning one recorded request
-dict into one :class:`~httptestserver.answers.responses.Response`; the
-handler calls it before recording anything, so control traffic never shows
-in the history.  What each endpoint does is
-:mod:`httptestserver.remote.endpoints`; the JSON shapes are
+loopback peers only), the stubs it added (in priority order, WireMock's
+newest first among equals), the stubs directory it reloads, WireMock's
+global settings, and turning one recorded request dict into one
+:class:`~httptestserver.answers.responses.Response`; the handler calls it
+before recording anything, so control traffic never shows in the history.
+What each endpoint does is :mod:`httptestserver.remote.endpoints` (WireMock's
+own in :mod:`httptestserver.remote.admin`); the JSON shapes are
 :mod:`httptestserver.remote.codec`; sockets and threads stay with the server.
 """
 import hmac
 import json as jsonlib
 import logging
+import os
 import re
 import threading
 
@@ -21,11 +24,11 @@ import six
 
 from ..errors import ConfigurationError
 from ..headers import Headers
-from ..answers.matchers import Matcher
-from ..answers.responses import RESPONSE_KEYS, Response
+from ..answers.responses import Response
+from ..answers.scenarios import Scenarios
 from .endpoints import ClientError, Endpoints
-from .stubs import normalise_stub, response_spec, sort_stubs
-from .stubfiles import to_stub
+from .stubs import normalise_stub, sort_stubs, stub_route
+from .wiremock import load_stubs, save_stubs, to_stub
 
 __all__ = ['ControlAPI', 'enable_control', 'is_loopback', 'PREFIX',
            'TOKEN_HEADER']
@@ -63,11 +66,14 @@ class ControlAPI(Endpoints):
     :class:`ConfigurationError`); without one, control requests from a
     non-loopback peer get a 403.  *stubs* are added now and again after each
     reset.  *on_shutdown* is called (in a new thread) by ``POST
-    /__admin/shutdown``; by default it stops the server.  Thread-safe.
+    /__admin/shutdown``; by default it stops the server.  *root*, a stubs
+    directory in WireMock's layout, is loaded too, read anew on each
+    reset, holds the ``__files`` of ``bodyFileName`` and receives
+    ``mappings/save``.  Thread-safe.
     """
 
     def __init__(self, server, token=None, prefix=PREFIX, stubs=(),
-                 on_shutdown=None):
+                 on_shutdown=None, root=None):
         if token is not None and (not isinstance(token, six.string_types)
                                   or not token):
             raise ConfigurationError('token must be a non-empty string or '
@@ -90,8 +96,21 @@ class ControlAPI(Endpoints):
         self._closed = False
         self._unmatched_response = None  # as given, for GET
         self._on_shutdown = on_shutdown or (lambda: server.stop())
-        for stub in sort_stubs(self._initial):
-            self.add_stub(stub)
+        #: The stubs directory (WireMock's root: ``mappings/``, ``__files/``)
+        #: that ``mappings/reset`` reloads and ``mappings/save`` writes.
+        self.root = root
+        # shared with the server's routes (route(..., scenario=...))
+        self.scenarios = getattr(server, 'scenarios', None) or Scenarios()
+        #: WireMock's global settings (``fixedDelay``, milliseconds).
+        self.settings = {}  # type: Dict[str, Any]
+        self._load_initial()
+
+    def _load_initial(self):
+        stubs = self._initial
+        if self.root is not None:
+            stubs = stubs + load_stubs(self.root)
+        for stub in sort_stubs(stubs):  # files keep their order
+            self.add_stub(stub, newest_first=False)
 
     def __repr__(self):
         return '<ControlAPI %s>' % self.url()
@@ -101,31 +120,74 @@ class ControlAPI(Endpoints):
         return self.server.url(self.prefix + '/' + path.lstrip('/'))
 
     # -- stubs --------------------------------------------------------------
-    def add_stub(self, stub):
-        # type: (Dict[str, Any]) -> Dict[str, Any]
+    def add_stub(self, stub, replace=False, newest_first=None):
+        # type: (Dict[str, Any], bool, Any) -> Dict[str, Any]
         """Register *stub* (our form or WireMock's) as a route; return it.
 
-        Raises :class:`ConfigurationError` for a bad stub or for a fault
+        Lower ``priority`` first (default 5).  Among equals a WireMock
+        mapping goes first (*newest_first*: WireMock's rule) and a stub in
+        our form last (``Server.route``'s rule: the first added wins).
+        *replace* swaps a stub of the same id in place.  Raises
+        :class:`ConfigurationError` for a bad stub, a taken id or a fault
         this server cannot produce.
         """
+        if newest_first is None:
+            newest_first = not (isinstance(stub, dict) and 'match' in stub)
         stub = to_stub(stub)
-        spec = response_spec(stub)
-        if 'fault' in spec and 'fault' not in RESPONSE_KEYS:
-            raise ConfigurationError(
-                'stub %s: fault %r cannot be produced by this version of '
-                'httptestserver; leave it out' % (stub['id'], spec['fault']))
+        files = None
+        if self.root is not None:
+            files = os.path.join(self.root, '__files')
+        route = stub_route(stub, files, self.scenarios,
+                           self.settings.get('fixedDelay'))
+        rank = _priority(stub)
         with self._lock:
-            if any(s['id'] == stub['id'] for s, _ in self._live()):
+            live = self._ordered()
+            old = [p for p in live if p[0]['id'] == stub['id']]
+            if old and not replace:
                 raise ConfigurationError('stub id %r is taken; remove it '
                                          'first or give another id'
                                          % stub['id'])
-            # A stub is untrusted: its patterns are checked and capped.
-            match = Matcher(stub['match'], 'stub %s match' % stub['id'],
-                            untrusted=True)
-            route = self.server.route(None, match=match,
-                                      times=stub.get('times'), **spec)
+            if old and _priority(old[0][0]) == rank:
+                before = old[0][1]  # in its place
+            else:
+                before = next((p[1] for p in live if p not in old and (
+                    _priority(p[0]) >= rank if newest_first
+                    else _priority(p[0]) > rank)), None)
+            self.server.store.add_route(route, before)
+            for pair in old:
+                self.server.remove_route(pair[1])
+                self._stubs.remove(pair)
             self._stubs.append([stub, route])
         return stub
+
+    def check_persistent(self, mapping):
+        """Refuse ``"persistent": true`` when there is no root to write
+        to (WireMock would write the file; saying nothing would lose it)."""
+        if isinstance(mapping, dict) and mapping.get('persistent') is True \
+                and self.root is None:
+            raise ConfigurationError(
+                'persistent: true needs a stubs directory to write to; start '
+                'the server with --stubs DIR (root=) or leave it out')
+
+    def persist(self, mapping, stub):
+        """Write *stub* to the root's ``mappings/`` now if its *mapping*
+        says ``"persistent": true`` (WireMock's rule); return the stub."""
+        if isinstance(mapping, dict) and mapping.get('persistent') is True:
+            save_stubs(self.root, [stub])
+        return stub
+
+    def apply_settings(self, settings):
+        """Replace WireMock's global settings and re-add every stub under
+        them, each in its place."""
+        with self._lock:
+            self.settings.clear()
+            self.settings.update(settings)
+        for stub in self.stubs():
+            self.add_stub(stub, replace=True)
+
+    def _ordered(self):
+        order = dict((id(r), i) for i, r in enumerate(self.server.routes))
+        return sorted(self._live(), key=lambda p: order.get(id(p[1]), 0))
 
     def _live(self):
         routes = self.server.routes
@@ -136,7 +198,7 @@ class ControlAPI(Endpoints):
         # type: () -> List[Dict[str, Any]]
         """The stubs in force, in the order they are tried (copies)."""
         with self._lock:
-            return [dict(stub) for stub, _ in self._live()]
+            return [dict(stub) for stub, _ in self._ordered()]
 
     def remove_stub(self, stub_id):
         # type: (str) -> bool
@@ -149,14 +211,24 @@ class ControlAPI(Endpoints):
                     return True
         return False
 
-    def reset(self):
-        """Reset the server, then add the initial stubs again."""
+    def reset(self, history=True):
+        """Reset the server, then add the initial stubs again (and those of
+        the stubs directory, read anew); scenarios start again.  Without
+        *history*, only the stubs are reset (WireMock's
+        ``mappings/reset``)."""
+        if self.root is not None:
+            load_stubs(self.root)  # a bad file: refuse before removing
         with self._lock:
-            self.server.reset()
+            if history:
+                self.server.reset()
+                self._unmatched_response = None
+                self.settings.clear()
+            else:
+                for _, route in self._live():
+                    self.server.remove_route(route)
             self._stubs = []
-            self._unmatched_response = None
-        for stub in sort_stubs(self._initial):
-            self.add_stub(stub)
+        self.scenarios.reset()  # back to Started (the server's forgot)
+        self._load_initial()
 
     def close(self):
         """Wake every waiting long-poll now (they answer "not yet").
@@ -254,6 +326,10 @@ class ControlAPI(Endpoints):
                               [('WWW-Authenticate', 'Bearer')])
 
 
+def _priority(stub):
+    return 5 if stub.get('priority') is None else stub['priority']
+
+
 def _host_name(host):
     """The name part of a Host header (or an address), lower-case."""
     host = host.strip().lower()
@@ -283,13 +359,13 @@ def _json_response(status, document, headers=()):
 
 
 def enable_control(server, token=None, prefix=PREFIX, stubs=(),
-                   on_shutdown=None):
-    # type: (Any, Optional[str], str, Any, Any) -> ControlAPI
+                   on_shutdown=None, root=None):
+    # type: (Any, Optional[str], str, Any, Any, Any) -> ControlAPI
     """Turn the control API on for *server*; return the :class:`ControlAPI`.
 
     Sets ``server.control``, which the handler consults before recording a
     request.  See :class:`ControlAPI` for the arguments and what they raise.
     """
-    control = ControlAPI(server, token, prefix, stubs, on_shutdown)
+    control = ControlAPI(server, token, prefix, stubs, on_shutdown, root)
     server.control = control
     return control

@@ -9,8 +9,10 @@ request before it gets here and turns the document into a response.  The
 endpoints reach the server only through its public API and the control
 API's own methods; sockets and threads stay with the server.
 """
-import json as jsonlib
+import calendar
+import re
 import threading
+import time
 
 import six
 
@@ -18,37 +20,34 @@ from ..errors import ConfigurationError, HandlerError, VerificationError
 from ..answers.matchers import MATCH_KEYS, Matcher
 from ..store.store import HANDLER_KEYS
 from ..store.verification import check_count
+from .admin import MAX_WAIT, ClientError, WireMockEndpoints, \
+    first_value, logged_request, read_body, serve_event
 from .codec import data_to_json, entry_to_json, from_json
 from .specs import RouteEndpoints
 from .stubs import check_wait, response_spec
-from .stubfiles import parse_mappings
 from .wiremock import REQUEST_KEYS, from_wiremock, to_wiremock
 
 __all__ = ['Endpoints', 'ClientError', 'request_matcher', 'MAX_WAIT']
 
-#: The longest a wait may block, in seconds.
-MAX_WAIT = 300.0
-#: The deepest a control request's JSON may nest.
-MAX_DEPTH = 100
 
 #: What the index lists, in the order of the route table.
 INDEX = ['GET|POST|DELETE mappings', 'POST mappings/import',
-         'GET|DELETE mappings/{id}', 'GET|POST routes',
-         'GET|DELETE routes/{id}', 'GET requests', 'GET requests/unmatched',
-         'POST requests/count', 'POST requests/find', 'POST requests/wait',
-         'GET errors', 'POST check', 'GET|POST|DELETE data',
-         'DELETE data/{key}', 'GET|POST|DELETE unmatched', 'POST reset',
-         'POST shutdown']
-
-
-class ClientError(Exception):
-    """A control request the caller got wrong: answered with *status*, the
-    message as ``{"error": ...}`` and *headers*."""
-
-    def __init__(self, status, message, headers=()):
-        Exception.__init__(self, message)
-        self.status = status
-        self.headers = list(headers)
+         'POST mappings/reset', 'POST mappings/save',
+         'POST mappings/remove-by-metadata', 'POST mappings/find-by-metadata',
+         'GET|PUT|DELETE mappings/{id}', 'GET|POST routes',
+         'GET|DELETE routes/{id}', 'GET|DELETE requests',
+         'POST requests/reset', 'GET requests/unmatched',
+         'GET|DELETE requests/{id}', 'POST requests/remove',
+         'GET requests/unmatched/near-misses', 'POST requests/count',
+         'POST requests/find', 'POST requests/wait',
+         'POST near-misses/request', 'POST near-misses/request-pattern',
+         'GET|POST settings', 'GET scenarios', 'POST scenarios/reset',
+         'PUT scenarios/{name}/state', 'GET errors', 'POST check',
+         'GET|POST|DELETE data', 'DELETE data/{key}',
+         'GET|POST|DELETE unmatched', 'POST reset', 'POST shutdown']
+#: The query parameter value that asks for our history entries instead of
+#: WireMock's shapes: ``GET requests?format=entries``.
+ENTRIES = 'entries'
 
 
 def request_matcher(spec, field='match'):
@@ -83,7 +82,7 @@ def _wiremock_shaped(spec):
     return False
 
 
-class Endpoints(RouteEndpoints):
+class Endpoints(RouteEndpoints, WireMockEndpoints):
     """The endpoints of :class:`~httptestserver.remote.control.ControlAPI`.
 
     A mixin: it relies on the control API's ``server``, ``prefix``,
@@ -104,10 +103,30 @@ class Endpoints(RouteEndpoints):
                             'POST': self._add_mapping,
                             'DELETE': self._remove_mappings}),
             (['mappings', 'import'], {'POST': self._import_mappings}),
+            (['mappings', 'reset'], {'POST': self._reset_mappings}),
+            (['mappings', 'save'], {'POST': self._save_mappings}),
+            (['mappings', 'remove-by-metadata'], {
+                'POST': self._remove_by_metadata}),
+            (['mappings', 'find-by-metadata'], {
+                'POST': self._find_by_metadata}),
             (['mappings', '*'], {'GET': self._get_mapping,
+                                 'PUT': self._put_mapping,
                                  'DELETE': self._remove_mapping}),
-            (['requests'], {'GET': self._list_requests}),
+            (['requests'], {'GET': self._list_requests,
+                            'DELETE': self._clear_requests}),
+            (['requests', 'reset'], {'POST': self._clear_requests}),
             (['requests', 'unmatched'], {'GET': self._unmatched}),
+            (['requests', 'unmatched', 'near-misses'], {
+                'GET': self._unmatched_near_misses}),
+            (['near-misses', 'request'], {'POST': self._near_request}),
+            (['near-misses', 'request-pattern'], {
+                'POST': self._near_pattern}),
+            (['settings'], {'GET': self._get_settings,
+                            'POST': self._set_settings,
+                            'PUT': self._set_settings}),
+            (['scenarios'], {'GET': self._scenarios}),
+            (['scenarios', 'reset'], {'POST': self._reset_scenarios}),
+            (['scenarios', '*', 'state'], {'PUT': self._set_scenario}),
             (['requests', 'count'], {'POST': self._count}),
             (['requests', 'find'], {'POST': self._find}),
             (['requests', 'wait'], {'POST': self._wait}),
@@ -121,6 +140,11 @@ class Endpoints(RouteEndpoints):
                              'DELETE': self._clear_unmatched}),
             (['reset'], {'POST': self._reset}),
             (['shutdown'], {'POST': self._shutdown}),
+            (['requests', 'remove'], {'POST': self._remove_requests}),
+            (['requests', 'remove-by-metadata'], {
+                'POST': self._remove_requests_by_metadata}),
+            (['requests', '*'], {'GET': self._get_request,
+                                 'DELETE': self._delete_request}),
         ] + self.route_endpoints()
         for pattern, methods in routes:
             if len(pattern) == len(parts) and all(
@@ -138,7 +162,7 @@ class Endpoints(RouteEndpoints):
 
     def read_body(self, request):
         """Return a request's JSON body, or raise :class:`ClientError`."""
-        return _body(request)
+        return read_body(request)
 
     def _index(self, request):
         return 200, {'url': self.server.url('/'), 'control': self.url(),
@@ -150,12 +174,10 @@ class Endpoints(RouteEndpoints):
         return 200, {'mappings': mappings, 'meta': {'total': len(mappings)}}
 
     def _add_mapping(self, request):
-        return 201, to_wiremock(self.add_stub(_body(request)))
-
-    def _import_mappings(self, request):
-        stubs = parse_mappings(_body(request), 'import')
-        return 200, {'mappings': [to_wiremock(self.add_stub(s))
-                                  for s in stubs]}
+        mapping = read_body(request)
+        self.check_persistent(mapping)
+        return 201, to_wiremock(self.persist(mapping, self.add_stub(
+            mapping)))
 
     def _remove_mappings(self, request):
         removed = 0
@@ -176,26 +198,48 @@ class Endpoints(RouteEndpoints):
 
     # -- requests -----------------------------------------------------------
     def _list_requests(self, request):
-        entries = [entry_to_json(e) for e in self.server.history]
-        return 200, {'requests': entries, 'meta': {'total': len(entries)}}
+        history = list(self.server.history)
+        if _ours(request):
+            entries = [entry_to_json(e) for e in history]
+            return 200, {'requests': entries,
+                         'meta': {'total': len(entries)}}
+        since = _since(first_value(request, 'since'))
+        events = [serve_event(e, i) for i, e in enumerate(history)
+                  if since is None or (e.get('time') or 0) >= since][::-1]
+        limit = first_value(request, 'limit')
+        if limit is not None:
+            if not limit.isdigit():
+                raise ClientError(400, 'limit must be a whole number, got '
+                                  '%r' % (limit,))
+            events = events[:int(limit)]
+        return 200, {'requests': events, 'meta': {'total': len(history)},
+                     'requestJournalDisabled': False}
+
+    def _clear_requests(self, request):
+        self.server.store.clear_history()
+        return 200, {}
 
     def _unmatched(self, request):
-        entries = [entry_to_json(e) for e in self.server.unexpected]
-        return 200, {'requests': entries, 'meta': {'total': len(entries)}}
+        entries = list(self.server.unexpected)
+        if _ours(request):
+            found = [entry_to_json(e) for e in entries]
+        else:
+            found = [logged_request(e) for e in entries]
+        return 200, {'requests': found, 'meta': {'total': len(found)}}
 
     def _matching(self, request):
-        matcher = request_matcher(_body(request, {}))
+        matcher = request_matcher(read_body(request, {}))
         return [e for e in self.server.history if matcher.matches(e)]
 
     def _count(self, request):
         return 200, {'count': len(self._matching(request))}
 
     def _find(self, request):
-        return 200, {'requests': [entry_to_json(e)
-                                  for e in self._matching(request)]}
+        shape = entry_to_json if _ours(request) else logged_request
+        return 200, {'requests': [shape(e) for e in self._matching(request)]}
 
     def _wait(self, request):
-        body = _body(request, {})
+        body = read_body(request, {})
         if not isinstance(body, dict) or set(body) - set(['count', 'match',
                                                           'timeout']):
             raise ClientError(400, 'a wait takes {"count": N, "match": '
@@ -243,7 +287,7 @@ class Endpoints(RouteEndpoints):
         return 200, self._data()
 
     def _set_data(self, request):
-        body = _body(request)
+        body = read_body(request)
         if not isinstance(body, dict):
             raise ClientError(400, 'give a JSON object of key -> value, '
                               'e.g. {"response_status": 404}')
@@ -270,7 +314,7 @@ class Endpoints(RouteEndpoints):
         return 200, {'response': self._unmatched_response}
 
     def _set_unmatched(self, request):
-        body = _body(request)
+        body = read_body(request)
         self.server.unmatched_response = response_spec({'response': body})
         self._unmatched_response = body
         return 200, {'response': body}
@@ -294,31 +338,25 @@ class Endpoints(RouteEndpoints):
         return 200, {'ok': True}
 
 
+def _since(text):
+    """Return the epoch seconds of WireMock's ``since`` parameter (ISO 8601
+    in UTC, ``2024-01-31T10:00:00Z``, with or without milliseconds), None
+    when absent; a 400 when it is not such a time."""
+    if text is None:
+        return None
+    found = re.match(r'^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?Z$', text)
+    if found is None:
+        raise ClientError(400, 'since must be a UTC time like '
+                          '2024-01-31T10:00:00Z, got %r' % (text,))
+    seconds = calendar.timegm(time.strptime(found.group(1),
+                                            '%Y-%m-%dT%H:%M:%S'))
+    return seconds + float(found.group(2) or 0)
+
+
+def _ours(request):
+    return first_value(request, 'format') == ENTRIES
+
+
 def _error_json(error):
     line, exc, text = error
     return {'request': line, 'error': repr(exc), 'traceback': text}
-
-
-def _body(request, default=None):
-    body = request.get('body') or b''
-    if not body.strip():
-        if default is not None:
-            return default
-        raise ClientError(400, 'this endpoint needs a JSON body')
-    deep = ClientError(400, 'the body is JSON nested deeper than %d levels; '
-                       'flatten it' % MAX_DEPTH)
-    try:
-        document = jsonlib.loads(body.decode('utf-8'))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise ClientError(400, 'the body is not JSON: %s' % exc)
-    except RuntimeError:  # RecursionError (Python 2: RuntimeError)
-        raise deep
-    todo = [(document, 1)]
-    while todo:  # no recursion: the depth is what is in question
-        value, depth = todo.pop()
-        if isinstance(value, (dict, list)):
-            if depth > MAX_DEPTH:
-                raise deep
-            todo.extend((item, depth + 1) for item in (
-                value.values() if isinstance(value, dict) else value))
-    return document

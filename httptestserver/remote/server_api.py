@@ -112,7 +112,7 @@ class ServerAPI(object):
 
     def _entries(self, method, path, document=None):
         return [entry_from_json(e) for e in self._client.call(
-            method, path, document)[1]['requests']]
+            method, path + '?format=entries', document)[1]['requests']]
 
     # -- routes --------------------------------------------------------------
     def route(self, path, response=NOT_SET, method=None, query=None,

@@ -13,17 +13,24 @@ standard library.  Every function is thread-safe and raises
 :class:`~httptestserver.errors.ConfigurationError` naming the field, the bad
 value and the fix.
 """
+import json as jsonlib
 import math
+import os
 import threading
 import uuid
 
 import six
 
 from .._compat import native_str
+from ..errors import ConfigurationError
 from ..answers import faults as faultlib
 from ..answers.matchers import Matcher, b64decode, fail
+from ..answers.responses import RESPONSE_KEYS as RESPONSE_ROUTE_KEYS
+from ..answers.routes import NOT_SET, make_route, response_list
+from ..answers.templates import template_response
 
 __all__ = ['normalise_stub', 'response_spec', 'sort_stubs', 'check_wait',
+           'read_body_file', 'stub_route',
            'RESPONSE_KEYS', 'STUB_KEYS', 'FAULTS', 'FAULT_NAMES',
            'TIMEOUT_MAX']
 
@@ -33,8 +40,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: The keys a stub's response may hold.
 RESPONSE_KEYS = ('status', 'headers', 'body', 'body_base64', 'json',
-                 'cookies') + faultlib.FAULT_KEYS
-STUB_KEYS = ('id', 'name', 'match', 'response', 'times', 'priority')
+                 'json_body', 'body_file', 'template', 'cookies') + \
+    faultlib.FAULT_KEYS
+STUB_KEYS = ('id', 'name', 'match', 'response', 'times', 'priority',
+             'scenario', 'state', 'new_state', 'metadata')
 #: WireMock's fault names (``response.fault``).
 FAULTS = ('CONNECTION_RESET_BY_PEER', 'EMPTY_RESPONSE',
           'MALFORMED_RESPONSE_CHUNK', 'RANDOM_DATA_THEN_CLOSE')
@@ -54,9 +63,11 @@ def normalise_stub(stub, field='stub'):
 
     A stub is ``{"match": {...}, "response": {...}}`` plus optional
     ``times`` (answers before it falls through), ``priority`` (lower first,
-    default 5 as in WireMock), ``name`` and ``id``.  Response keys: ``status``,
-    ``headers`` (dict, or list of pairs), ``body`` (text), ``body_base64``,
-    ``json``, ``cookies``, and the fault and delay settings of
+    default 5 as in WireMock), ``name``, ``id``, ``metadata`` and a
+    scenario (``scenario``, ``state``, ``new_state``).  Response keys:
+    ``status``, ``headers`` (dict, or list of pairs), ``body`` (text),
+    ``body_base64``, ``json``, ``json_body`` (WireMock's), ``body_file``,
+    ``template``, ``cookies``, and the fault and delay settings of
     :mod:`~httptestserver.answers.faults` in their plain forms: ``delay``,
     ``body_delay``, ``chunk_delay`` (seconds or a distribution),
     ``dribble``, ``bandwidth``, ``chaos`` and ``fault`` (a WireMock fault
@@ -78,6 +89,15 @@ def normalise_stub(stub, field='stub'):
     result['match'] = dict(stub.get('match') or {})
     result['response'] = _check_response(stub.get('response') or {},
                                          field + '.response')
+    for key in ('scenario', 'state', 'new_state'):
+        if stub.get(key) is not None and not isinstance(stub[key], _TEXT):
+            fail('%s.%s' % (field, key), stub[key], 'give text')
+    if stub.get('scenario') is None and (stub.get('state') is not None or
+                                         stub.get('new_state') is not None):
+        fail(field + '.scenario', None, 'a state needs a scenario name')
+    if stub.get('metadata') is not None and not isinstance(
+            stub['metadata'], dict):
+        fail(field + '.metadata', stub['metadata'], 'give an object')
     for key, low in (('times', 1), ('priority', None)):
         value = stub.get(key)
         if value is not None and (isinstance(value, bool) or not isinstance(
@@ -96,10 +116,15 @@ def _check_response(response, field):
     if unknown:
         fail("%s['%s']" % (field, unknown[0]), response[unknown[0]],
              'the keys a response may hold are %s' % ', '.join(RESPONSE_KEYS))
-    bodies = [k for k in ('body', 'body_base64', 'json') if
-              response.get(k) is not None]
+    bodies = [k for k in ('body', 'body_base64', 'json', 'json_body',
+                          'body_file') if response.get(k) is not None]
     if len(bodies) > 1:
-        fail(field, response, 'give one of body, body_base64 and json')
+        fail(field, response, 'give one of body, body_base64, json, '
+             'json_body and body_file')
+    if response.get('body_file') is not None:
+        _file_name(field + '.body_file', response['body_file'])
+    if not isinstance(response.get('template', False), bool):
+        fail(field + '.template', response['template'], 'give true or false')
     status = response.get('status', 200)
     if isinstance(status, bool) or not isinstance(
             status, six.integer_types) or not 100 <= status <= 999:
@@ -190,14 +215,46 @@ def header_pairs(headers, field):
     return [(native_str(n), native_str(v)) for n, v in pairs]
 
 
-def response_spec(stub):
-    # type: (Dict[str, Any]) -> Dict[str, Any]
+def _file_name(field, name):
+    """Return the parts of a relative file *name*, or fail: it must stay
+    inside its folder (no absolute path, no ``..``)."""
+    if not isinstance(name, _TEXT) or not name:
+        fail(field, name, 'give a file name relative to __files')
+    parts = name.replace('\\', '/').split('/')
+    if name.startswith('/') or '..' in parts or ':' in parts[0]:
+        fail(field, name, 'give a path inside the __files folder, without '
+             '".." or a leading "/"')
+    return [p for p in parts if p not in ('', '.')]
+
+
+def read_body_file(name, files, field='body_file'):
+    # type: (str, Any, str) -> bytes
+    """Return the bytes of file *name* under folder *files* (WireMock's
+    ``__files``).  Refuses a name that leaves the folder, even through a
+    symbolic link, and a missing file, naming *field*."""
+    if files is None:
+        fail(field, name, 'this server has no stubs directory (--stubs '
+             'DIR), so no __files folder; give the body inline')
+    root = os.path.realpath(files)
+    path = os.path.realpath(os.path.join(root, *_file_name(field, name)))
+    if not path.startswith(root + os.sep):
+        fail(field, name, 'it leads outside %s' % root)
+    try:
+        with open(path, 'rb') as handle:
+            return handle.read()
+    except (IOError, OSError) as exc:
+        fail(field, name, 'it cannot be read from %s (%s)' % (root, exc))
+
+
+def response_spec(stub, files=None):
+    # type: (Dict[str, Any], Any) -> Dict[str, Any]
     """Return a stub's response as the keywords ``Server.route`` takes.
 
-    ``status``, ``headers`` (pairs), ``body`` (bytes) or ``json``,
-    ``cookies`` and the fault and delay settings as given; a WireMock
-    ``fault`` becomes the server's fault of the same effect
-    (``CONNECTION_RESET_BY_PEER``: ``'reset'``...).
+    ``status``, ``headers`` (pairs), ``body`` (bytes; a ``body_file`` read
+    from folder *files* now) or ``json``, ``cookies`` and the fault and
+    delay settings as given; a WireMock ``fault`` becomes the server's
+    fault of the same effect (``CONNECTION_RESET_BY_PEER``: ``'reset'``...).
+    ``template`` is left to the caller.
     """
     response = _check_response(stub.get('response') or {}, 'stub.response')
     spec = {'status': response.get('status', 200),
@@ -205,8 +262,14 @@ def response_spec(stub):
                                     'headers')}
     if response.get('json') is not None:
         spec['json'] = response['json']
+    elif response.get('json_body') is not None:  # WireMock's: compact,
+        # and no Content-Type of its own
+        spec['body'] = jsonlib.dumps(response['json_body'], separators=(
+            ',', ':'), ensure_ascii=False).encode('utf-8')
     elif response.get('body_base64') is not None:
         spec['body'] = b64decode('body_base64', response['body_base64'])
+    elif response.get('body_file') is not None:
+        spec['body'] = read_body_file(response['body_file'], files)
     else:
         spec['body'] = (response.get('body') or u'').encode('utf-8')
     for key in ('cookies',) + faultlib.FAULT_KEYS:
@@ -221,3 +284,38 @@ def sort_stubs(stubs):
     """Return *stubs* sorted by priority (lower first, stable, default 5)."""
     return sorted(stubs, key=lambda s: 5 if s.get('priority') is None
                   else s['priority'])
+
+
+def stub_route(stub, files=None, scenarios=None, fixed_delay=None):
+    """Return the :class:`~httptestserver.answers.routes.Route` that
+    answers *stub*: its match (untrusted: patterns checked and capped),
+    its response (a ``body_file`` read from *files*, a ``template``
+    rendered per request), its scenario in *scenarios*
+    (:class:`~httptestserver.answers.scenarios.Scenarios`) and WireMock's
+    global *fixed_delay* (milliseconds) when it has no delay of its own.
+    Raises :class:`ConfigurationError` naming the stub."""
+    label = 'stub %s' % stub['id']
+    try:
+        spec = response_spec(stub, files)
+    except ConfigurationError as exc:
+        raise ConfigurationError('%s: %s' % (label, exc))
+    if 'fault' in spec and 'fault' not in RESPONSE_ROUTE_KEYS:
+        raise ConfigurationError(
+            '%s: fault %r cannot be produced by this version of '
+            'httptestserver; leave it out' % (label, spec['fault']))
+    if fixed_delay and spec.get('delay') is None:
+        spec['delay'] = fixed_delay / 1000.0
+    if stub['response'].get('template'):
+        spec = template_response(spec, label)
+    match = Matcher(stub['match'], label + ' match', untrusted=True)
+    respond = spec
+    if stub.get('scenario') is not None:
+        name = stub['scenario']
+        scenarios.declare(name, stub.get('state'), stub.get('new_state'))
+        match = scenarios.guard(match, name, stub.get('state'))
+        respond = scenarios.answer(respond, name, stub.get('new_state'))
+    # A plain spec stays the keyword form Server.route takes, so a seeded
+    # chaos replays as in the thread; a callable runs per request.
+    responses = [respond] if callable(respond) else response_list(
+        NOT_SET, None, respond)
+    return make_route(None, responses, times=stub.get('times'), match=match)

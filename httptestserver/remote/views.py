@@ -40,7 +40,8 @@ class RemoteRoute(object):
     def calls(self):
         """The requests this route's match selects (from the history)."""
         return [entry_from_json(e) for e in self._client.call(
-            'POST', 'requests/find', self.stubs[0]['match'])[1]['requests']]
+            'POST', 'requests/find?format=entries',
+            self.stubs[0]['match'])[1]['requests']]
 
     def __repr__(self):
         return '<RemoteRoute %s>' % self.describe()

@@ -7,23 +7,30 @@ reads a document (one mapping or ``{"mappings": [...]}``, each in either
 form), :func:`load_stubs` reads a file or a directory in WireMock's layout
 and :func:`dump_stubs` writes WireMock's form back.
 
-Pure but for reading files in :func:`load_stubs`: no sockets, threads or
-locks; imports only errors, matchers, stubs, six and the standard library.
+How a request pattern converts is
+:mod:`httptestserver.answers.wiremock_requests`'s.  Pure but for reading
+files in :func:`load_stubs`: no sockets, threads or locks.
 Every function is thread-safe and raises
 :class:`~httptestserver.errors.ConfigurationError` naming the field, the bad
 value and the fix.
 """
-import base64
 import json as jsonlib
+import os
 import re
 
 import six
+from six.moves import http_client
 
 from ..errors import ConfigurationError
 from ..answers.matchers import fail
-from .stubs import FAULT_NAMES, header_pairs, normalise_stub
+from ..answers.wiremock_requests import REQUEST_KEYS, \
+    request_from_wiremock, request_to_wiremock
+from .stubs import FAULT_NAMES, header_pairs, normalise_stub, sort_stubs
 
-__all__ = ['from_wiremock', 'to_wiremock', 'REQUEST_KEYS']
+__all__ = ['from_wiremock', 'to_wiremock', 'REQUEST_KEYS', 'TEMPLATE',
+           'load_stubs', 'parse_mappings', 'dump_stubs', 'save_stubs',
+           'to_stub',
+           'read_json']
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
@@ -31,21 +38,19 @@ if TYPE_CHECKING:  # pragma: no cover
 
 _TEXT = six.string_types
 
-
-_WM_URLS = (('url', 'url'), ('urlPath', 'path'),
-            ('urlPattern', 'url_pattern'), ('urlPathPattern', 'path_pattern'))
-#: The keys of a WireMock request pattern that are understood.
-REQUEST_KEYS = _WM_REQUEST = (
-    'method', 'url', 'urlPath', 'urlPattern', 'urlPathPattern',
-    'queryParameters', 'headers', 'cookies', 'bodyPatterns')
 _WM_RESPONSE = ('status', 'headers', 'body', 'jsonBody', 'base64Body',
-                'fixedDelayMilliseconds', 'fault', 'statusMessage')
+                'bodyFileName', 'fixedDelayMilliseconds', 'delayDistribution',
+                'chunkedDribbleDelay', 'fault', 'statusMessage',
+                'transformers')
 _WM_TOP = ('id', 'uuid', 'name', 'request', 'response', 'priority',
-           'persistent', 'metadata')
+           'persistent', 'metadata', 'scenarioName', 'requiredScenarioState',
+           'newScenarioState', 'insertionIndex')
 # Response settings WireMock has no field for: in metadata.httptestserver.
 _OURS = ('cookies', 'fault', 'delay', 'body_delay', 'chunk_delay', 'dribble',
          'bandwidth', 'chaos')
 _WM_FAULT = dict((ours, wm) for wm, ours in FAULT_NAMES.items())
+#: The response templating transformer (WireMock's name).
+TEMPLATE = 'response-template'
 
 
 def _object(field, value, fix):
@@ -58,72 +63,92 @@ def _object(field, value, fix):
     return value
 
 
-def _wm_value(field, spec):
-    if not isinstance(spec, dict):
-        fail(field, spec, 'give a WireMock matcher such as {"equalTo": "x"}')
-    if list(spec) == ['hasExactly'] and isinstance(spec['hasExactly'], list) \
-            and all(isinstance(v, dict) and list(v) == ['equalTo']
-                    for v in spec['hasExactly']):
-        return [v['equalTo'] for v in spec['hasExactly']]
-    ops = {'equalTo': 'equal', 'contains': 'contains', 'matches': 'matches'}
-    known = set(ops) | set(['absent', 'caseInsensitive'])
-    unknown = sorted(set(spec) - known)
+def _millis(field, value):
+    if isinstance(value, bool) or not isinstance(
+            value, six.integer_types + (float,)):
+        fail(field, value, 'give a number of milliseconds')
+    return value / 1000.0
+
+
+def _distribution(field, spec):
+    """WireMock's delayDistribution as our delay form (seconds)."""
+    spec = _object(field, spec, 'give {"type": "uniform", "lower": ms, '
+                   '"upper": ms} or a lognormal or fixed one')
+    kind = spec.get('type')
+    keys = {'uniform': ('lower', 'upper'), 'lognormal': ('median', 'sigma'),
+            'fixed': ('milliseconds',)}
+    if kind not in keys:
+        fail(field + '.type', kind, 'give uniform, lognormal or fixed')
+    unknown = sorted(set(spec) - set(keys[kind]) - set(
+        ['type', 'maxValue']))
     if unknown:
         fail('%s.%s' % (field, unknown[0]), spec[unknown[0]],
-             'supported matchers are equalTo (with caseInsensitive), '
-             'contains, matches and absent')
-    if 'absent' in spec:
-        return {'present': not spec['absent']}
-    for wm, ours in ops.items():
-        if wm in spec:
-            cond = {ours: spec[wm]}
-            if spec.get('caseInsensitive'):
-                cond['ignore_case'] = True
-            return cond
-    fail(field, spec, 'give one of equalTo, contains, matches, absent')
+             'a %s delay takes %s' % (kind, ', '.join(keys[kind])))
+    if kind == 'fixed':
+        return _millis(field + '.milliseconds', spec.get('milliseconds'))
+    if kind == 'uniform':
+        return {'uniform': [_millis(field + '.lower', spec.get('lower')),
+                            _millis(field + '.upper', spec.get('upper'))]}
+    result = {'median': _millis(field + '.median', spec.get('median')),
+              'sigma': spec.get('sigma')}
+    if spec.get('maxValue') is not None:
+        result['cap'] = _millis(field + '.maxValue', spec['maxValue'])
+    return {'lognormal': result}
 
 
-def _wm_body(field, spec):
-    if not isinstance(spec, dict):
-        fail(field, spec, 'give a body pattern like {"equalTo": "x"}')
-    if 'equalToJson' in spec:
-        unknown = sorted(set(spec) - set(['equalToJson', 'ignoreArrayOrder',
-                                          'ignoreExtraElements']))
-        if unknown:
-            fail('%s.%s' % (field, unknown[0]), spec[unknown[0]],
-                 'equalToJson takes ignoreArrayOrder and '
-                 'ignoreExtraElements only')
-        document = spec['equalToJson']
-        if isinstance(document, _TEXT):
-            try:
-                document = jsonlib.loads(document)
-            except ValueError as exc:
-                fail(field + '.equalToJson', document, 'it is not JSON (%s)'
-                     % exc)
-            except RuntimeError:  # RecursionError (Python 2: RuntimeError)
-                raise ConfigurationError(
-                    '%s.equalToJson: JSON text nested too deeply to read '
-                    '(%d characters, starting %r); give a flatter document'
-                    % (field, len(document), document[:20]))
-        cond = {'json_subset' if spec.get('ignoreExtraElements')
-                else 'json': document}
-        if spec.get('ignoreArrayOrder'):
-            cond['ignore_array_order'] = True
-        return cond
-    if 'binaryEqualTo' in spec:
-        return {'base64': spec['binaryEqualTo']}
-    ops = {'equalTo': 'equal', 'contains': 'contains', 'matches': 'matches'}
-    unknown = sorted(set(spec) - set(ops) - set(['caseInsensitive']))
-    if unknown or not set(ops) & set(spec):
-        fail(field, spec, 'supported body patterns are equalTo, '
-             'binaryEqualTo, contains, matches and equalToJson (with '
-             'ignoreArrayOrder, ignoreExtraElements)')
-    for wm, ours in ops.items():
-        if wm in spec:
-            cond = {ours: spec[wm]}
-            if spec.get('caseInsensitive'):
-                cond['ignore_case'] = True
-            return cond
+def _response_from_wiremock(field, response, extra):
+    response = _object(field, response,
+                       'give a WireMock response definition object')
+    unknown = sorted(set(response) - set(_WM_RESPONSE))
+    if unknown:
+        fail('%s.%s' % (field, unknown[0]), response[unknown[0]],
+             'not supported; supported keys are %s' % ', '.join(
+                 _WM_RESPONSE))
+    message = response.get('statusMessage')
+    status = response.get('status', 200)
+    standard = http_client.responses.get(status) if isinstance(
+        status, six.integer_types) else None
+    if message is not None and message != standard:
+        # the server sends the standard reason phrase; another would be lost
+        fail(field + '.statusMessage', message, 'only the standard reason '
+             'phrase of the status is sent; leave statusMessage out')
+    ours = {}  # type: Dict[str, Any]
+    for wm, key in (('status', 'status'), ('headers', 'headers'),
+                    ('body', 'body'), ('jsonBody', 'json_body'),
+                    ('base64Body', 'body_base64'), ('fault', 'fault'),
+                    ('bodyFileName', 'body_file')):
+        if response.get(wm) is not None:
+            ours[key] = response[wm]
+    if response.get('fixedDelayMilliseconds') is not None:
+        ours['delay'] = _millis(field + '.fixedDelayMilliseconds',
+                                response['fixedDelayMilliseconds'])
+    if response.get('delayDistribution') is not None:
+        if 'delay' in ours:
+            fail(field + '.delayDistribution', response['delayDistribution'],
+                 'give fixedDelayMilliseconds or delayDistribution, not both')
+        ours['delay'] = _distribution(field + '.delayDistribution',
+                                      response['delayDistribution'])
+    dribble = response.get('chunkedDribbleDelay')
+    if dribble is not None:
+        dribble = _object(field + '.chunkedDribbleDelay', dribble,
+                          'give {"numberOfChunks": n, "totalDuration": ms}')
+        if set(dribble) != set(['numberOfChunks', 'totalDuration']):
+            fail(field + '.chunkedDribbleDelay', dribble,
+                 'give {"numberOfChunks": n, "totalDuration": ms}')
+        ours['dribble'] = {'chunks': dribble['numberOfChunks'], 'duration':
+                           _millis(field + '.chunkedDribbleDelay.'
+                                   'totalDuration', dribble['totalDuration'])}
+    transformers = response.get('transformers')
+    if transformers is not None:
+        if transformers not in ([], [TEMPLATE]):
+            fail(field + '.transformers', transformers, 'the only '
+                 'transformer is "%s"' % TEMPLATE)
+        if transformers:
+            ours['template'] = True
+    for key in _OURS:
+        if extra.get(key) is not None:
+            ours[key] = extra[key]
+    return ours
 
 
 def from_wiremock(mapping, field='mapping'):
@@ -137,126 +162,33 @@ def from_wiremock(mapping, field='mapping'):
     if unknown:
         fail('%s.%s' % (field, unknown[0]), mapping[unknown[0]],
              'not supported; supported keys are %s' % ', '.join(_WM_TOP))
-    request = _object(field + '.request', mapping.get('request'),
-                      'give a WireMock request pattern object')
-    unknown = sorted(set(request) - set(_WM_REQUEST))
-    if unknown:
-        fail('%s.request.%s' % (field, unknown[0]), request[unknown[0]],
-             'not supported; supported keys are %s' % ', '.join(_WM_REQUEST))
-    match = {}
     metadata = _object(field + '.metadata', mapping.get('metadata'),
                        'give an object')
     extra = _object(field + '.metadata.httptestserver',
                     metadata.get('httptestserver'),
                     'give an object of httptestserver settings')
-    if request.get('method') not in (None, 'ANY'):
-        match['method'] = request['method']
-    elif extra.get('methods') is not None:  # [] too: it matches none
-        match['method'] = extra['methods']
-    urls = [k for k, _ in _WM_URLS if k in request]
-    if len(urls) > 1:
-        fail(field + '.request', urls, 'give one of url, urlPath, '
-             'urlPattern, urlPathPattern')
-    for wm, key in _WM_URLS:
-        if wm in request:
-            match[key] = request[wm]
-    for wm, key in (('queryParameters', 'query'), ('headers', 'headers'),
-                    ('cookies', 'cookies')):
-        specs = _object('%s.request.%s' % (field, wm), request.get(wm),
-                        'give an object of names to WireMock matchers')
-        if specs:
-            match[key] = dict(
-                (name, _wm_value("%s.request.%s['%s']" % (field, wm, name),
-                                 spec))
-                for name, spec in specs.items())
-    patterns = request.get('bodyPatterns')
-    if patterns is not None and not isinstance(patterns, list):
-        fail(field + '.request.bodyPatterns', patterns,
-             'give a list of body patterns')
-    if patterns:
-        match['body'] = [_wm_body('%s.request.bodyPatterns[%d]' % (field, i),
-                                  p) for i, p in enumerate(patterns)]
-    response = _object(field + '.response', mapping.get('response'),
-                       'give a WireMock response definition object')
-    unknown = sorted(set(response) - set(_WM_RESPONSE))
-    if unknown:
-        fail('%s.response.%s' % (field, unknown[0]), response[unknown[0]],
-             'not supported (inline bodyFileName as body; no templates); '
-             'supported keys are %s' % ', '.join(_WM_RESPONSE))
-    ours = {}
-    for wm, key in (('status', 'status'), ('headers', 'headers'),
-                    ('body', 'body'), ('jsonBody', 'json'),
-                    ('base64Body', 'body_base64'), ('fault', 'fault')):
-        if response.get(wm) is not None:
-            ours[key] = response[wm]
-    delay = response.get('fixedDelayMilliseconds')
-    if delay is not None:
-        if isinstance(delay, bool) or not isinstance(
-                delay, six.integer_types + (float,)):
-            fail(field + '.response.fixedDelayMilliseconds', delay,
-                 'give a number of milliseconds')
-        ours['delay'] = delay / 1000.0
-    for key in _OURS:
-        if extra.get(key) is not None:
-            ours[key] = extra[key]
+    match = request_from_wiremock(mapping.get('request'), field + '.request',
+                                  extra.get('methods'))
+    ours = _response_from_wiremock(field + '.response',
+                                   mapping.get('response'), extra)
     stub = {'match': match, 'response': ours}  # type: Dict[str, Any]
     for key in ('name', 'priority'):
         if mapping.get(key) is not None:
             stub[key] = mapping[key]
     if extra.get('times') is not None:
         stub['times'] = extra['times']
+    for wm, key in (('scenarioName', 'scenario'),
+                    ('requiredScenarioState', 'state'),
+                    ('newScenarioState', 'new_state')):
+        if mapping.get(wm) is not None:
+            stub[key] = mapping[wm]
+    others = dict((k, v) for k, v in metadata.items()
+                  if k != 'httptestserver')
+    if others:
+        stub['metadata'] = others
     if mapping.get('id') or mapping.get('uuid'):
         stub['id'] = mapping.get('id') or mapping.get('uuid')
     return normalise_stub(stub, field)
-
-
-def _to_wm_value(cond):
-    if isinstance(cond, _TEXT):
-        return {'equalTo': cond}
-    if isinstance(cond, list):  # exact query values: WireMock 3 hasExactly
-        return {'hasExactly': [{'equalTo': v} for v in cond]}
-    if 'present' in cond:  # any value matches .*, even an empty one
-        return {'matches': '.*'} if cond['present'] else {'absent': True}
-    for ours, wm in (('equal', 'equalTo'), ('contains', 'contains'),
-                     ('matches', 'matches')):
-        if ours in cond:
-            result = {wm: cond[ours]}
-            if cond.get('ignore_case'):
-                if ours == 'matches':
-                    result[wm] = '(?i)' + cond[ours]
-                else:
-                    result['caseInsensitive'] = True
-            return result
-
-
-def _to_wm_body(cond, ignore_order):
-    if isinstance(cond, (bytes, six.text_type)):
-        cond = {'equal': cond}
-    for key in ('json', 'json_subset'):
-        if key in cond:
-            document = cond[key]
-            # from_wiremock reads a string equalToJson as JSON text, so a
-            # document that is a string is written as such a text
-            if isinstance(document, _TEXT):
-                document = jsonlib.dumps(document)
-            result = {'equalToJson': document}
-            if key == 'json_subset':
-                result['ignoreExtraElements'] = True
-            if cond.get('ignore_array_order', ignore_order):
-                result['ignoreArrayOrder'] = True
-            return result
-    if 'base64' in cond:
-        return {'binaryEqualTo': cond['base64']}
-    if isinstance(cond.get('equal'), bytes):
-        try:
-            return {'equalTo': cond['equal'].decode('utf-8')}
-        except UnicodeDecodeError:
-            return {'binaryEqualTo': base64.b64encode(
-                cond['equal']).decode('ascii')}
-    value = _to_wm_value(cond)
-    if isinstance(value.get('contains'), bytes):
-        value['contains'] = value['contains'].decode('utf-8', 'replace')
-    return value
 
 
 def to_wiremock(stub):
@@ -269,39 +201,8 @@ def to_wiremock(stub):
     """
     stub = normalise_stub(stub)
     match = stub['match']
-    # None only: a method '' (or []) matches no request, unlike ANY
     method = match.get('method')
-    request = {'method': 'ANY' if method is None else method}
-    if isinstance(method, list):
-        if len(method) == 1:
-            request['method'] = method[0]
-        else:  # WireMock has no method list: ANY, and ours in metadata
-            request['method'] = 'ANY'
-    if match.get('path') is not None:
-        request['url' if '?' in match['path'] else 'urlPath'] = match['path']
-    elif match.get('url') is not None:  # exact path and query
-        request['url'] = match['url']
-    elif match.get('path_prefix') is not None:
-        request['urlPathPattern'] = re.escape(match['path_prefix']) + '.*'
-    elif match.get('path_pattern') is not None:
-        request['urlPathPattern'] = match['path_pattern']
-    elif match.get('url_pattern') is not None:
-        request['urlPattern'] = match['url_pattern']
-    for ours, wm in (('query', 'queryParameters'), ('headers', 'headers'),
-                     ('cookies', 'cookies')):
-        if match.get(ours):
-            request[wm] = dict((name, _to_wm_value(cond))
-                               for name, cond in match[ours].items())
-    ignore = match.get('ignore_array_order', False)
-    bodies = match.get('body')
-    bodies = [] if bodies is None else bodies if isinstance(
-        bodies, list) else [bodies]
-    bodies = [_to_wm_body(b, ignore) for b in bodies]
-    for key in ('json', 'json_subset'):
-        if key in match:
-            bodies.append(_to_wm_body({key: match[key]}, ignore))
-    if bodies:
-        request['bodyPatterns'] = bodies
+    request = request_to_wiremock(match)
     ours = stub['response']
     response = {'status': ours.get('status', 200)}
     if ours.get('headers'):
@@ -315,7 +216,9 @@ def to_wiremock(stub):
                 headers[name] = value
         response['headers'] = headers
     for key, wm in (('body', 'body'), ('json', 'jsonBody'),
-                    ('body_base64', 'base64Body')):
+                    ('json_body', 'jsonBody'),
+                    ('body_base64', 'base64Body'),
+                    ('body_file', 'bodyFileName')):
         if ours.get(key) is not None:
             response[wm] = ours[key]
     extra = dict((key, ours[key]) for key in _OURS
@@ -329,14 +232,113 @@ def to_wiremock(stub):
     if isinstance(delay, six.integer_types + (float,)):  # a fixed delay
         response['fixedDelayMilliseconds'] = int(round(delay * 1000))
         del extra['delay']
+    if ours.get('template'):
+        response['transformers'] = [TEMPLATE]
     mapping = {'id': stub['id'], 'request': request, 'response': response}
     for key in ('name', 'priority'):
         if stub.get(key) is not None:
             mapping[key] = stub[key]
     if stub.get('times') is not None:
         extra['times'] = stub['times']
+    for wm, key in (('scenarioName', 'scenario'),
+                    ('requiredScenarioState', 'state'),
+                    ('newScenarioState', 'new_state')):
+        if stub.get(key) is not None:
+            mapping[wm] = stub[key]
     if isinstance(method, list) and len(method) != 1:
         extra['methods'] = method
+    metadata = dict(stub.get('metadata') or {})
     if extra:
-        mapping['metadata'] = {'httptestserver': extra}
+        metadata['httptestserver'] = extra
+    if metadata:
+        mapping['metadata'] = metadata
     return mapping
+
+
+# -- stub files ---------------------------------------------------------
+def to_stub(mapping, field='mapping'):
+    """Return a stub from either form: ours (has ``match``) or WireMock's."""
+    if isinstance(mapping, dict) and 'match' in mapping:
+        return normalise_stub(mapping, field)
+    return from_wiremock(mapping, field)
+
+
+def load_stubs(path):
+    # type: (str) -> List[Dict[str, Any]]
+    """Load stubs from a JSON file or a directory of them.
+
+    A directory's ``*.json`` files are read in name order, and those of its
+    ``mappings/`` subdirectory (WireMock's layout).  A file holds one mapping
+    or ``{"mappings": [...]}``, each in WireMock's form or ours.  Returns the
+    stubs sorted by ``priority`` (stable; default 5).  Raises
+    :class:`ConfigurationError` naming the file and the mapping.
+    """
+    if not os.path.exists(path):
+        raise ConfigurationError('stubs path %r does not exist; give a JSON '
+                                 'file or a directory of them' % (path,))
+    files = [path]
+    if os.path.isdir(path):
+        files = []
+        for folder in (path, os.path.join(path, 'mappings')):
+            if os.path.isdir(folder):
+                files.extend(os.path.join(folder, name) for name in
+                             sorted(os.listdir(folder))
+                             if name.endswith('.json'))
+    stubs = []
+    for name in files:
+        try:
+            with open(name, 'rb') as handle:
+                document = read_json(handle.read().decode('utf-8'))
+        except (IOError, OSError, ValueError) as exc:
+            raise ConfigurationError('stubs file %s cannot be read as JSON: '
+                                     '%s' % (name, exc))
+        except RuntimeError:  # RecursionError (Python 2: RuntimeError)
+            raise ConfigurationError('stubs file %s cannot be read as JSON: '
+                                     'it is nested too deeply; give a '
+                                     'flatter document' % (name,))
+        stubs.extend(parse_mappings(document, name))
+    return sort_stubs(stubs)
+
+
+def parse_mappings(document, source='document'):
+    """Return the stubs of one JSON document: a mapping, or
+    ``{"mappings": [...]}``."""
+    if isinstance(document, dict) and 'mappings' in document:
+        items = document['mappings']
+        if not isinstance(items, list):
+            fail(source + ': mappings', items, 'give a list of mappings')
+        return [to_stub(m, '%s: mappings[%d]' % (source, i))
+                for i, m in enumerate(items)]
+    return [to_stub(document, source + ': mapping')]
+
+
+def dump_stubs(stubs):
+    # type: (List[Dict[str, Any]]) -> Dict[str, Any]
+    """Return ``{"mappings": [...]}`` in WireMock's form, for a file."""
+    return {'mappings': [to_wiremock(stub) for stub in stubs]}
+
+
+_COMMENT = re.compile(r'''("(?:[^"\\]|\\.)*")|//[^\n]*|/\*.*?\*/''',
+                      re.DOTALL)
+
+
+def read_json(text):
+    """Return the JSON document *text*, which may hold ``//`` and
+    ``/* */`` comments (WireMock's reader allows them).  Raises
+    :class:`ValueError` as :func:`json.loads` does."""
+    return jsonlib.loads(_COMMENT.sub(
+        lambda m: m.group(1) or (' ' if m.group(0)[:2] == '/*' else ''),
+        text))
+
+
+def save_stubs(root, stubs):
+    """Write *stubs* to *root*/mappings, one file per stub (WireMock's
+    ``mappings/save``); files of stubs no longer in force stay."""
+    folder = os.path.join(root, 'mappings')
+    if not os.path.isdir(folder):
+        os.makedirs(folder)
+    for stub in stubs:
+        name = os.path.join(folder, 'saved-%s.json' % stub['id'])
+        with open(name, 'w') as handle:
+            jsonlib.dump(dump_stubs([stub]), handle, indent=2,
+                         sort_keys=True)

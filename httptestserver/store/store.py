@@ -235,10 +235,14 @@ class Store(object):
             self.changed.notify_all()
 
     # -- for the test thread -------------------------------------------------
-    def add_route(self, route):
+    def add_route(self, route, before=None):
+        """Add *route*, last or just before route *before* (if present)."""
         route.bind_records(self.records.entry)
         with self.lock:
-            self._routes.append(route)
+            if before is not None and before in self._routes:
+                self._routes.insert(self._routes.index(before), route)
+            else:
+                self._routes.append(route)
             self._user_code += route.runs_user_code
         return route
 
@@ -324,6 +328,31 @@ class Store(object):
             del self._errors[:]
             del self._unexpected[:]
             self.changed.notify_all()
+
+    def clear_history(self):
+        """Forget the history and the unexpected requests only (WireMock's
+        ``DELETE /__admin/requests``); routes and settings stay."""
+        with self.lock:
+            self._history = []  # views handed out keep the old list
+            self._dropped = 0
+            del self._unexpected[:]
+            self.changed.notify_all()
+
+    def remove_history(self, predicate):
+        # type: (Any) -> int
+        """Forget the history entries *predicate* selects (WireMock's
+        ``requests/remove``); return how many.  Views handed out keep the
+        entries they had."""
+        with self.lock:
+            records = list(self._history)
+        drop = set(id(r) for r in records
+                   if predicate(self.records.entry(r)))
+        with self.lock:
+            self._history = [r for r in self._history if id(r) not in drop]
+            self._unexpected[:] = [r for r in self._unexpected
+                                   if id(r) not in drop]
+            self.changed.notify_all()
+        return len(drop)
 
     def wait(self, count, predicate, timeout, cancelled=None):
         """Block until *count* history entries satisfy *predicate*.

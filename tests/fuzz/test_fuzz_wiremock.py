@@ -22,7 +22,7 @@ from hypothesis import strategies as st  # noqa: E402
 
 import httptestserver  # noqa: E402
 from httptestserver import ConfigurationError  # noqa: E402
-from httptestserver.remote.stubfiles import parse_mappings  # noqa: E402
+from httptestserver.remote.wiremock import parse_mappings  # noqa: E402
 
 from _fuzzing import fuzz_settings, known_bug  # noqa: E402
 from _stub_shapes import DOCUMENT, JSON, STUB, STUB_BUGS, \
@@ -54,7 +54,8 @@ def test_from_wiremock_gives_a_stub_or_a_configuration_error(mapping):
     if stub is not None:
         hypothesis.event('accepted')
         assert set(stub) <= set(['id', 'match', 'name', 'priority',
-                                 'response', 'times'])
+                                 'response', 'times', 'scenario', 'state',
+                                 'new_state', 'metadata'])
 
 
 @fuzz_settings(scale=2)

@@ -18,7 +18,7 @@ def test_recorded_requests_carry_text_and_base64_bodies(server):
     requests.post(server.url('/bin'), data=b'\x00\xff', timeout=TIMEOUT)
     requests.post(server.url('/text?q=1'), data=u'h\xe9'.encode('utf-8'),
                   timeout=TIMEOUT, headers={'X-A': '1'})
-    status, found = call('GET', admin(server, 'requests'))
+    status, found = call('GET', admin(server, 'requests?format=entries'))
     assert status == 200 and found['meta']['total'] == 2
     binary, text = found['requests']
     assert binary['body'] is None and base64.b64decode(

@@ -14,7 +14,8 @@ def test_normalise_stub_checks_the_response_and_gives_an_id():
     assert 'stub.response.status' in str(info.value)
     with pytest.raises(ConfigurationError) as info:
         normalise_stub({'response': {'body': 'a', 'json': 1}})
-    assert 'one of body, body_base64 and json' in str(info.value)
+    assert 'one of body, body_base64, json, json_body and body_file' in str(
+        info.value)
     with pytest.raises(ConfigurationError) as info:
         normalise_stub({'response': {'fault': 'BOOM'}})
     assert 'CONNECTION_RESET_BY_PEER' in str(info.value)

@@ -8,7 +8,7 @@ from httptestserver.errors import ConfigurationError
 from httptestserver.headers import Headers
 from httptestserver.answers.matchers import Matcher
 from httptestserver.remote.stubs import normalise_stub
-from httptestserver.remote.stubfiles import dump_stubs, load_stubs
+from httptestserver.remote.wiremock import dump_stubs, load_stubs
 from httptestserver.remote.wiremock import from_wiremock, to_wiremock
 
 from conftest import recorded_request as request
@@ -41,19 +41,30 @@ def test_wiremock_mappings_convert_to_stubs_that_match_the_same_requests():
     assert matcher.explain(good) is None
     bad = dict(good, headers=Headers([('X-Token', 'abc'), ('X-Debug', '1')]))
     assert not matcher.matches(bad)
-    assert stub['response'] == {'status': 201, 'json': {'id': 7},
+    assert stub['response'] == {'status': 201, 'json_body': {'id': 7},
                                 'headers': {'Location': '/users/7'},
                                 'delay': 0.25}
     assert stub['priority'] == 1
 
 
 @pytest.mark.parametrize('mapping, field', [
-    ({'request': {'urlPath': '/', 'multipartPatterns': []}},
-     'request.multipartPatterns'),
-    ({'request': {'headers': {'X': {'doesNotMatch': 'a'}}}},
-     "request.headers['X'].doesNotMatch"),
-    ({'response': {'bodyFileName': 'a.json'}}, 'bodyFileName'),
-    ({'scenarioName': 'x'}, 'mapping.scenarioName'),
+    ({'request': {'urlPath': '/', 'customMatcher': {}}},
+     'request.customMatcher'),
+    ({'request': {'multipartPatterns': [{'matchingType': 'SOME'}]}},
+     'multipartPatterns[0].matchingType'),
+    ({'request': {'headers': {'X': {'equalToXml': '<a/>'}}}},
+     "request.headers['X'].equalToXml"),
+    ({'request': {'bodyPatterns': [{'matchesXPath': '/a'}]}},
+     'request.bodyPatterns[0].matchesXPath'),
+    ({'request': {'formParameters': {}}}, 'request.formParameters'),
+    ({'response': {'proxyBaseUrl': 'http://x'}}, 'response.proxyBaseUrl'),
+    ({'response': {'transformers': ['other']}}, 'response.transformers'),
+    ({'postServeActions': []}, 'mapping.postServeActions'),
+    ({'request': {'method': 'get'}}, 'request.method'),
+    ({'response': {'status': 200, 'statusMessage': 'Fine'}},
+     'response.statusMessage'),
+    ({'request': {'bodyPatterns': [{'matchesJsonPath': '$..a'}]}},
+     'body[0].json_path'),
     ({'request': {'url': '/', 'urlPath': '/'}}, 'one of url, urlPath'),
 ])
 def test_unsupported_wiremock_fields_are_refused_by_name(mapping, field):
@@ -178,3 +189,11 @@ def test_fault_and_delay_settings_round_trip_exactly():
     assert to_wiremock(reset)['response'] == {
         'status': 200, 'fault': 'CONNECTION_RESET_BY_PEER',
         'fixedDelayMilliseconds': 250}
+
+
+def test_our_methods_in_any_case_are_written_in_capitals():
+    stub = normalise_stub({'match': {'method': 'post', 'path': '/x'}})
+    mapping = to_wiremock(stub)
+    assert mapping['request']['method'] == 'POST'
+    back = from_wiremock(mapping)
+    assert Matcher(back['match']).matches(request('POST', '/x'))
