@@ -256,3 +256,33 @@ def test_many_streams_held_at_once_end_gone_when_their_clients_leave():
         ended = stream.wait_ended(200, timeout=TIMEOUT)
         assert set(r.ended for r in ended) == set(['gone'])
         assert len(server.engine.workers) == 0
+
+
+BUFFER_BUG = (
+    "Player._read_while_playing hands every byte a client sends during a "
+    "loop-played stream to conn.receive_data, with no bound: a client "
+    "that keeps writing while a kept-open stream plays fills the server's "
+    "memory (a worker-played stream never read the socket; the reader's "
+    "limits apply only when next_event runs)")
+
+
+@pytest.mark.xfail(strict=True, reason=BUFFER_BUG)
+def test_a_client_writing_during_a_stream_is_not_buffered_without_bound():
+    """32 MB sent behind a stream's request: a server that stops taking
+    them (or refuses them) makes sendall() block or fail; one that buffers
+    them all lets it finish."""
+    with Server() as server:
+        stream = EventStream(['one'], keep_open=True, heartbeat=None,
+                             server=server)
+        server.route('/events', stream)
+        sock = raw_connect(server, timeout=1.0)
+        try:
+            sock.sendall(request('GET', '/events'))
+            read_until(sock, b'data: one')
+            with pytest.raises(socket.error):  # socket.timeout included
+                sock.sendall(b'X' * (32 << 20))
+        finally:
+            sock.close()
+    # Dropped at once, or no longer read (then ended by the stop).
+    assert stream.wait_ended(1, timeout=TIMEOUT)[0].ended in (
+        'gone', 'stopped')
