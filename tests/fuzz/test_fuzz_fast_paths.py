@@ -346,7 +346,7 @@ def test_a_memoised_response_is_the_one_computed(
     date = 'D%08d' % next(_DATES)
     # Equal twins that print alike (str and unicode on Python 2); those
     # that print otherwise are the bug below.
-    twins = [(name, twin(value) if u'%s' % (twin(value),) == u'%s' % (
+    twins = [(twin(name), twin(value) if u'%s' % (twin(value),) == u'%s' % (
         value,) else value) for name, value in headers]
     for pairs in (headers, headers, twins, twins):
         memoised = answer(request, status, pairs, body, closing, date)
