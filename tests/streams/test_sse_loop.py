@@ -90,6 +90,30 @@ def test_a_cut_stream_drops_the_request_pipelined_behind_it(scheme):
         assert [e['path'] for e in server.history] == ['/events']
 
 
+@pytest.mark.parametrize('version,headers,framed', [
+    ('HTTP/1.0', [], False),
+    ('HTTP/1.1', [('Connection', 'close')], True),
+])
+def test_a_stream_to_a_client_that_asked_for_a_close_ends_complete_closed(
+        scheme, version, headers, framed):
+    with Server(scheme=scheme) as server:
+        stream = EventStream([{'data': 'one'}, {'data': 'two',
+                                                'delay': 0.02}])
+        server.route('/events', stream)
+        sock = raw_connect(server)
+        try:
+            sock.sendall(request('GET', '/events', headers=headers,
+                                 version=version))
+            data = read_until(sock, b'never')  # until the server closes
+        finally:
+            sock.close()
+        head, _, body = data.partition(b'\r\n\r\n')
+        assert b'\r\nConnection: close' in head
+        assert (b'Transfer-Encoding: chunked' in head) == framed
+        assert body.endswith(LAST_CHUNK if framed else b'data: two\n\n')
+        assert stream.wait_ended(1, timeout=TIMEOUT)[0].ended == 'complete'
+
+
 HEAD_BUG = (
     "a HEAD request to an EventStream leaves its StreamRecord open for "
     "good (ended None): no body is played, and Body.close() closes a "
