@@ -92,6 +92,12 @@ class ServerConnection(object):
         first bytes of an upgraded protocol)."""
         return self._reader.trailing_data
 
+    @property
+    def buffered(self):
+        # type: () -> int
+        """How many received bytes are not read yet (cheap)."""
+        return self._reader.buffered
+
     def next_event(self):
         # type: () -> Any
         """Return the next event, :data:`NEED_DATA` or :data:`PAUSED`.
@@ -155,11 +161,14 @@ class ServerConnection(object):
         """
         request = self._reader.request
         memo_key = None
+        pairs = tuple(headers)
         if include_body and status >= 200 and isinstance(body, bytes) and \
-                request is not None:
-            # The same answer to the same kind of request: the same bytes
-            # and the same state after, whatever the connection.
-            memo_key = (status, tuple(headers), body, date, server, version,
+                request is not None and _printable_as_equal(pairs):
+            # The same answer to the same kind of request: the same head
+            # and the same state, whatever the connection; the head
+            # depends on the body's length only, and the body is not
+            # kept (it may be large).
+            memo_key = (status, pairs, len(body), date, server, version,
                         closing, self._errored, self._must_close,
                         request.version, request.method == 'HEAD')
             try:
@@ -167,17 +176,20 @@ class ServerConnection(object):
             except TypeError:  # an unhashable header value: no memo
                 known = memo_key = None
             if known is not None:
-                data, self._must_close, self.keep_alive, self._response, \
+                head, self._must_close, self.keep_alive, self._response, \
                     self._left = known
-                return data
-        data = self._respond(request, status, headers, body, date, server,
+                return head + self.send_data(body)
+        head = self._respond(request, status, headers, body, date, server,
                              closing, version, include_body)
         if memo_key is not None:
             if len(_MEMO) >= _MEMO_SIZE:
                 _MEMO.clear()
-            _MEMO[memo_key] = (data, self._must_close, self.keep_alive,
+            _MEMO[memo_key] = (head, self._must_close, self.keep_alive,
                                self._response, self._left)
-        return data
+        if body is not None and include_body and \
+                not (100 <= status < 200 and status != 101):
+            return head + self.send_data(body)
+        return head
 
     def _respond(self, request, status, headers, body, date, server,
                  closing, version, include_body):
@@ -238,16 +250,14 @@ class ServerConnection(object):
                     out.append(('Connection', 'close'))
                 elif http10:
                     out.append(('Connection', 'keep-alive'))
-        parts = [_head_bytes(version, status, out)]
+        head = _head_bytes(version, status, out)
         if interim:
-            return b''.join(parts)
+            return head
         if (request is not None and request.method == 'HEAD') or bodiless:
             mode = 'none'
         self._response = mode
         self._left = length if mode == 'length' else None
-        if body is not None and include_body:
-            parts.append(self.send_data(body))
-        return b''.join(parts)
+        return head
 
     def send_data(self, data):
         # type: (bytes) -> bytes
@@ -333,6 +343,22 @@ class ServerConnection(object):
 #: (single dict operations, safe between threads), emptied when full.
 _MEMO = {}  # type: Dict[Any, Any]
 _MEMO_SIZE = 512
+
+
+_TEXT = (str, bytes, type(u''))
+
+
+def _printable_as_equal(pairs):
+    """True when *pairs* are all (text, text): then pairs that compare
+    equal are written alike (1, True and 1.0 compare equal, and are
+    not), so they may share a memoised response."""
+    try:
+        for name, value in pairs:
+            if type(name) not in _TEXT or type(value) not in _TEXT:
+                return False
+    except (TypeError, ValueError):  # not pairs: _respond says why
+        return False
+    return True
 
 
 class BodyTooLong(ValueError):

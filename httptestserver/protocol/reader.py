@@ -102,6 +102,12 @@ class RequestReader(BodyReader):
         return bytes(self._buffer)
 
     @property
+    def buffered(self):
+        # type: () -> int
+        """How many received bytes are not read yet."""
+        return len(self._buffer)
+
+    @property
     def body_not_started(self):
         # type: () -> bool
         """True when a body is announced and none of it has arrived yet."""
@@ -305,8 +311,9 @@ class RequestReader(BodyReader):
         if end < min(line_at, head_at):
             return
         first_line = self.request is None
-        if first_line:
-            self._start_request(bytes(self._buffer[pos:pos + 200]))
+        if first_line:  # the request line only, however much arrived
+            line = bytes(self._buffer[pos:pos + 200]).split(b'\n', 1)[0]
+            self._start_request(line[:-1] if line[-1:] == b'\r' else line)
         if line_at <= head_at:
             if first_line:
                 raise Reject(414, 'The request line is longer than %d '

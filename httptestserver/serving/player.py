@@ -160,4 +160,12 @@ class Player(object):
             self._stop_playing()
             return self.close()
         if not self._holding:
-            self.conn.receive_data(data)
+            conn = self.conn
+            limits = conn.limits
+            if conn.buffered + len(data) > \
+                    limits.max_head + limits.max_body:
+                # More than any next request: drop the client rather
+                # than keep it all.
+                self._stop_playing()
+                return self.close()
+            conn.receive_data(data)

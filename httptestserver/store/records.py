@@ -86,6 +86,16 @@ def request_fields(requestline, method, target, version, headers, body,
     return fields
 
 
+_SETTLED = (bytes, type(u''), int, float, bool, type(None))
+
+
+def _settled(value):
+    """True when *value* cannot change in place."""
+    if type(value) in (tuple, frozenset):
+        return all(_settled(item) for item in value)
+    return type(value) in _SETTLED or type(value).__name__ == 'long'
+
+
 def _frozen(value):
     """Return a hashable stand-in for a plain value (for interning)."""
     if isinstance(value, dict):
@@ -137,8 +147,14 @@ class Records(object):
     def user_key(user):
         # type: (Dict[str, Any]) -> Any
         """Return *user* (the keys the test put in ``data``) as a hashable
-        key, for :meth:`make`; the store makes it once per change."""
-        return _frozen(user) if user else ()
+        key, for :meth:`make`; the store makes it once per change.  None
+        when a value can change in place (a list, a dict): ``data`` does
+        not see that, so :meth:`make` freezes it again each time."""
+        if not user:
+            return ()
+        if not all(_settled(value) for value in user.values()):
+            return None
+        return _frozen(user)
 
     def make(self, fields, head, response, route_name, unexpected, user,
              extras, user_key=None):
@@ -171,7 +187,7 @@ class Records(object):
             tls_key = _frozen(tls)
             self._last_tls = (tls, tls_key)
         if user_key is None:
-            user_key = self.user_key(user)
+            user_key = _frozen(user) if user else ()
         key = (host, fields.get('scheme'), tls_key, summary, route_name,
                unexpected, user_key)
 

@@ -297,6 +297,14 @@ class EventStream(object):
             if why:
                 return why
 
+    def ended_unplayed(self, record):
+        """A stream whose body was never played (a HEAD request): it is
+        over, and complete."""
+        with self._lock:
+            if record.ended is None:
+                record.ended = 'complete'
+                self._changed.notify_all()
+
     def _sent(self, record, event):
         with self._lock:
             record.sent.append(event)

@@ -75,6 +75,7 @@ class Body(object):
         #: True when the event loop may play this stream (no user code).
         self.plays_in_loop = stream.runs_in_loop
         self._script = stream.script(request, record)
+        self._started = False  # the script ran: it records its end
         self._chunks = self._worker_chunks()
 
     def bind_socket(self, sock):
@@ -95,9 +96,12 @@ class Body(object):
         gave up on it): a stream still open ends ``'gone'``."""
         self._chunks.close()
         self._script.close()
+        if not self._started:  # never played (HEAD): nothing to send
+            self.stream.ended_unplayed(self.record)
 
     def _worker_chunks(self):
         script = self._script
+        self._started = True
         step = _first(script)
         while step is not None:
             kind = step[0]
@@ -126,6 +130,7 @@ class Body(object):
         stream, script = self.stream, self._script
         self.record.watched = True  # the loop sees a client leave
         stream.add_waker(wake)
+        self._started = True
         try:
             step = _first(script)
             while step is not None:

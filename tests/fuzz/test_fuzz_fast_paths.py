@@ -249,14 +249,12 @@ def test_heads_read_alike_at_every_limit(data):
             limits.max_line, limits.max_headers, limits.max_head)
 
 
-REQUESTLINE_BUG = (
-    'reader._check_size: a request line that crosses max_head is refused '
-    'with the raw buffer (up to 200 bytes, CRLFs and header lines '
-    'included) as its request line, so the recorded requestline depends '
-    'on how the bytes were split (line reader; not the fast path)')
+# Once a bug (fixed): reader._check_size: a request line that crosses
+# max_head is refused with the raw buffer (up to 200 bytes, CRLFs and header
+# lines included) as its request line, so the recorded requestline depends on
+# how the bytes were split (line reader; not the fast path)
 
 
-@pytest.mark.xfail(strict=True, reason=REQUESTLINE_BUG)
 def test_a_head_over_its_limit_records_one_request_line():
     data = b'GET / HTTP/1.0\r\n\r\n'
     limits = Limits(max_head=13)
@@ -368,12 +366,11 @@ def computed(request, status, headers, body, closing, date):
 _DATES = itertools.count()
 
 
-MEMO_BUG = ('send_response memoises by tuple(headers): header values that '
-            'compare equal (1, True, 1.0) share one key, so the second gets '
-            'the bytes of the first ("X-A: 1" for True)')
+# Once a bug (fixed): send_response memoises by tuple(headers): header values
+# that compare equal (1, True, 1.0) share one key, so the second gets the
+# bytes of the first ("X-A: 1" for True)
 
 
-@pytest.mark.xfail(strict=True, reason=MEMO_BUG)
 def test_equal_header_values_of_other_types_are_sent_as_themselves():
     request = REQUESTS[0]
     for value, text in ((1, b'1'), (True, b'True'), (1.0, b'1.0')):
@@ -393,15 +390,13 @@ def test_a_header_list_changed_between_requests_is_sent_as_it_is_now():
     assert state[1] is False and state[-1] is False  # closes now
 
 
-MEMO_MEMORY_BUG = (
-    'send_response memoises whole responses, body included, keyed by the '
-    'body: up to 512 distinct bodies stay in memory twice (the key and '
-    'head + body) after their connections are gone -- 40 bodies of 1 MB '
-    'keep some 80 MB')
+# Once a bug (fixed): send_response memoises whole responses, body included,
+# keyed by the body: up to 512 distinct bodies stay in memory twice (the key
+# and head + body) after their connections are gone -- 40 bodies of 1 MB keep
+# some 80 MB
 
 
 @pytest.mark.skipif(six.PY2, reason='tracemalloc is Python 3 only')
-@pytest.mark.xfail(strict=True, reason=MEMO_MEMORY_BUG)
 def test_a_response_sent_does_not_keep_its_body_in_memory():
     """One 8 MB body (the memo, when full, empties before it stores, so
     the last response sent is always kept)."""

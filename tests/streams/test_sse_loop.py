@@ -114,14 +114,12 @@ def test_a_stream_to_a_client_that_asked_for_a_close_ends_complete_closed(
         assert stream.wait_ended(1, timeout=TIMEOUT)[0].ended == 'complete'
 
 
-HEAD_BUG = (
-    "a HEAD request to an EventStream leaves its StreamRecord open for "
-    "good (ended None): no body is played, and Body.close() closes a "
-    "script generator that never started, so the script's finally (which "
-    "records the end) never runs; wait_ended() then times out")
+# Once a bug (fixed): a HEAD request to an EventStream leaves its
+# StreamRecord open for good (ended None): no body is played, and
+# Body.close() closes a script generator that never started, so the script's
+# finally (which records the end) never runs; wait_ended() then times out
 
 
-@pytest.mark.xfail(strict=True, reason=HEAD_BUG)
 def test_a_head_request_ends_its_stream_record():
     with Server() as server:
         stream = EventStream([{'data': 'one', 'delay': 0.01}])
@@ -283,12 +281,11 @@ def test_many_streams_held_at_once_end_gone_when_their_clients_leave():
         assert len(server.engine.workers) == 0
 
 
-BUFFER_BUG = (
-    "Player._read_while_playing hands every byte a client sends during a "
-    "loop-played stream to conn.receive_data, with no bound: a client "
-    "that keeps writing while a kept-open stream plays fills the server's "
-    "memory (a worker-played stream never read the socket; the reader's "
-    "limits apply only when next_event runs)")
+# Once a bug (fixed): Player._read_while_playing hands every byte a client
+# sends during a loop-played stream to conn.receive_data, with no bound: a
+# client that keeps writing while a kept-open stream plays fills the server's
+# memory (a worker-played stream never read the socket; the reader's limits
+# apply only when next_event runs)
 
 
 class SmallLimits(httptestserver.Handler):
@@ -299,7 +296,6 @@ class SmallLimits(httptestserver.Handler):
     max_body = 48 << 10
 
 
-@pytest.mark.xfail(strict=True, reason=BUFFER_BUG)
 def test_a_client_writing_during_a_stream_is_not_buffered_without_bound():
     """32 MB sent behind a stream's request, 500 times what any next
     request may be: a server that stops taking them (or refuses them)
