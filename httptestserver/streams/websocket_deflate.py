@@ -73,7 +73,10 @@ class Deflate(object):
         not DEFLATE.  Any window size is read (15 bits), so what the client
         chose needs no answer, and the context is kept (a client that
         resets its own between messages is read just as well)."""
-        if self._inflater is None or self._inflater.eof:
+        # A client that ended its stream (a final block) starts a new one.
+        # Python 2's decompressor has no eof: it sees unused_data instead.
+        if self._inflater is None or getattr(self._inflater, 'eof', False) \
+                or self._inflater.unused_data:
             self._inflater = zlib.decompressobj(-15)
         if final:
             chunk += _TAIL
