@@ -146,6 +146,12 @@ def _stream_data(stream, name):
                 list(p) for p in header_items(stream.headers)]}
 
 
+WEBSOCKET_KEYS = ('replies', 'greeting', 'subprotocols', 'max_message_size',
+                  'poll_interval', 'close_timeout', 'answer_pings',
+                  'compression', 'handshake_status', 'handshake_headers',
+                  'handshake_delay')
+
+
 def _socket_data(socket, name):
     """A :class:`WebSocket` as plain data, or refuse what runs code."""
     for field in ('replies', 'subprotocols'):
@@ -155,8 +161,8 @@ def _socket_data(socket, name):
                 'cross into the child process; give a list, e.g. '
                 'WebSocket(replies=["first answer", ["two", "replies"], '
                 'None, Close(1000)], subprotocols=["chat"])' % (name, field))
-    data = dict((key, to_json(getattr(socket, key))) for key in (
-        'subprotocols', 'max_message_size', 'poll_interval', 'close_timeout'))
+    data = dict((key, to_json(getattr(socket, key))) for key in WEBSOCKET_KEYS
+                if key not in ('replies', 'greeting'))
     data.update(replies=_message_data(socket.replies),
                 greeting=_message_data(socket.greeting))
     return data
@@ -300,10 +306,8 @@ def _event_stream(server, data, name):
 
 
 def _web_socket(server, data, name):
-    data = _object(data, name + '.websocket', (
-        'replies', 'greeting', 'subprotocols', 'max_message_size',
-        'poll_interval', 'close_timeout'))
-    for key in ('poll_interval', 'close_timeout'):
+    data = _object(data, name + '.websocket', WEBSOCKET_KEYS)
+    for key in ('poll_interval', 'close_timeout', 'handshake_delay'):
         if data.get(key) is not None:
             check_wait('%s.websocket.%s' % (name, key), 'delay', data[key])
     options = dict((k, _decoded(v, name)) for k, v in data.items()
