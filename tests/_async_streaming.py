@@ -124,7 +124,11 @@ async def _websockets_deflate_echo(url, ssl, messages, params):
         for message in messages:
             await ws.send(message)
             received.append(await ws.recv())
-        extensions = [type(e).__name__ for e in ws.protocol.extensions]
+        # websockets 14+ keeps them on its protocol; the legacy client (up
+        # to 13, on Python 3.6-3.8 here) on itself.
+        state = getattr(ws, 'protocol', None)
+        extensions = [type(e).__name__ for e in
+                      getattr(state, 'extensions', None) or ws.extensions]
     return received, extensions
 
 

@@ -9,6 +9,7 @@ code for a closed connection) or, for aiohttp, which reports most ends as
 messages, the message type.
 """
 import asyncio
+import inspect
 
 from _async_streaming import _run
 
@@ -32,6 +33,11 @@ async def _websockets(url, ssl, send, expect, keepalive, open_timeout):
     if keepalive:
         kwargs.update(ping_interval=KEEPALIVE, ping_timeout=KEEPALIVE)
     if open_timeout:
+        if 'open_timeout' not in inspect.signature(
+                websockets.connect.__init__).parameters and \
+                'open_timeout' not in inspect.signature(
+                    websockets.connect).parameters:
+            return 'no open_timeout'  # websockets 9
         kwargs['open_timeout'] = open_timeout
     try:
         async with websockets.connect(url, close_timeout=1,
@@ -41,7 +47,10 @@ async def _websockets(url, ssl, send, expect, keepalive, open_timeout):
             message = await ws.recv()
             return 'OK' if message == expect else 'got %r' % (message,)
     except websockets.ConnectionClosed as exc:
-        code = exc.rcvd.code if exc.rcvd is not None else 1006
+        if hasattr(exc, 'rcvd'):
+            code = exc.rcvd.code if exc.rcvd is not None else 1006
+        else:  # websockets 9: the code, 1006 when none came
+            code = exc.code
         return '%s %d' % (type(exc).__name__, code)
     except Exception as exc:
         return type(exc).__name__
@@ -77,6 +86,6 @@ async def _aiohttp(url, ssl, send, expect, keepalive, open_timeout):
                     return 'CLOSE %s' % (message.data,)  # the server's code
                 if message.type == aiohttp.WSMsgType.ERROR:
                     return 'ERROR %s' % type(message.data).__name__
-                return '%s %s' % (message.type.name, ws.close_code)
+                return '%s %s' % (message.type.name, int(ws.close_code))
     except Exception as exc:
         return type(exc).__name__
