@@ -65,7 +65,7 @@ class EventStream(object):
     half its bytes, before the blank line that would dispatch it).
     *retry* milliseconds is sent first on every stream (even one resumed
     after ``Last-Event-ID``): ``retry=0`` with a cut makes a client
-    reconnect at once, a storm.  *line_ending* ``'\r\n'`` or ``'\r'``
+    reconnect at once, a storm.  *line_ending* ``'\\r\\n'`` or ``'\\r'``
     ends every line so (the format allows all three; clients differ);
     *bom* sends a UTF-8 byte order mark first, which clients must drop.
 
