@@ -256,3 +256,26 @@ def test_200_dropped_connections_leave_no_thread_or_descriptor(server,
         threading.Event().wait(0.05)  # the workers are finishing
     assert threading.active_count() <= threads
     assert open_descriptors() <= descriptors
+
+
+def test_reset_cuts_a_delayed_handshake_short(server):
+    route = WebSocket(server=server, handshake_delay=30)
+    server.route('/ws', route)
+    sock = raw_connect(server)
+    try:
+        sock.sendall((
+            'GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n'
+            'Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n'
+            'Sec-WebSocket-Version: 13\r\n\r\n' % KEY).encode('ascii'))
+        route.wait_connections(1, timeout=TIMEOUT)
+        started = time.time()
+        server.reset()
+        head = b''
+        while b'\r\n\r\n' not in head:
+            chunk = sock.recv(4096)
+            assert chunk, 'closed before the 101: %r' % head
+            head += chunk
+        assert head.startswith(b'HTTP/1.1 101 ')
+        assert time.time() - started < 5
+    finally:
+        sock.close()
