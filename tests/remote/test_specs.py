@@ -216,6 +216,30 @@ def test_a_websocket_with_declarative_replies_crosses(child):
     assert expected[-1][0] == wsc.ABNF.OPCODE_CLOSE
 
 
+def read_until_cut(url):
+    """The bytes of an event stream that is cut before its end."""
+    got = []
+    with pytest.raises(requests.RequestException):
+        with requests.get(url, stream=True, timeout=TIMEOUT) as response:
+            for chunk in response.iter_content(chunk_size=None):
+                got.append(chunk)
+    return b''.join(got)
+
+
+def test_an_event_stream_that_misbehaves_crosses(child):
+    def stream():
+        return httptestserver.EventStream(
+            EVENTS, cut_within=2, retry=0, line_ending='\r', bom=True)
+    with httptestserver.http_server() as local:
+        local.route('/events', stream())
+        expected = read_until_cut(local.url('/events'))
+    child.route('/events', stream())
+    assert read_until_cut(child.url('/events')) == expected
+    assert expected.startswith(b'\xef\xbb\xbfretry: 0\r\rid: 1\rdata: '
+                               b'one\r\r')
+    assert child.history[-1]['response_status'] == 200
+
+
 def test_a_websocket_that_misbehaves_crosses(child):
     wsc = pytest.importorskip('websocket')
     child.route('/refused', httptestserver.WebSocket(
