@@ -5,13 +5,13 @@ frames: bytes in, events out (:class:`Message`, :class:`Ping`, :class:`Pong`,
 :class:`Close`, :class:`Failure`); calls in, bytes out.  It keeps every rule
 that spans frames -- masked client frames, fragmentation, control frames
 inside fragmented messages, incremental UTF-8 validation, the message size
-limit, close codes 1002/1007/1009 -- and touches no socket, thread or clock.
+limit, close codes 1002/1007/1009, RSV1 for a compressed message -- and
+touches no socket, thread or clock (nor zlib: it is handed a deflater).
 One frame's format is :mod:`.websocket_frames`, the only module of the
 package it imports besides ``errors`` and ``_compat``; the sessions that run
 this codec over a socket are in :mod:`httptestserver.streams.websocket`.
 """
 import codecs
-import re
 import struct
 
 import six
@@ -19,7 +19,7 @@ import six
 from .websocket_frames import BINARY, CLOSE, CONTINUATION, CONTROL_OPCODES, \
     DATA_OPCODES, INVALID_DATA, MESSAGE_TOO_BIG, NORMAL_CLOSURE, PING, PONG, \
     PROTOCOL_ERROR, TEXT, apply_mask, check_control_payload, check_message, \
-    encode_frame, valid_close_code
+    encode_frame, has_surrogate, utf8_prefix, valid_close_code
 from .._compat import PY2
 from ..errors import ConfigurationError
 
@@ -32,16 +32,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: Largest message a :class:`Protocol` accepts by default, in bytes.
 DEFAULT_MAX_MESSAGE_SIZE = 1024 * 1024
-
-# Python 2's UTF-8 codec accepts encoded surrogates (ED A0..BF xx), which
-# RFC 3629 forbids; they are looked for separately.  # Python 2
-_SURROGATE = re.compile(b'\xed[\xa0-\xbf]')
-# RFC 3629 section 4: the bytes a character may start with, and the range
-# of the byte after each lead (the others are 80..BF).
-_LEADS = [(0xC2, 0xDF, 0x80, 0xBF), (0xE0, 0xE0, 0xA0, 0xBF),
-          (0xE1, 0xEC, 0x80, 0xBF), (0xED, 0xED, 0x80, 0x9F),
-          (0xEE, 0xEF, 0x80, 0xBF), (0xF0, 0xF0, 0x90, 0xBF),
-          (0xF1, 0xF3, 0x80, 0xBF), (0xF4, 0xF4, 0x80, 0x8F)]
 
 
 class Message(object):
@@ -117,8 +107,7 @@ class Failure(object):
 class _Violation(Exception):
     def __init__(self, code, reason):
         Exception.__init__(self, reason)
-        self.code = code
-        self.reason = reason
+        self.code, self.reason = code, reason
 
 
 class Protocol(object):
@@ -134,36 +123,36 @@ class Protocol(object):
     code and drop the connection.  Not thread-safe: one connection, one
     thread (or a lock around it).  Never raises for client input.
 
-    A data frame's payload is taken as it arrives, not once the frame is
-    whole: a message costs one buffer of its size (the fragments are
-    appended to it), and text is checked as it comes, so invalid UTF-8
-    fails at the first byte that cannot start or continue a character, even
-    mid-frame.  Every frame of a message counts at least one byte against
-    *max_message_size*, so a flood of empty continuation frames ends with
-    1009 too.
+    A data frame's payload is taken (and inflated) as it arrives: a message
+    costs one buffer of its size, and invalid UTF-8 fails at the first byte
+    that cannot start or continue a character, even mid-frame.  Every frame
+    counts at least one byte against *max_message_size* (a flood of empty
+    fragments ends with 1009), and so does what a compressed one inflates to.
     """
 
-    def __init__(self, max_message_size=DEFAULT_MAX_MESSAGE_SIZE):
+    def __init__(self, max_message_size=DEFAULT_MAX_MESSAGE_SIZE,
+                 deflate=None):
         if isinstance(max_message_size, bool) or not isinstance(
                 max_message_size, six.integer_types) or max_message_size < 1:
             raise ConfigurationError(
                 'max_message_size must be a whole number of bytes >= 1 '
                 '(e.g. 65536), got %r' % (max_message_size,))
         self.max_message_size = max_message_size
+        #: permessage-deflate, negotiated: an object with ``compress`` and
+        #: ``inflate`` (``streams.websocket_deflate.Deflate``), else None.
+        self.deflate, self._inflating = deflate, False
         self._buffer = bytearray()
         self._pos = 0  # bytes of _buffer already taken
         # The data frame being read: its fin bit, mask key, payload left
         # (None between frames) and payload taken so far.
-        self._fin = False
-        self._key = b''
+        self._fin, self._key, self._taken = False, b'', 0
         self._left = None  # type: Optional[int]
-        self._taken = 0
         # The message being assembled.
         self._opcode = None  # type: Optional[int]
         self._message = bytearray()
         self._size = 0  # its cost against max_message_size
         self._decoder = None  # type: Any
-        self._tail = b''  # last byte of text seen, for _SURROGATE  # Python 2
+        self._tail = b''  # last text byte seen, for has_surrogate  # Python 2
         #: The :class:`Failure` once the client broke the protocol.
         self.failure = None  # type: Optional[Failure]
         #: True once a close frame was received (or the protocol failed).
@@ -209,11 +198,13 @@ class Protocol(object):
         if len(buf) - pos < 2:
             return None
         first, second = buf[pos], buf[pos + 1]
-        fin = bool(first & 0x80)
-        if first & 0x70:
+        fin, opcode = bool(first & 0x80), first & 0x0F
+        # RFC 7692 6: RSV1 marks a compressed message, on its first frame.
+        compressed = first & 0x40 and self.deflate is not None and \
+            opcode in DATA_OPCODES
+        if first & 0x70 and not (compressed and not first & 0x30):
             raise _Violation(PROTOCOL_ERROR, 'RSV bits set without an '
                                              'extension')
-        opcode = first & 0x0F
         if opcode not in DATA_OPCODES + CONTROL_OPCODES + (CONTINUATION,):
             raise _Violation(PROTOCOL_ERROR, 'reserved opcode 0x%x' % opcode)
         if not second & 0x80:
@@ -264,6 +255,7 @@ class Protocol(object):
         self._pos = pos + size + 4
         if opcode != CONTINUATION:
             self._opcode, self._message = opcode, bytearray()
+            self._inflating = bool(compressed)
             if opcode == TEXT:
                 self._decoder = codecs.getincrementaldecoder('utf-8')()
                 self._tail = b''
@@ -275,6 +267,9 @@ class Protocol(object):
         """Take what has come of the current data frame's payload."""
         left = self._left or 0
         count = min(len(self._buffer) - self._pos, left)
+        if not count and left:
+            return None
+        chunk = b''
         if count:
             start, shift = self._pos, self._taken % 4
             chunk = apply_mask(self._buffer[start:start + count],
@@ -282,17 +277,17 @@ class Protocol(object):
             self._pos += count
             self._taken += count
             left -= count
+        final = self._fin and not left  # an empty last frame ends it too
+        if self._inflating:
+            chunk = self._inflate(chunk, final)
+        if count or final:
             self._message.extend(chunk)
             if self._opcode == TEXT:
-                self._check_text(chunk, self._fin and not left)
-        elif left:
-            return None
+                self._check_text(chunk, final)
         self._left = left
         if left:
             return True
         self._left = None
-        if self._fin and not count and self._opcode == TEXT:
-            self._check_text(b'', True)  # an empty last frame ends the text
         if not self._fin:
             return True
         opcode, message = self._opcode, self._message
@@ -301,10 +296,21 @@ class Protocol(object):
             return Message(message.decode('utf-8'))
         return Message(bytes(message))
 
+    def _inflate(self, chunk, final):
+        limit = self.max_message_size - len(self._message)
+        try:
+            chunk = self.deflate.inflate(bytes(chunk), final, limit)
+        except ValueError as exc:
+            raise _Violation(PROTOCOL_ERROR, str(exc))
+        if chunk is None:
+            raise _Violation(MESSAGE_TOO_BIG, 'message over %d bytes '
+                             'inflated' % self.max_message_size)
+        return chunk
+
     def _check_text(self, chunk, final):
         """Fail as soon as *chunk*, the next bytes of a text message, holds
         a byte that cannot start or continue a UTF-8 character."""
-        if PY2 and _SURROGATE.search(self._tail + chunk):
+        if PY2 and has_surrogate(self._tail + chunk):
             raise _Violation(INVALID_DATA, 'invalid UTF-8 in a text message')
         self._tail = chunk[-1:] or self._tail
         try:
@@ -313,7 +319,7 @@ class Protocol(object):
             raise _Violation(INVALID_DATA, 'invalid UTF-8 in a text message')
         # Python 2's decoder waits for a whole character before judging it.
         pending = self._decoder.getstate()[0]
-        if pending and not _utf8_prefix(bytearray(pending)):
+        if pending and not utf8_prefix(bytearray(pending)):
             raise _Violation(INVALID_DATA, 'invalid UTF-8 in a text message')
 
     def _control(self, opcode, payload):
@@ -331,20 +337,31 @@ class Protocol(object):
             raise _Violation(PROTOCOL_ERROR, 'invalid close code %d' % code)
         try:
             reason = payload[2:].decode('utf-8')
-            if PY2 and _SURROGATE.search(payload[2:]):
+            if PY2 and has_surrogate(payload[2:]):
                 raise UnicodeError('surrogate')
         except UnicodeError:
             raise _Violation(INVALID_DATA, 'close reason is not UTF-8')
         return Close(code, reason)
 
     # -- calls in, bytes out
-    def message(self, data):
-        # type: (Any) -> bytes
-        """Return a text frame for text *data*, a binary one for bytes."""
+    def message(self, data, fragment_size=None):
+        # type: (Any, Optional[int]) -> bytes
+        """Return a text frame for text *data*, a binary one for bytes
+        (compressed with :attr:`deflate`); with *fragment_size*, as frames
+        of that many payload bytes (which may split a character)."""
         data = check_message(data)
+        opcode, rsv = BINARY, 0
         if isinstance(data, six.text_type):
-            return encode_frame(TEXT, data.encode('utf-8'))
-        return encode_frame(BINARY, data)
+            opcode, data = TEXT, data.encode('utf-8')
+        if self.deflate is not None:
+            data, rsv = self.deflate.compress(data), 4
+        size = fragment_size or len(data) or 1
+        frames = [encode_frame(opcode if not start else CONTINUATION,
+                               data[start:start + size],
+                               start + size >= len(data),
+                               rsv if not start else 0)
+                  for start in range(0, len(data) or 1, size)]
+        return b''.join(frames)
 
     def ping(self, payload=b''):
         # type: (bytes) -> bytes
@@ -380,15 +397,3 @@ class Protocol(object):
             reason = reason[:-1]
             data = reason.encode('utf-8')
         return encode_frame(CLOSE, struct.pack('!H', code) + data)
-
-
-def _utf8_prefix(pending):
-    # type: (bytearray) -> bool
-    """True if *pending*, the start of an unfinished character, can still
-    become a valid UTF-8 character."""
-    for first, last, low, high in _LEADS:
-        if first <= pending[0] <= last:
-            return all(low <= byte <= high if index == 1 else
-                       0x80 <= byte <= 0xBF
-                       for index, byte in enumerate(pending) if index)
-    return False

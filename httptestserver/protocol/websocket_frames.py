@@ -8,6 +8,7 @@ rules that span frames (fragments, UTF-8, the size limit) belong to
 :mod:`.websocket_codec`.  Imports only ``errors``.
 """
 import binascii
+import re
 import struct
 
 import six
@@ -15,7 +16,8 @@ import six
 from ..errors import ConfigurationError
 
 __all__ = ['encode_frame', 'apply_mask', 'valid_close_code', 'check_message',
-           'check_control_payload', 'CONTINUATION', 'TEXT', 'BINARY', 'CLOSE',
+           'check_control_payload', 'utf8_prefix', 'has_surrogate',
+           'CONTINUATION', 'TEXT', 'BINARY', 'CLOSE',
            'PING', 'PONG', 'DATA_OPCODES', 'CONTROL_OPCODES',
            'NORMAL_CLOSURE', 'GOING_AWAY', 'PROTOCOL_ERROR', 'INVALID_DATA',
            'MESSAGE_TOO_BIG', 'INTERNAL_ERROR']
@@ -34,6 +36,16 @@ PROTOCOL_ERROR = 1002
 INVALID_DATA = 1007  # text that is not UTF-8
 MESSAGE_TOO_BIG = 1009
 INTERNAL_ERROR = 1011
+
+# Python 2's UTF-8 codec accepts encoded surrogates (ED A0..BF xx), which
+# RFC 3629 forbids; they are looked for separately.  # Python 2
+_SURROGATE = re.compile(b'\xed[\xa0-\xbf]')
+# RFC 3629 section 4: the bytes a character may start with, and the range
+# of the byte after each lead (the others are 80..BF).
+_LEADS = [(0xC2, 0xDF, 0x80, 0xBF), (0xE0, 0xE0, 0xA0, 0xBF),
+          (0xE1, 0xEC, 0x80, 0xBF), (0xED, 0xED, 0x80, 0x9F),
+          (0xEE, 0xEF, 0x80, 0xBF), (0xF0, 0xF0, 0x90, 0xBF),
+          (0xF1, 0xF3, 0x80, 0xBF), (0xF4, 0xF4, 0x80, 0x8F)]
 
 
 def apply_mask(payload, key):
@@ -102,3 +114,22 @@ def check_control_payload(payload, name):
         raise ConfigurationError('%s must be at most 125 bytes, got %r'
                                  % (name, payload))
     return bytes(payload)
+
+
+def utf8_prefix(pending):
+    # type: (bytearray) -> bool
+    """True if *pending*, the start of an unfinished character, can still
+    become a valid UTF-8 character."""
+    for first, last, low, high in _LEADS:
+        if first <= pending[0] <= last:
+            return all(low <= byte <= high if index == 1 else
+                       0x80 <= byte <= 0xBF
+                       for index, byte in enumerate(pending) if index)
+    return False
+
+
+def has_surrogate(data):
+    # type: (bytes) -> bool
+    """True if UTF-8 *data* holds an encoded surrogate (which Python 2's
+    codec lets through).  # Python 2"""
+    return _SURROGATE.search(data) is not None

@@ -42,6 +42,12 @@ if TYPE_CHECKING:  # pragma: no cover
 #: The keys of a route document (``POST /__admin/routes``).
 ROUTE_KEYS = ('path', 'path_pattern', 'method', 'query', 'match', 'times',
               'responses')
+STREAM_KEYS = ('events', 'keep_open', 'cut_after', 'heartbeat', 'headers',
+               'cut_within', 'retry', 'line_ending', 'bom')
+WEBSOCKET_KEYS = ('replies', 'greeting', 'subprotocols', 'max_message_size',
+                  'poll_interval', 'close_timeout', 'answer_pings',
+                  'compression', 'handshake_status', 'handshake_headers',
+                  'handshake_delay')
 _FLAGS = re.DOTALL | re.IGNORECASE | re.MULTILINE | re.VERBOSE
 
 
@@ -140,10 +146,13 @@ def _stream_data(stream, name):
             'EventStream([{"data": "hi", "delay": 0.1}])' % (
                 name, 'a function' if callable(stream.events)
                 else 'an iterator'))
-    return {'events': to_json(stream.events), 'keep_open': stream.keep_open,
-            'cut_after': stream.cut_after, 'heartbeat': stream.heartbeat,
-            'headers': None if stream.headers is None else [
-                list(p) for p in header_items(stream.headers)]}
+    data = dict((key, to_json(getattr(stream, key))) for key in STREAM_KEYS
+                if key not in ('events', 'headers', 'line_ending'))
+    data.update(events=to_json(stream.events),
+                line_ending=stream.line_ending.decode('ascii'),
+                headers=None if stream.headers is None else [
+                    list(p) for p in header_items(stream.headers)])
+    return data
 
 
 def _socket_data(socket, name):
@@ -155,8 +164,8 @@ def _socket_data(socket, name):
                 'cross into the child process; give a list, e.g. '
                 'WebSocket(replies=["first answer", ["two", "replies"], '
                 'None, Close(1000)], subprotocols=["chat"])' % (name, field))
-    data = dict((key, to_json(getattr(socket, key))) for key in (
-        'subprotocols', 'max_message_size', 'poll_interval', 'close_timeout'))
+    data = dict((key, to_json(getattr(socket, key))) for key in WEBSOCKET_KEYS
+                if key not in ('replies', 'greeting'))
     data.update(replies=_message_data(socket.replies),
                 greeting=_message_data(socket.greeting))
     return data
@@ -284,26 +293,21 @@ def _chunk(chunk, name):
 
 
 def _event_stream(server, data, name):
-    data = _object(data, name + '.events', (
-        'events', 'keep_open', 'cut_after', 'heartbeat', 'headers'))
-    events = _decoded(data.get('events'), name)  # EventStream checks it
+    data = _object(data, name + '.events', STREAM_KEYS)
+    events = _decoded(data.pop('events', None), name)  # EventStream checks
     for index, event in enumerate(events or ()):
         if isinstance(event, dict) and event.get('delay') is not None:
             check_wait('%s event %d delay' % (name, index), 'delay',
                        event['delay'])
     if data.get('heartbeat') is not None:
         check_wait(name + '.events.heartbeat', 'delay', data['heartbeat'])
-    return EventStream(events, keep_open=bool(data.get('keep_open')),
-                       cut_after=data.get('cut_after'), server=server,
-                       heartbeat=data.get('heartbeat'),
-                       headers=data.get('headers'))
+    return EventStream(events, server=server, **dict(
+        (key, value) for key, value in data.items() if value is not None))
 
 
 def _web_socket(server, data, name):
-    data = _object(data, name + '.websocket', (
-        'replies', 'greeting', 'subprotocols', 'max_message_size',
-        'poll_interval', 'close_timeout'))
-    for key in ('poll_interval', 'close_timeout'):
+    data = _object(data, name + '.websocket', WEBSOCKET_KEYS)
+    for key in ('poll_interval', 'close_timeout', 'handshake_delay'):
         if data.get(key) is not None:
             check_wait('%s.websocket.%s' % (name, key), 'delay', data[key])
     options = dict((k, _decoded(v, name)) for k, v in data.items()

@@ -30,7 +30,7 @@ from ..errors import ConfigurationError
 from ..protocol.websocket import GOING_AWAY, INTERNAL_ERROR, NORMAL_CLOSURE, \
     Close, Failure, Message, Ping, Pong, Protocol, check_control_payload, \
     check_message
-from .sockets import DRAIN_LIMIT, Poller, hang_up
+from .sockets import DRAIN_LIMIT, Poller, cut, hang_up
 
 __all__ = ['Connection', 'LogEntry']
 
@@ -42,8 +42,10 @@ if TYPE_CHECKING:  # pragma: no cover
 class LogEntry(object):
     """One message in or out: ``connection`` (its :class:`Connection`),
     ``direction`` (``'in'`` or ``'out'``), ``kind`` (``'text'``,
-    ``'binary'``, ``'ping'``, ``'pong'``, ``'close'``, or ``'error'`` for a
-    client's protocol violation) and ``data`` (text, bytes, a
+    ``'binary'``, ``'ping'``, ``'pong'``, ``'close'``, ``'error'`` for a
+    client's protocol violation, ``'raw'`` for bytes the test sent unframed,
+    ``'drop'`` for a drop, whose data is ``'reset'`` or ``'close'``) and
+    ``data`` (text, bytes, a
     :class:`~httptestserver.protocol.websocket.Close` for a close, a
     :class:`~httptestserver.protocol.websocket.Failure` for an error)."""
 
@@ -76,7 +78,9 @@ class Connection(object):
     :class:`~httptestserver.streams.websocket.WebSocket`), ``request`` (the
     recorded upgrade request), ``subprotocol``, ``messages`` (its
     :class:`LogEntry` list), ``close_code``/``close_reason`` (the client's
-    close, when it sent one) and ``closed``.  :meth:`send`, :meth:`ping` and
+    close, when it sent one), ``closed`` and ``answer_pings`` (set it false
+    to leave the client's pings unanswered from now on).  :meth:`send`,
+    :meth:`ping`, :meth:`pong`, :meth:`send_raw`, :meth:`drop` and
     :meth:`close` are thread-safe and return at once: the session thread
     writes the frames, in order, and records them when written.
 
@@ -86,13 +90,16 @@ class Connection(object):
     endpoint's waits see ``closed`` change.
     """
 
-    def __init__(self, owner, ident, request, subprotocol, changed):
+    def __init__(self, owner, ident, request, subprotocol, changed,
+                 deflate=None):
         self._owner = owner
         self._changed = changed
         self.id = ident
         self.request = request
         self.subprotocol = subprotocol
-        self.protocol = Protocol(owner.max_message_size)
+        self.protocol = Protocol(owner.max_message_size, deflate)
+        self.answer_pings = owner.answer_pings
+        self._over = None  # type: Optional[str]  # 'drop', 'reset', 'now'
         self.close_code = None  # type: Optional[int]
         self.close_reason = None  # type: Optional[str]
         self.closed = False
@@ -112,10 +119,39 @@ class Connection(object):
         return [e for e in self._owner.log if e.connection is self]
 
     # -- from the test thread
-    def send(self, data):
+    def send(self, data, fragment_size=None):
+        # type: (Any, Optional[int]) -> None
+        """Send a message: text as a text message, bytes as binary; with
+        *fragment_size*, in frames of that many payload bytes."""
+        data = check_message(data)
+        if fragment_size is None:
+            return self._post('message', data)
+        if isinstance(fragment_size, bool) or not isinstance(
+                fragment_size, six.integer_types) or fragment_size < 1:
+            raise ConfigurationError('fragment_size must be a whole number '
+                                     'of bytes >= 1, got %r'
+                                     % (fragment_size,))
+        self._post('fragments', (data, fragment_size))
+
+    def pong(self, payload=b''):
         # type: (Any) -> None
-        """Send a message: text as a text message, bytes as binary."""
-        self._post('message', check_message(data))
+        """Send a pong that answers no ping (RFC 6455 5.5.3 allows it)."""
+        self._post('pong', check_control_payload(payload, 'pong payload'))
+
+    def send_raw(self, data):
+        # type: (bytes) -> None
+        """Write bytes *data* as they are, unframed: a broken frame on
+        purpose."""
+        if not isinstance(data, (bytes, bytearray)):
+            raise ConfigurationError('send_raw() takes bytes, got %r'
+                                     % (data,))
+        self._post('raw', bytes(data))
+
+    def drop(self, reset=False):
+        # type: (bool) -> None
+        """End the TCP connection with no close frame (and no TLS
+        close_notify): a crashed server; with *reset*, a TCP RST."""
+        self._post('drop', bool(reset))
 
     def ping(self, payload=b''):
         # type: (Any) -> None
@@ -123,11 +159,13 @@ class Connection(object):
         self._post('ping', check_control_payload(payload,
                                                  'ping payload'))
 
-    def close(self, code=NORMAL_CLOSURE, reason=u''):
-        # type: (int, Any) -> None
-        """Start the close handshake with *code* and *reason*."""
+    def close(self, code=NORMAL_CLOSURE, reason=u'', wait=True):
+        # type: (int, Any, bool) -> None
+        """Start the close handshake with *code* and *reason*; with
+        *wait* false, close the TCP connection right after our close frame,
+        without waiting for the client's."""
         Protocol().close(code, reason)  # checks the values now
-        self._post('close', Close(code, reason))
+        self._post('close' if wait else 'close now', Close(code, reason))
 
     def _post(self, what, value):
         with self._changed:
@@ -182,7 +220,10 @@ class Connection(object):
                 except (socket.error, ConfigurationError):
                     pass
         finally:
-            hang_up(sock)
+            if self._over in ('drop', 'reset'):
+                cut(sock, self._over == 'reset')
+            else:
+                hang_up(sock)
             with self._changed:
                 self.closed = True
                 self._changed.notify_all()
@@ -197,6 +238,8 @@ class Connection(object):
         :meth:`_closing`), a protocol failure, or the client leaving."""
         protocol, owner = self.protocol, self._owner
         while not protocol.close_received:
+            if self._over:
+                return
             if protocol.close_sent:
                 return self._closing()
             if owner.should_stop():
@@ -204,7 +247,7 @@ class Connection(object):
                 self._write('close', Close(GOING_AWAY, u'server stopping'))
                 return
             self._flush_outbox()
-            if protocol.close_sent:
+            if protocol.close_sent or self._over:
                 continue
             data = self._read(owner.poll_interval)
             if data is None:
@@ -303,7 +346,7 @@ class Connection(object):
                     self._write('message', reply)
             elif isinstance(event, Ping):
                 owner.record(self, 'in', 'ping', event.payload)
-                if not self.protocol.close_sent:
+                if not self.protocol.close_sent and self.answer_pings:
                     self._write('pong', event.payload)
             elif isinstance(event, Pong):
                 owner.record(self, 'in', 'pong', event.payload)
@@ -321,21 +364,33 @@ class Connection(object):
         with self._changed:
             outbox, self._outbox = self._outbox, []
         for what, value in outbox:
-            if self.protocol.close_sent:
+            if self.protocol.close_sent or self._over:
                 break
             self._write(what, value)
 
     def _write(self, what, value):
         protocol = self.protocol
-        if protocol.close_sent:
+        if protocol.close_sent or self._over:
             return
         if what == 'message':
             frame, kind = protocol.message(value), _kind(value)
+        elif what == 'fragments':
+            frame, kind = protocol.message(*value), _kind(value[0])
+            value = value[0]
+        elif what == 'raw':
+            frame, kind = value, 'raw'
+        elif what == 'drop':
+            self._over = 'reset' if value else 'drop'
+            self._owner.record(self, 'out', 'drop',
+                               'reset' if value else 'close')
+            return
         elif what == 'ping':
             frame, kind = protocol.ping(value), 'ping'
         elif what == 'pong':
             frame, kind = protocol.pong(value), 'pong'
         else:
             frame, kind = protocol.close(value.code, value.reason), 'close'
+            if what == 'close now':
+                self._over = 'now'
         self._sock.sendall(frame)
         self._owner.record(self, 'out', kind, value)

@@ -5,7 +5,8 @@ This module owns what the long-lived answers (WebSocket sessions, open
 event streams) do with the connection's socket from their worker thread:
 :class:`Poller` waits until one of a few descriptors is readable,
 :func:`hung_up` tells whether the client closed its end, and
-:func:`hang_up` closes the socket without resetting the connection.  The
+:func:`hang_up` closes the socket without resetting the connection, and
+:func:`cut` drops it the way a crashed peer does (a fault).  The
 rule it keeps: never ``select()``, which fails past descriptor 1,024
 (``ValueError: filedescriptor out of range in select()`` with some 500
 connections open); ``select.poll`` has no such limit.  ``select`` is the
@@ -17,11 +18,12 @@ import errno
 import select
 import socket
 import ssl
+import struct
 import sys
 
 from .._compat import PY2
 
-__all__ = ['Poller', 'hung_up', 'hang_up']
+__all__ = ['Poller', 'hung_up', 'hang_up', 'cut']
 
 #: Most bytes read and thrown away while a connection closes.
 DRAIN_LIMIT = 1 << 20
@@ -129,6 +131,33 @@ def hang_up(sock):
     without waiting for the client's.  Never blocks; harmless on a closed
     socket.  Afterwards ``sock.fileno()`` is -1 on every Python, which is
     how the server that handed the socket over sees it is closed."""
+    _drain(sock)
+    if isinstance(sock, ssl.SSLSocket):
+        try:
+            sock.unwrap()
+        except (socket.error, ValueError):
+            pass
+    _close(sock)
+
+
+def cut(sock, reset=False):
+    """Drop *sock* the way a crashed peer does: a TCP close with no TLS
+    close_notify (and no WebSocket close frame), or with *reset* a TCP RST
+    (``SO_LINGER`` 0).  What the client sent is taken first, so that a
+    plain drop is a FIN, not a reset.  Never blocks; harmless on a closed
+    socket."""
+    if reset:
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                            struct.pack('ii', 1, 0))
+        except (socket.error, ValueError):
+            pass
+    else:
+        _drain(sock)
+    _close(sock)
+
+
+def _drain(sock):
     try:
         sock.setblocking(False)
         for _ in range(DRAIN_LIMIT // 65536):
@@ -136,11 +165,9 @@ def hang_up(sock):
                 break
     except (socket.error, ValueError):
         pass  # nothing more to take (EAGAIN, TLS wants more), or gone
-    if isinstance(sock, ssl.SSLSocket):
-        try:
-            sock.unwrap()
-        except (socket.error, ValueError):
-            pass
+
+
+def _close(sock):
     try:
         if PY2:  # Python 2: close() swaps in a dummy whose fileno() raises
             getattr(sock, '_sock', sock).close()

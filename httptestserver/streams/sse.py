@@ -19,8 +19,8 @@ from ..errors import ConfigurationError, WaitTimeout
 from ..answers.responses import Response, check_delay, header_items
 from .sockets import hung_up
 from .sse_body import Body, StreamRecord
-from .sse_format import EVENT_KEYS, as_text, event_bytes, event_delay, \
-    format_event
+from .sse_format import BOM, EVENT_KEYS, as_text, check_stream_format, \
+    event_bytes, event_delay, format_event, with_line_ending
 
 __all__ = ['EventStream', 'StreamRecord', 'format_event', 'EVENT_KEYS',
            'WATCH_INTERVAL', 'IDLE_PAUSE']
@@ -60,7 +60,14 @@ class EventStream(object):
     stream while it waits (within :data:`WATCH_INTERVAL` seconds) when the
     server hands the stream its socket, else at the next write.
     *cut_after* ``N`` drops the connection right after the N-th event,
-    without ending the chunked body: a fault for testing reconnection.
+    without ending the chunked body: a fault for testing reconnection;
+    *cut_within* ``N`` drops it in the middle of the N-th event (after
+    half its bytes, before the blank line that would dispatch it).
+    *retry* milliseconds is sent first on every stream (even one resumed
+    after ``Last-Event-ID``): ``retry=0`` with a cut makes a client
+    reconnect at once, a storm.  *line_ending* ``'\\r\\n'`` or ``'\\r'``
+    ends every line so (the format allows all three; clients differ);
+    *bom* sends a UTF-8 byte order mark first, which clients must drop.
 
     Waits go through *server*'s stop-aware pause, so ``stop()`` ends open
     streams at once; or pass *pause*, a callable ``pause(seconds)`` that
@@ -75,8 +82,12 @@ class EventStream(object):
     """
 
     def __init__(self, events, keep_open=False, cut_after=None, server=None,
-                 pause=None, heartbeat=None, headers=None):
-        # type: (Any, bool, Optional[int], Any, Optional[Callable[[float], Any]], Optional[float], Any) -> None  # noqa: E501
+                 pause=None, heartbeat=None, headers=None, cut_within=None,
+                 retry=None, line_ending='\n', bom=False):
+        # type: (Any, bool, Optional[int], Any, Optional[Callable[[float], Any]], Optional[float], Any, Optional[int], Optional[int], Any, bool) -> None  # noqa: E501
+        self.line_ending = check_stream_format(line_ending, cut_within,
+                                               retry)
+        self.cut_within, self.retry, self.bom = cut_within, retry, bool(bom)
         if isinstance(events, (six.string_types, bytes, dict)):
             raise ConfigurationError('events must be a list of events (or a '
                                      'callable returning one), got %r'
@@ -183,9 +194,15 @@ class EventStream(object):
         ``('wait', seconds or None)``, to which the body sends back why the
         wait ended early (``'stopped'``, ``'gone'``) or None; ``('cut',
         message)``.  Keeps *record*'s ``sent`` and ``ended`` up to date."""
-        status = 'error'
+        status, ending = 'error', self.line_ending
         try:
             count = 0
+            head = BOM if self.bom else b''
+            if self.retry is not None:
+                head += with_line_ending(format_event(retry=self.retry),
+                                         ending)
+            if head:
+                yield ('data', head)
             if self.cut_after == 0:
                 status = 'cut'
                 yield ('cut', 'cut_after=0: connection dropped')
@@ -193,12 +210,18 @@ class EventStream(object):
             for event in self._selected(request, record.last_event_id):
                 name = 'event %d' % count
                 delay = event_delay(event, name)
-                data = event_bytes(event, name)
+                data = with_line_ending(event_bytes(event, name), ending)
                 if delay:
                     why = yield ('wait', delay)
                     if why:
                         status = why
                         return
+                if self.cut_within == count + 1:
+                    status = 'cut'
+                    yield ('data', data[:len(data) // 2])
+                    yield ('cut', 'cut_within=%d: connection dropped in the '
+                                  'middle of the event' % (count + 1))
+                    return
                 yield ('data', data)
                 count += 1
                 self._sent(record, event)
@@ -211,7 +234,7 @@ class EventStream(object):
                 if why:
                     status = why
                     return
-                yield ('data', b': heartbeat\n\n')
+                yield ('data', with_line_ending(b': heartbeat\n\n', ending))
             status = 'complete'
         except GeneratorExit:  # the server dropped it: the client left
             status = 'gone'

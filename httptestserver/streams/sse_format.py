@@ -17,7 +17,8 @@ from ..errors import ConfigurationError
 from ..answers.responses import check_delay
 
 __all__ = ['EVENT_KEYS', 'format_event', 'event_bytes', 'event_delay',
-           'as_text']
+           'as_text', 'LINE_ENDINGS', 'BOM', 'with_line_ending',
+           'check_stream_format']
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
@@ -27,6 +28,10 @@ if TYPE_CHECKING:  # pragma: no cover
 EVENT_KEYS = ('data', 'json', 'event', 'id', 'retry', 'comment', 'delay')
 
 _LINES = re.compile(u'\r\n|\r|\n')
+#: The line endings the format allows; clients differ on the last two.
+LINE_ENDINGS = ('\n', '\r\n', '\r')
+#: A UTF-8 byte order mark, which a client must drop from a stream's start.
+BOM = b'\xef\xbb\xbf'
 
 
 def as_text(value, name):
@@ -127,3 +132,30 @@ def event_delay(event, name):
     if isinstance(event, dict):
         return check_delay(event.get('delay'), '%s delay' % name)
     return None
+
+
+def with_line_ending(data, ending):
+    # type: (bytes, bytes) -> bytes
+    """Return formatted *data* (whose line breaks are all LF) with each
+    line break as *ending* (``b'\\r\\n'`` or ``b'\\r'``)."""
+    return data if ending == b'\n' else data.replace(b'\n', ending)
+
+
+def check_stream_format(line_ending, cut_within, retry):
+    """Check how a stream shapes its bytes; return *line_ending* as bytes.
+    Raises :class:`ConfigurationError` naming the bad argument."""
+    if isinstance(line_ending, bytes):
+        line_ending = line_ending.decode('latin-1')
+    if line_ending not in LINE_ENDINGS:
+        raise ConfigurationError(r"line_ending must be '\n', '\r\n' or "
+                                 r"'\r' (the format's three), got %r"
+                                 % (line_ending,))
+    if cut_within is not None and (isinstance(cut_within, bool) or not
+                                   isinstance(cut_within, six.integer_types)
+                                   or cut_within < 1):
+        raise ConfigurationError('cut_within must be the number (from 1) of '
+                                 'the event to cut in the middle, got %r'
+                                 % (cut_within,))
+    if retry is not None:
+        format_event(retry=retry)  # a whole number of milliseconds >= 0
+    return line_ending.encode('ascii')

@@ -21,9 +21,10 @@ import six
 from .._compat import wait_for
 from ..errors import ConfigurationError, HandlerError, WaitTimeout
 from ..answers.responses import Response
-from ..protocol.websocket import DEFAULT_MAX_MESSAGE_SIZE, Protocol, \
-    check_message, handshake
+from ..protocol.websocket import DEFAULT_MAX_MESSAGE_SIZE, handshake
 from .sessions import Connection, LogEntry
+from .websocket_deflate import negotiate
+from .websocket_options import check_arguments, check_handshake
 
 __all__ = ['WebSocket']
 
@@ -62,14 +63,29 @@ class WebSocket(object):
     it, call :meth:`close`.  A session closes its TCP connection as soon
     as the closing handshake is done, or *close_timeout* seconds after its
     own close if the client does not answer.  Thread-safe.
+
+    A test can make the peer misbehave: *answer_pings* false leaves the
+    client's pings unanswered (each connection's ``answer_pings`` too);
+    *handshake_status* (401, 403...) refuses every upgrade with that
+    status and *handshake_headers*, which otherwise go on the 101;
+    *handshake_delay* seconds pass before the 101 (cut short by
+    ``stop()``).  permessage-deflate (RFC 7692) is negotiated when the
+    client offers it, unless *compression* is false.
     """
 
     def __init__(self, replies=None, greeting=(), subprotocols=None,
                  server=None, max_message_size=DEFAULT_MAX_MESSAGE_SIZE,
-                 poll_interval=0.05, close_timeout=1.0, log_size=10000):
-        greeting, subprotocols = _check_arguments(
+                 poll_interval=0.05, close_timeout=1.0, log_size=10000,
+                 answer_pings=True, compression=True, handshake_status=None,
+                 handshake_headers=None, handshake_delay=None):
+        greeting, subprotocols = check_arguments(
             replies, greeting, subprotocols, max_message_size, poll_interval,
             close_timeout, log_size)
+        self.handshake_status, self.handshake_headers, \
+            self.handshake_delay = check_handshake(
+                handshake_status, handshake_headers, handshake_delay)
+        self.answer_pings = bool(answer_pings)
+        self.compression = bool(compression)
         self.replies = replies
         self.greeting = greeting
         self.subprotocols = subprotocols
@@ -108,18 +124,30 @@ class WebSocket(object):
         """Answer an upgrade *request*: a 101 that runs a session, or a
         400/426 saying what is wrong."""
         status, headers, extra = handshake(request, self.subprotocols)
+        if status == 101 and self.handshake_status is not None:
+            status = self.handshake_status
+            headers = [('Content-Type', 'text/plain; charset=utf-8')]
+            extra = 'refused by the test (handshake_status=%d)' % status
         if status != 101:
-            return Response(status, headers,
+            return Response(status, headers + self.handshake_headers,
                             ('%s\n' % (extra,)).encode('utf-8'))
+        deflate = None
+        if self.compression:
+            offer, deflate = negotiate(
+                request['headers'].get_all('Sec-WebSocket-Extensions') or [])
+            if offer:
+                headers.append(('Sec-WebSocket-Extensions', offer))
+        headers += self.handshake_headers
         begin = getattr(getattr(self.server, 'store', None), 'begin', None)
         with self._lock:
             connection = Connection(self, len(self._connections) + 1,
-                                    request, extra, self._changed)
+                                    request, extra, self._changed, deflate)
             self._connections.append(connection)
             if begin is not None:  # errors of a test that is over are not
                 self._eras[connection.id] = begin()  # raised in the next
             self._changed.notify_all()
-        return Response(101, headers, b'', takeover=connection.run)
+        return Response(101, headers, b'', delay=self.handshake_delay,
+                        takeover=connection.run)
 
     # -- for the sessions
     def reply_to(self, connection, data):
@@ -328,37 +356,3 @@ class WebSocket(object):
                                  'first: %r\n%s' % (len(errors), errors[0][1],
                                                     text), errors)
             six.raise_from(error, errors[0][1])
-
-
-def _check_arguments(replies, greeting, subprotocols, max_message_size,
-                     poll_interval, close_timeout, log_size):
-    """Check the arguments of :class:`WebSocket`; return *greeting* and
-    *subprotocols* as lists (a callable or None *subprotocols* as given).
-    Raises :class:`~httptestserver.ConfigurationError` naming the bad one."""
-    Protocol(max_message_size)  # checks it
-    if replies is not None and not callable(replies) and \
-            not isinstance(replies, (list, tuple)):
-        raise ConfigurationError('replies must be a callable taking a '
-                                 'message, or a list of replies, got %r'
-                                 % (replies,))
-    if isinstance(greeting, (six.text_type, bytes)):
-        greeting = [greeting]
-    greeting = list(greeting)
-    greeting = [check_message(data, 'greeting message')
-                for data in greeting]
-    if subprotocols is not None and not callable(subprotocols):
-        if isinstance(subprotocols, six.string_types):
-            subprotocols = [subprotocols]
-        subprotocols = list(subprotocols)
-    for name, value in (('poll_interval', poll_interval),
-                        ('close_timeout', close_timeout)):
-        if isinstance(value, bool) or not isinstance(
-                value, six.integer_types + (float,)) or value <= 0:
-            raise ConfigurationError('%s must be a number of seconds > 0'
-                                     ', got %r' % (name, value))
-    if isinstance(log_size, bool) or not isinstance(
-            log_size, six.integer_types) or log_size < 1:
-        raise ConfigurationError('log_size must be a whole number of '
-                                 'messages >= 1 (e.g. 10000), got %r'
-                                 % (log_size,))
-    return greeting, subprotocols

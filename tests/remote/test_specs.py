@@ -216,6 +216,53 @@ def test_a_websocket_with_declarative_replies_crosses(child):
     assert expected[-1][0] == wsc.ABNF.OPCODE_CLOSE
 
 
+def read_until_cut(url):
+    """The bytes of an event stream that is cut before its end."""
+    got = []
+    with pytest.raises(requests.RequestException):
+        with requests.get(url, stream=True, timeout=TIMEOUT) as response:
+            for chunk in response.iter_content(chunk_size=None):
+                got.append(chunk)
+    return b''.join(got)
+
+
+def test_an_event_stream_that_misbehaves_crosses(child):
+    def stream():
+        return httptestserver.EventStream(
+            EVENTS, cut_within=2, retry=0, line_ending='\r', bom=True)
+    with httptestserver.http_server() as local:
+        local.route('/events', stream())
+        expected = read_until_cut(local.url('/events'))
+    child.route('/events', stream())
+    assert read_until_cut(child.url('/events')) == expected
+    assert expected.startswith(b'\xef\xbb\xbfretry: 0\r\rid: 1\rdata: '
+                               b'one\r\r')
+    assert child.history[-1]['response_status'] == 200
+
+
+def test_a_websocket_that_misbehaves_crosses(child):
+    wsc = pytest.importorskip('websocket')
+    child.route('/refused', httptestserver.WebSocket(
+        handshake_status=403, handshake_headers={'X-Why': 'banned'}))
+    with pytest.raises(wsc.WebSocketBadStatusException) as info:
+        wsc.create_connection('ws' + child.url('/refused')[4:],
+                              timeout=TIMEOUT)
+    assert info.value.status_code == 403
+    assert child.history[-1]['response_headers']['X-Why'] == 'banned'
+    child.route('/silent', httptestserver.WebSocket(
+        answer_pings=False, compression=False, handshake_delay=0.01))
+    conn = wsc.create_connection('ws' + child.url('/silent')[4:],
+                                 timeout=TIMEOUT)
+    try:
+        conn.ping(b'anyone?')
+        conn.send(u'echo')
+        assert conn.recv_data(control_frame=True) == (
+            wsc.ABNF.OPCODE_TEXT, b'echo')  # no pong came first
+    finally:
+        conn.close()
+    assert child.history[-1]['delays'] == {'delay': 0.01}
+
+
 @pytest.mark.parametrize('route, words', [
     (lambda: httptestserver.EventStream(lambda request: []),
      'EventStream([{"data": "hi", "delay": 0.1}])'),
