@@ -19,8 +19,8 @@ from ..errors import ConfigurationError, WaitTimeout
 from ..answers.responses import Response, check_delay, header_items
 from .sockets import hung_up
 from .sse_body import Body, StreamRecord
-from .sse_format import BOM, EVENT_KEYS, as_text, check_stream_format, \
-    event_bytes, event_delay, format_event, with_line_ending
+from .sse_format import BOM, EVENT_KEYS, check_stream_format, \
+    event_bytes, event_delay, format_event, select_events, with_line_ending
 
 __all__ = ['EventStream', 'StreamRecord', 'format_event', 'EVENT_KEYS',
            'WATCH_INTERVAL', 'IDLE_PAUSE']
@@ -161,25 +161,6 @@ class EventStream(object):
             self._changed.notify_all()
         return Response(200, headers, Body(self, request, record))
 
-    def _selected(self, request, last_id):
-        events = self.events
-        if callable(events):
-            events = events(request)
-            if isinstance(events, (six.string_types, bytes, dict)):
-                raise ConfigurationError(
-                    'the events callable must return an iterable of events, '
-                    'got %r' % (events,))
-            return iter(events)
-        if isinstance(events, list):
-            if last_id is not None:
-                for index, event in enumerate(events):
-                    if isinstance(event, dict) \
-                            and event.get('id') is not None \
-                            and as_text(event['id'], 'id') == last_id:
-                        return iter(events[index + 1:])
-            return iter(events)
-        return events  # an iterator, shared
-
     @property
     def runs_in_loop(self):
         # type: () -> bool
@@ -207,7 +188,9 @@ class EventStream(object):
                 status = 'cut'
                 yield ('cut', 'cut_after=0: connection dropped')
                 return
-            for event in self._selected(request, record.last_event_id):
+            events = select_events(self.events, request,
+                                   record.last_event_id)
+            for event in events:
                 name = 'event %d' % count
                 delay = event_delay(event, name)
                 data = with_line_ending(event_bytes(event, name), ending)

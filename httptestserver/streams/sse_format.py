@@ -17,6 +17,7 @@ from ..errors import ConfigurationError
 from ..answers.responses import check_delay
 
 __all__ = ['EVENT_KEYS', 'format_event', 'event_bytes', 'event_delay',
+           'select_events',
            'as_text', 'LINE_ENDINGS', 'BOM', 'with_line_ending',
            'check_stream_format']
 
@@ -159,3 +160,28 @@ def check_stream_format(line_ending, cut_within, retry):
     if retry is not None:
         format_event(retry=retry)  # a whole number of milliseconds >= 0
     return line_ending.encode('ascii')
+
+
+def select_events(events, request, last_id):
+    """Return an iterator of the events a stream of *events* sends to
+    *request*: a callable's answer (run now, with the request); a list's
+    events after the one whose ``id`` is *last_id* (all of them if none
+    has it, or no *last_id*); an iterator as it is (shared by streams).
+    Raises :class:`ConfigurationError` when a callable answers a string,
+    bytes or a dict instead of events."""
+    if callable(events):
+        events = events(request)
+        if isinstance(events, (six.string_types, bytes, dict)):
+            raise ConfigurationError(
+                'the events callable must return an iterable of events, '
+                'got %r' % (events,))
+        return iter(events)
+    if isinstance(events, list):
+        if last_id is not None:
+            for index, event in enumerate(events):
+                if isinstance(event, dict) \
+                        and event.get('id') is not None \
+                        and as_text(event['id'], 'id') == last_id:
+                    return iter(events[index + 1:])
+        return iter(events)
+    return events  # an iterator, shared
