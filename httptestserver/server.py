@@ -277,8 +277,10 @@ class Server(ServerAliases, Checks):
 
         *path* is exact (with the query when it holds ``?``) or a compiled
         pattern; the response is *response*, keywords (``status``,
-        ``headers``, ``body``, ``json``, faults...) or a sequence
-        *responses*; ``match`` narrows it (:class:`~httptestserver.Matcher`).
+        ``headers``, ``body``, ``json``, ``content_type``, faults...), a
+        positional body with keywords (``route('/x', 'ok', status=201)``)
+        or a sequence *responses*; ``match`` narrows it
+        (:class:`~httptestserver.Matcher`).
         Routes are tried in the order added.  Thread-safe; bad values raise
         :class:`ConfigurationError` now.  See :doc:`responses`.
         """

@@ -12,6 +12,7 @@ import six
 
 from . import faults as faultlib
 from .._compat import native_str
+from .compose import NOT_SET, response_list
 from ..errors import ConfigurationError
 from .responses import snapshot, validate_spec
 from .matchers import Matcher
@@ -182,38 +183,6 @@ class Route(object):
 
     def __repr__(self):
         return '<Route %s>' % self.describe()
-
-
-class _NotSet(object):
-    def __repr__(self):
-        return '<not set>'
-
-
-#: The default of ``route(path, response=...)``: no response given that way.
-NOT_SET = _NotSet()
-
-
-def response_list(response, responses, fields):
-    # type: (Any, Any, Dict[str, Any]) -> List[Any]
-    """Return the responses ``route()`` was given, one way of three.
-
-    *response* (or :data:`NOT_SET`), a sequence *responses*, or response
-    keywords *fields*; raises :class:`ConfigurationError` when given two
-    ways or when *responses* is not a sequence.
-    """
-    given = [response is not NOT_SET, responses is not None, bool(fields)]
-    if sum(given) > 1:
-        raise ConfigurationError(
-            'give the response one way: response=..., responses=[...] '
-            'or keywords like status=..., body=...')
-    if responses is not None:
-        if isinstance(responses, (six.string_types, bytes, dict)):
-            raise ConfigurationError('responses must be a list of '
-                                     'responses, got %r' % (responses,))
-        return list(responses)
-    if fields:
-        return [fields]
-    return [None if response is NOT_SET else response]
 
 
 def make_route(path, responses, method=None, query=None, times=None,
