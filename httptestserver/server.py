@@ -21,6 +21,7 @@ from .answers.responses import validate_spec
 from .answers.routes import NOT_SET, make_route, response_list
 from .errors import ConfigurationError, ServerStateError
 from .legacy import ServerAliases
+from .remote.stubfiles import stub_route, stubs_from
 from .serving.handler import Handler
 from .serving.engine import Engine
 from .static import mounts as static
@@ -285,12 +286,32 @@ class Server(ServerAliases, Checks):
         :class:`ConfigurationError` now.  See :doc:`responses`.
         """
         responses = response_list(response, responses, fields)
-        route = make_route(path, responses, method, query, times, match)
+        return self._add_route(make_route(path, responses, method, query,
+                                          times, match))
+
+    def _add_route(self, route):
         for spec in route.responses:
             bind = getattr(spec, 'bind_server', None)
             if bind is not None:  # EventStream, WebSocket: stop with us
                 bind(self)
         return self.store.add_route(route)
+
+    def load_stubs(self, stubs):
+        # type: (Any) -> List[Dict[str, Any]]
+        """Add stubs as routes, as ``--stubs`` does for the command line
+        and a child process: *stubs* is a JSON file or a directory of them
+        (WireMock's layout), a mapping dict, or a list of mappings, in
+        WireMock's form or ours.  Sorted by priority among themselves, they
+        are tried after the routes added before.  Returns the stubs (with
+        their ids); with the control API on, they are listed there.  Raises
+        :class:`ConfigurationError` naming the file and mapping, adding
+        none.  Thread-safe."""
+        found = stubs_from(stubs)
+        if self.control is not None:
+            return [self.control.add_stub(stub) for stub in found]
+        for stub in found:
+            stub_route(self, stub)
+        return found
 
     def serve_directory(self, prefix, path, **options):
         # type: (str, Any, **Any) -> Any

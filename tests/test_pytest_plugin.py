@@ -158,6 +158,25 @@ def test_an_unexpected_request_fails_the_test(tester):
     assert 'GET /other' in text and 'matched no route' in text
 
 
+def test_an_unused_expectation_fails_the_test(tester):
+    result = run(tester, '''
+        def test_forgets_a_call(http_server):
+            http_server.expect('/called', 'ok')
+            http_server.expect('/forgotten', method='DELETE')
+            assert get(http_server, '/called') == (200, b'ok')
+
+        def test_accepts_a_stray_request(http_server):
+            http_server.expect('/called', 'ok')
+            get(http_server, '/called')
+            get(http_server, '/stray')
+            assert len(http_server.forget_unexpected()) == 1
+    ''')
+    assert outcomes(result) == {'failed': 1, 'passed': 1}
+    text = output(result)
+    assert 'DELETE /forgotten (0 used, expected at least 1)' in text
+    assert '/called (' not in text
+
+
 def test_errors_the_test_claims_with_check_do_not_fail_it(tester):
     result = run(tester, '''
         def test_claims(http_server):

@@ -21,11 +21,10 @@ import six
 
 from ..errors import ConfigurationError
 from ..headers import Headers
-from ..answers.matchers import Matcher
 from ..answers.responses import RESPONSE_KEYS, Response
 from .endpoints import ClientError, Endpoints
 from .stubs import normalise_stub, response_spec, sort_stubs
-from .stubfiles import to_stub
+from .stubfiles import stub_route, to_stub
 
 __all__ = ['ControlAPI', 'enable_control', 'is_loopback', 'PREFIX',
            'TOKEN_HEADER']
@@ -119,12 +118,7 @@ class ControlAPI(Endpoints):
                 raise ConfigurationError('stub id %r is taken; remove it '
                                          'first or give another id'
                                          % stub['id'])
-            # A stub is untrusted: its patterns are checked and capped.
-            match = Matcher(stub['match'], 'stub %s match' % stub['id'],
-                            untrusted=True)
-            route = self.server.route(None, match=match,
-                                      times=stub.get('times'), **spec)
-            self._stubs.append([stub, route])
+            self._stubs.append([stub, stub_route(self.server, stub)])
         return stub
 
     def _live(self):

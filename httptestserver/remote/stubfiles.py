@@ -11,12 +11,15 @@ locks.
 import json as jsonlib
 import os
 
-from ..answers.matchers import fail
+import six
+
+from ..answers.matchers import Matcher, fail
 from ..errors import ConfigurationError
-from .stubs import normalise_stub, sort_stubs
+from .stubs import normalise_stub, response_spec, sort_stubs
 from .wiremock import from_wiremock, to_wiremock
 
-__all__ = ['load_stubs', 'parse_mappings', 'dump_stubs', 'to_stub']
+__all__ = ['load_stubs', 'parse_mappings', 'dump_stubs', 'to_stub',
+           'stubs_from', 'stub_route']
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
@@ -83,3 +86,31 @@ def dump_stubs(stubs):
     # type: (List[Dict[str, Any]]) -> Dict[str, Any]
     """Return ``{"mappings": [...]}`` in WireMock's form, for a file."""
     return {'mappings': [to_wiremock(stub) for stub in stubs]}
+
+
+def stubs_from(source):
+    # type: (Any) -> List[Dict[str, Any]]
+    """Return the stubs of *source*: a path (:func:`load_stubs`), one
+    mapping or ``{"mappings": [...]}`` dict, or a list of mappings (each in
+    WireMock's form or ours), sorted by priority.  Raises
+    :class:`ConfigurationError` naming the bad item."""
+    if isinstance(source, six.string_types) or hasattr(source, '__fspath__'):
+        return load_stubs(str(source))
+    if isinstance(source, dict):
+        return sort_stubs(parse_mappings(source, 'stubs'))
+    if isinstance(source, (list, tuple)):
+        return sort_stubs([to_stub(m, 'stubs[%d]' % i)
+                           for i, m in enumerate(source)])
+    raise ConfigurationError(
+        'stubs must be a path to a JSON file or directory, a mapping dict or '
+        'a list of them, got %r' % (source,))
+
+
+def stub_route(server, stub):
+    """Add the checked *stub* (ours, see :func:`to_stub`) to *server* as a
+    route, and return the route.  The stub is untrusted: its patterns are
+    checked and capped."""
+    match = Matcher(stub['match'], 'stub %s match' % stub['id'],
+                    untrusted=True)
+    return server.route(None, match=match, times=stub.get('times'),
+                        **response_spec(stub))

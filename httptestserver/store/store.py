@@ -145,7 +145,8 @@ class Store(object):
                 if self._ended(era):
                     return None, None, False
                 if not route.exhausted and (route in self._routes or
-                                            route in self._mounts):
+                                            route in self._mounts) and \
+                        not self._out_of_order(route):
                     return route, route.take(), False
         with self.lock:
             if self._ended(era):
@@ -230,6 +231,27 @@ class Store(object):
             self._errors.append(error)
             self.changed.notify_all()
 
+    def _out_of_order(self, route):
+        """True when an ordered expectation added before *route* (itself
+        ordered) is not used up yet (under the lock)."""
+        if not route.ordered:
+            return False
+        for earlier in self._routes:
+            if earlier is route:
+                return False
+            if earlier.ordered and not earlier.exhausted:
+                return True
+        return False
+
+    def waiting_for(self):
+        # type: () -> Any
+        """The ordered expectation that answers next, or None."""
+        with self.lock:
+            for route in self._routes:
+                if route.ordered and not route.exhausted:
+                    return route
+        return None
+
     # -- for the test thread -------------------------------------------------
     def add_route(self, route):
         route.bind_records(self.records.entry)
@@ -298,6 +320,16 @@ class Store(object):
         with self.lock:
             unexpected, self._unexpected = self._unexpected, []
         return [self.records.entry(record) for record in unexpected]
+
+    def take_unused(self):
+        """Return the expectations not used as often as they must be, and
+        not reported yet; mark them reported."""
+        with self.lock:
+            unused = [route for route in self._routes
+                      if route.unused and not route.reported]
+            for route in unused:
+                route.reported = True
+        return unused
 
     def reset(self):
         """Forget settings, request fields, routes, history and failures."""

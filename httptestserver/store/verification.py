@@ -23,6 +23,7 @@ from ..answers.matchers import Matcher
 from ..answers.routes import Route
 
 __all__ = ['wait', 'assert_requested', 'assert_no_unexpected', 'check',
+           'assert_all_used', 'unused_text',
            'check_count', 'check_timeout', 'wait_timeout', 'not_requested',
            'no_route', 'request_line']
 
@@ -74,13 +75,15 @@ def assert_no_unexpected(server):
         raise no_route(unexpected, [r.describe() for r in server.routes])
 
 
-def check(server):
-    # type: (Any) -> None
+def check(server, allow_unexpected=False):
+    # type: (Any, bool) -> None
     """Raise what went wrong in the server thread, then forget it.
 
     Raises :class:`HandlerError` (with every traceback) if a handler or
     callable route raised, else :class:`VerificationError` if requests
-    matched no route.  Harmless when all went well.
+    matched no route (unless *allow_unexpected*: then they are forgotten
+    quietly, the history keeps them) or expectations were not used.
+    Harmless when all went well.
     """
     state = server.store
     errors = state.take_errors()
@@ -93,12 +96,38 @@ def check(server):
                                                 first[1], text), errors)
         six.raise_from(error, first[1])
     unexpected = state.take_unexpected()
-    if unexpected:
-        raise VerificationError(
+    unused = state.take_unused()
+    problems = []
+    if unexpected and not allow_unexpected:
+        problems.append(
             '%d request(s) to %r matched no route: %s; add routes for them '
             'or set server.unmatched_response' % (
                 len(unexpected), server,
                 ', '.join(request_line(e) for e in unexpected)))
+    if unused:
+        problems.append(unused_text([r.describe() for r in unused], server))
+    if problems:
+        raise VerificationError('\n'.join(problems))
+
+
+def assert_all_used(server):
+    # type: (Any) -> None
+    """Assert every expectation (``server.expect``) was used as often as it
+    must be; raise :class:`VerificationError` naming the ones that were
+    not.  Reports nothing as seen: :func:`check` still reports them."""
+    unused = [route for route in server.routes if route.unused]
+    if unused:
+        raise VerificationError(unused_text([r.describe() for r in unused],
+                                            server))
+
+
+def unused_text(described, server):
+    # type: (List[str], Any) -> str
+    """Word expectations not used enough: *described* are their
+    :meth:`~httptestserver.Route.describe` lines, *server* names where."""
+    return ('%d expectation(s) of %r were not met: %s; did the client call '
+            '%s?' % (len(described), server, '; '.join(described),
+                     server.url('')))
 
 
 def check_count(count):
