@@ -182,7 +182,9 @@ class ServerAPI(object):
         and the routes."""
         unexpected = self.unexpected
         if unexpected:
-            raise no_route(unexpected, [r.describe() for r in self.routes])
+            routes = self.routes
+            raise no_route(unexpected, [r.describe() for r in routes],
+                           [r.stubs[0] for r in routes])
 
     def check(self):
         # type: () -> None

@@ -20,16 +20,21 @@ import six
 from ..errors import ConfigurationError, HandlerError, VerificationError, \
     WaitTimeout
 from ..answers.matchers import Matcher
+from ..answers.nearmiss import closest_requests, format_near_misses, \
+    near_misses
 from ..answers.routes import Route
 
 __all__ = ['wait', 'assert_requested', 'assert_no_unexpected', 'check',
            'assert_all_used', 'unused_text',
            'check_count', 'check_timeout', 'wait_timeout', 'not_requested',
-           'no_route', 'request_line']
+           'no_route', 'misses_text', 'request_line']
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
     from typing import Any, Dict, List, Optional  # noqa: F401
+
+#: The most recent requests compared field by field for a failure message.
+_NEAR_LOOKS = 500
 
 
 def wait(server, count=1, method=None, path=None, timeout=5.0):
@@ -72,7 +77,8 @@ def assert_no_unexpected(server):
     """Assert every request matched a route; list the ones that did not."""
     unexpected = server.unexpected
     if unexpected:
-        raise no_route(unexpected, [r.describe() for r in server.routes])
+        routes = server.routes
+        raise no_route(unexpected, [r.describe() for r in routes], routes)
 
 
 def check(server, allow_unexpected=False):
@@ -101,9 +107,10 @@ def check(server, allow_unexpected=False):
     if unexpected and not allow_unexpected:
         problems.append(
             '%d request(s) to %r matched no route: %s; add routes for them '
-            'or set server.unmatched_response' % (
+            'or set server.unmatched_response%s' % (
                 len(unexpected), server,
-                ', '.join(request_line(e) for e in unexpected)))
+                ', '.join(request_line(e) for e in unexpected),
+                misses_text(unexpected, server.routes)))
     if unused:
         problems.append(unused_text([r.describe() for r in unused], server))
     if problems:
@@ -162,9 +169,10 @@ def wait_timeout(count, timeout, found, history, url, method=None, path=None,
     *match* dict (a child process's wait takes one) is worded after the
     method and path.
     """
-    return WaitTimeout('expected %d request(s)%s within %ss, saw %d%s' % (
+    return WaitTimeout('expected %d request(s)%s within %ss, saw %d%s%s' % (
         count, _described(method, path, None, match), timeout, len(found),
-        _seen(history, url, method, path)))
+        _seen(history, url, method, path),
+        _closest(history, method, path, None, match)))
 
 
 def not_requested(times, found, history, url, method=None, path=None,
@@ -174,20 +182,40 @@ def not_requested(times, found, history, url, method=None, path=None,
     that wanted *times* requests (None: at least one) and got *found*; the
     other arguments as for :func:`wait_timeout`."""
     expected = 'at least once' if times is None else '%d time(s)' % times
-    return VerificationError('expected %s%s %s, got %d%s' % (
+    return VerificationError('expected %s%s %s, got %d%s%s' % (
         'a request' if times is None else 'requests',
         _described(method, path, query, match), expected, len(found),
-        _seen(history, url, method, path)))
+        _seen(history, url, method, path),
+        _closest(history, method, path, query, match)))
 
 
-def no_route(unexpected, routes):
-    # type: (List[Dict[str, Any]], List[str]) -> VerificationError
+def no_route(unexpected, routes, candidates=()):
+    # type: (List[Dict[str, Any]], List[str], Any) -> VerificationError
     """Return the :class:`VerificationError` for requests that matched no
-    route, listing them and *routes* (their descriptions)."""
+    route, listing them and *routes* (their descriptions), then the
+    closest of *candidates* (routes or stub dicts, see
+    :func:`~httptestserver.answers.nearmiss.near_misses`) field by field."""
     return VerificationError(
-        '%d request(s) matched no route: %s; routes are: %s' % (
+        '%d request(s) matched no route: %s; routes are: %s%s' % (
             len(unexpected), ', '.join(request_line(e) for e in unexpected),
-            ', '.join(routes) or 'none'))
+            ', '.join(routes) or 'none', misses_text(unexpected, candidates)))
+
+
+def misses_text(unexpected, candidates, shown=2, limit=3):
+    # type: (List[Dict[str, Any]], Any, int, int) -> str
+    """Return the near-miss tables of the first *shown* *unexpected*
+    requests against *candidates* (routes or stub dicts), each a newline
+    then a table; ``''`` when there is nothing to compare."""
+    text = ''
+    for entry in unexpected[:shown]:
+        table = format_near_misses(
+            near_misses(entry, list(candidates), limit),
+            'Closest routes to %s (x: differs):' % request_line(entry))
+        if table:
+            text += '\n' + table
+    if text and len(unexpected) > shown:
+        text += '\n(and %d more request(s))' % (len(unexpected) - shown)
+    return text
 
 
 def request_line(entry):
@@ -204,6 +232,22 @@ def _seen(history, url, method, path):
         path, six.string_types) else '/')
     close = difflib.get_close_matches(wanted, lines, n=5, cutoff=0)
     return '; closest seen: %s (of %d)' % (', '.join(close), len(lines))
+
+
+def _closest(history, method, path, query, match):
+    """The table of the requests nearest to what was asked for, after a
+    newline; ``''`` when nothing was asked for or nothing was near."""
+    if not history or not (method or path is not None or query or match):
+        return ''
+    wanted = Route(path, [None], method=method, query=query,
+                   match=Matcher(match) if match else None)
+    recent = list(history[-_NEAR_LOOKS:])  # a failure stays quick
+    near = [item for item in closest_requests(wanted, recent, len(recent))
+            if item['distance'] > 0][:3]
+    if not near:
+        return ''
+    return '\n' + format_near_misses(
+        near, 'Closest requests, field by field (x: differs):')
 
 
 def _matcher(path, method, query=None):
