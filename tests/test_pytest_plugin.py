@@ -146,6 +146,33 @@ def test_a_handler_error_fails_the_test_that_caused_it_with_its_traceback(
     assert 'ERROR at teardown' not in text  # a failure, not an error
 
 
+def test_a_handler_error_reads_in_under_30_lines_with_its_traceback_once(
+        tester):
+    result = run(tester, '''
+        def broken_route(request):
+            raise ValueError('boom from the handler')
+
+        def test_the_handler_breaks(http_server):
+            http_server.route('/users', broken_route)
+            status = get(http_server, '/users')[0]
+            assert status == 500
+    ''')
+    assert outcomes(result) == {'failed': 1}
+    text = output(result)
+    report = text[text.index('_ test_the_handler_breaks _'):
+                  text.index('short test summary')]
+    assert len(report.splitlines()) < 30, report
+    assert report.count("raise ValueError('boom from the handler')") == 1
+    assert 'GET /users HTTP/1.1 (route ANY /users)' in report
+    assert 'sent by the test at' in report
+    # where the test sent it: the innermost line of the test's own code
+    assert 'response = urlopen(server.url(path), timeout=TIMEOUT' in report
+    for hidden in ('pytest_plugin.py', 'verification.py', 'exchange.py",',
+                   'handler.py"'):
+        assert hidden not in report, hidden
+    assert 'its traceback is in the test report' in report
+
+
 def test_an_unexpected_request_fails_the_test(tester):
     result = run(tester, '''
         def test_asks_for_the_wrong_path(http_server):

@@ -18,6 +18,11 @@ from . import aio, verification
 
 __all__ = ['Checks']
 
+# Test runners leave this module's frames out of a failure's traceback:
+# pytest (__tracebackhide__) and unittest (__unittest).
+__tracebackhide__ = True
+__unittest = True
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
     from typing import Any, Dict, List, Optional  # noqa: F401

@@ -15,6 +15,7 @@ from .cache import ResponseCache
 from .data import StateDict
 from .era import Era
 from .records import History, Records
+from .reports import sender_of
 
 __all__ = ['Store', 'Era', 'StateDict', 'History', 'RESPONSE_SETTINGS',
            'HANDLER_KEYS']
@@ -56,6 +57,10 @@ class Store(object):
         self._mounts = []  # type: list
         self._kept_mounts = []  # type: list
         self._errors = []
+        self._senders = []  # where the test sent each error's request
+        #: The thread that made the server: the test's, whose client calls
+        #: a failure report points at (:mod:`~.reports`).
+        self.owner = threading.current_thread().ident
         self._unexpected = []
         #: The response to a request no route matches; None: an explaining 500.
         self.unmatched_response = None
@@ -229,6 +234,7 @@ class Store(object):
                             ' begun before the server was reset', error[0])
                 return
             self._errors.append(error)
+            self._senders.append(sender_of(self.owner))
             self.changed.notify_all()
 
     def _out_of_order(self, route):
@@ -242,15 +248,6 @@ class Store(object):
             if earlier.ordered and not earlier.exhausted:
                 return True
         return False
-
-    def waiting_for(self):
-        # type: () -> Any
-        """The ordered expectation that answers next, or None."""
-        with self.lock:
-            for route in self._routes:
-                if route.ordered and not route.exhausted:
-                    return route
-        return None
 
     # -- for the test thread -------------------------------------------------
     def add_route(self, route):
@@ -309,11 +306,14 @@ class Store(object):
         with self.lock:
             return list(self._errors)
 
-    def take_errors(self):
-        """Return and forget the recorded server-thread failures."""
+    def take_errors(self, senders=False):
+        """Return and forget the recorded server-thread failures; with
+        *senders*, ``(errors, senders)``: where the test sent each
+        (:func:`~.reports.sender_of`)."""
         with self.lock:
             errors, self._errors = self._errors, []
-            return errors
+            sent, self._senders = self._senders, []
+            return (errors, sent) if senders else errors
 
     def take_unexpected(self):
         """Return and forget the requests no route matched (entries)."""
@@ -350,6 +350,7 @@ class Store(object):
             self._user_code = 0
             self._mounts = list(self._kept_mounts)
             del self._errors[:]
+            del self._senders[:]
             del self._unexpected[:]
             self.changed.notify_all()
 

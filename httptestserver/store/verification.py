@@ -23,11 +23,17 @@ from ..answers.matchers import Matcher
 from ..answers.nearmiss import closest_requests, format_near_misses, \
     near_misses
 from ..answers.routes import Route
+from .reports import handler_error_text
 
 __all__ = ['wait', 'assert_requested', 'assert_no_unexpected', 'check',
            'assert_all_used', 'unused_text',
            'check_count', 'check_timeout', 'wait_timeout', 'not_requested',
            'no_route', 'misses_text', 'request_line']
+
+# Test runners leave this module's frames out of a failure's traceback:
+# pytest (__tracebackhide__) and unittest (__unittest).
+__tracebackhide__ = True
+__unittest = True
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
@@ -92,15 +98,15 @@ def check(server, allow_unexpected=False):
     Harmless when all went well.
     """
     state = server.store
-    errors = state.take_errors()
+    errors, senders = state.take_errors(senders=True)
     if errors:
-        first = errors[0]
-        text = '\n'.join('--- while handling %s:\n%s' % (line, tb)
-                         for line, _, tb in errors)
-        error = HandlerError('%d error(s) in the server thread of %r; the '
-                             'first: %r\n%s' % (len(errors), server,
-                                                first[1], text), errors)
-        six.raise_from(error, first[1])
+        error = HandlerError(handler_error_text(
+            server, errors, senders, _routes_hit(server.history, errors)),
+            errors)
+        # The first failure is the cause (Python 3), set by hand: raising
+        # through six.raise_from would add its frame to every report.
+        error.__cause__ = errors[0][1]
+        raise error
     unexpected = state.take_unexpected()
     unused = state.take_unused()
     problems = []
@@ -121,8 +127,8 @@ def assert_all_used(server):
     # type: (Any) -> None
     """Assert every expectation (``server.expect``) was used as often as it
     must be; raise :class:`VerificationError` naming the ones that were
-    not.  Reports nothing as seen: :func:`check` still reports them."""
-    unused = [route for route in server.routes if route.unused]
+    not.  Each is reported once: :func:`check` does not repeat it."""
+    unused = server.store.take_unused()
     if unused:
         raise VerificationError(unused_text([r.describe() for r in unused],
                                             server))
@@ -232,6 +238,21 @@ def _seen(history, url, method, path):
         path, six.string_types) else '/')
     close = difflib.get_close_matches(wanted, lines, n=5, cutoff=0)
     return '; closest seen: %s (of %d)' % (', '.join(close), len(lines))
+
+
+def _routes_hit(history, errors):
+    """The route each error's request hit (its description, or None), from
+    the newest history entries with its request line."""
+    recent = list(history[-_NEAR_LOOKS:])
+    routes = []
+    for line, _, _ in errors:
+        for index in range(len(recent) - 1, -1, -1):
+            if recent[index].get('requestline') == line:
+                routes.append(recent.pop(index).get('route'))
+                break
+        else:
+            routes.append(None)
+    return routes
 
 
 def _closest(history, method, path, query, match):

@@ -24,14 +24,20 @@ def test_an_unused_expectation_fails_check_naming_it(server, with_timeout):
     server.expect('/never', method='POST')
     requests.get(server.url('/used'), **with_timeout)
     with pytest.raises(VerificationError) as info:
-        server.assert_all_used()
-    assert 'POST /never' in str(info.value)
-    assert '/used' not in str(info.value)
-    with pytest.raises(VerificationError) as info:
         server.check()
     assert '1 expectation(s)' in str(info.value)
     assert 'POST /never' in str(info.value)
+    assert '/used' not in str(info.value)
     server.check()  # reported once: the fixture's check passes
+
+
+def test_assert_all_used_reports_each_once_too(server):
+    server.expect('/never', method='POST')
+    with pytest.raises(VerificationError) as info:
+        server.assert_all_used()
+    assert 'POST /never (0 used, expected at least 1)' in str(info.value)
+    server.assert_all_used()
+    server.check()
 
 
 def test_times_is_exact_and_the_extra_request_is_unexpected(server,
