@@ -51,8 +51,7 @@ def sender_of(thread_id):
     now: ``{'file', 'line', 'function', 'code'}``, or None when it cannot
     be known (the thread is gone, waits in ``server.wait()``, sleeps, or
     sent nothing from this process).  Called in the server's thread."""
-    getter = getattr(sys, '_current_frames', None)
-    frame = getter().get(thread_id) if getter is not None else None
+    frame = sys._current_frames().get(thread_id)
     if frame is None or not _library(frame.f_code.co_filename) or \
             os.path.basename(frame.f_code.co_filename) in _WAITING:
         return None
