@@ -170,3 +170,21 @@ def test_the_command_line_page_lists_every_option_and_stdout_line():
                   'Stopped.'):
         assert "sys.stdout.write('%s" % label in source, label
         assert '``%s' % label in section, label
+
+
+@pytest.mark.skipif(sys.version_info[0] < 3, reason='inspect.signature')
+def test_the_signatures_written_by_hand_in_api_rst_match_the_code():
+    # api.rst: automethod lines that spell their signature out
+    import inspect
+    import re
+    docs = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..',
+                        'docs', 'api.rst')
+    if not os.path.exists(docs):  # pragma: no cover - run from a checkout
+        pytest.skip('no docs beside the tests')
+    with open(docs) as handle:
+        written = re.findall(r'\.\. automethod:: (\w+)(\(.*\))$',
+                             handle.read(), re.MULTILINE)
+    assert len(written) >= 2
+    for name, signature in written:
+        code = str(inspect.signature(getattr(httptestserver.Server, name)))
+        assert code.replace('(self, ', '(') == signature, name
