@@ -44,6 +44,8 @@ class _ReportedTracebacks(logging.Filter):
     """Shorten the server's log of an error a watched server holds for the
     test report, so the traceback is printed once: in the report."""
 
+    users = 0  # the pytest sessions configured with it
+
     def filter(self, record):
         args = record.args
         if record.levelno >= logging.ERROR and isinstance(args, tuple) and \
@@ -62,6 +64,8 @@ _FILTER = _ReportedTracebacks()
 
 
 def pytest_configure(config):
+    # Counted: a pytester run configures and unconfigures inside ours.
+    _FILTER.users += 1
     logging.getLogger('httptestserver').addFilter(_FILTER)
     config.addinivalue_line(
         'markers',
@@ -71,7 +75,9 @@ def pytest_configure(config):
 
 
 def pytest_unconfigure(config):
-    logging.getLogger('httptestserver').removeFilter(_FILTER)
+    _FILTER.users -= 1
+    if _FILTER.users <= 0:
+        logging.getLogger('httptestserver').removeFilter(_FILTER)
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -159,8 +159,9 @@ def test_a_handler_error_reads_in_under_30_lines_with_its_traceback_once(
     ''')
     assert outcomes(result) == {'failed': 1}
     text = output(result)
+    end = text.find('short test summary')  # none on pytest 4.6
     report = text[text.index('_ test_the_handler_breaks _'):
-                  text.index('short test summary')]
+                  end if end >= 0 else len(text)]
     assert len(report.splitlines()) < 30, report
     assert report.count("raise ValueError('boom from the handler')") == 1
     assert 'GET /users HTTP/1.1 (route ANY /users)' in report
