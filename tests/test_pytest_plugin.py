@@ -581,7 +581,8 @@ def _needs(code):
 
 
 @pytest.mark.parametrize('block', _doc_test_modules())
-def test_the_docs_pytest_examples_pass_under_pytest(tester, block):
+def test_the_docs_pytest_examples_pass_under_pytest(tester, block,
+                                                    monkeypatch):
     reason = _needs(block.code)
     if reason:
         pytest.skip(reason)
@@ -591,7 +592,15 @@ def test_the_docs_pytest_examples_pass_under_pytest(tester, block):
     else:
         module = conftest
     tester.makepyfile(test_example=module)
-    result = tester.runpytest(*(PLUGIN + ['-p', 'no:cacheprovider']))
+    # In a new process, with this checkout first on its path: an in-process
+    # run puts sys.modules back afterwards, dropping the parts of httpx's
+    # stack these examples imported lazily (httpcore's backends), and a
+    # later httpx test then met exceptions of a fresh httpcore that httpx
+    # no longer recognised (an httpcore.ReadTimeout escaping a client).
+    monkeypatch.setenv('PYTHONPATH', os.pathsep.join(
+        [ROOT] + [p for p in [os.environ.get('PYTHONPATH')] if p]))
+    result = tester.runpytest_subprocess(*(PLUGIN + ['-p',
+                                                     'no:cacheprovider']))
     counts = outcomes(result)
     assert counts.get('passed') and set(counts) == {'passed'}, \
         output(result)
