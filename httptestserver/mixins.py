@@ -10,6 +10,10 @@ from .helpers import start_server, start_ssl_server
 
 __all__ = ['HttpServerTest', 'HttpsServerTest']
 
+# unittest leaves the frames of this module (and of the checks it calls,
+# which say the same) out of a failure's traceback.
+__unittest = True
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
     from typing import Any, Dict, Optional  # noqa: F401

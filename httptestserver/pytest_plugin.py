@@ -12,12 +12,14 @@ server-side traceback in the report; servers are stopped at teardown.
 
 This is the only module of the package that imports pytest (4.6 to 9.x).
 """
+import logging
 import sys
+import weakref
 
 import pytest
 import six
 
-from .errors import ConfigurationError
+from .errors import ConfigurationError, HttpTestServerError
 from .helpers import start_server, start_ssl_server
 from .server import Server
 
@@ -38,12 +40,44 @@ OPTIONS = ('https', 'scheme', 'host', 'port', 'handler', 'certfile',
 _SCOPES = ('class', 'module', 'session')
 
 
+class _ReportedTracebacks(logging.Filter):
+    """Shorten the server's log of an error a watched server holds for the
+    test report, so the traceback is printed once: in the report."""
+
+    users = 0  # the pytest sessions configured with it
+
+    def filter(self, record):
+        args = record.args
+        if record.levelno >= logging.ERROR and isinstance(args, tuple) and \
+                args and isinstance(args[-1], six.string_types) and any(
+                    args[-1] is error[2] for server in list(_SERVERS)
+                    for error in server.errors):
+            record.msg = '%s (its traceback is in the test report)' % (
+                record.getMessage().split('\n', 1)[0].rstrip(':'),)
+            record.args = ()
+        return True
+
+
+#: The in-thread servers the plugin checks, for :class:`_ReportedTracebacks`.
+_SERVERS = weakref.WeakSet()  # type: Any
+_FILTER = _ReportedTracebacks()
+
+
 def pytest_configure(config):
+    # Counted: a pytester run configures and unconfigures inside ours.
+    _FILTER.users += 1
+    logging.getLogger('httptestserver').addFilter(_FILTER)
     config.addinivalue_line(
         'markers',
         'http_server(**options): options of the http_server and https_server '
         'fixtures: https=True, client_cert="required", host="::1", '
         'handler=MyHandler or any other httptestserver.Server keyword')
+
+
+def pytest_unconfigure(config):
+    _FILTER.users -= 1
+    if _FILTER.users <= 0:
+        logging.getLogger('httptestserver').removeFilter(_FILTER)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -74,7 +108,35 @@ def pytest_runtest_makereport(item, call):
                                 excinfo.exconly())
 
 
+def _failed(exc):
+    """Our failure as pytest reports it: its message alone
+    (``pytrace=False``).  It already holds the server's traceback; the
+    frames of the plugin and of the check would only bury it."""
+    failure = pytest.fail.Exception('%s: %s' % (type(exc).__name__, exc),
+                                    pytrace=False)
+    failure.__suppress_context__ = True  # the chain repeats the traceback
+    return failure
+
+
 def _exception_info():
+    """The ``ExceptionInfo`` of the exception being handled, ours as
+    :func:`_failed` words it."""
+    exc = sys.exc_info()[1]
+    if isinstance(exc, HttpTestServerError):
+        try:
+            raise _failed(exc)
+        except pytest.fail.Exception:
+            return _current_exception_info()
+    return _current_exception_info()
+
+
+def _reraise(exc_info):
+    if isinstance(exc_info[1], HttpTestServerError):
+        raise _failed(exc_info[1])
+    six.reraise(*exc_info)
+
+
+def _current_exception_info():
     if hasattr(pytest, 'ExceptionInfo'):
         return pytest.ExceptionInfo.from_current()
     from _pytest._code import ExceptionInfo  # pytest < 6.2 (Python 2)
@@ -83,6 +145,8 @@ def _exception_info():
 
 def _watch(item, server):
     item.__dict__.setdefault(_WATCHED, []).append(server)
+    if isinstance(server, Server):
+        _SERVERS.add(server)
 
 
 def server_arguments(options, https=None):
@@ -207,7 +271,7 @@ class ServerFactory(object):
             except Exception:
                 failed.append(sys.exc_info())
         if failed:
-            six.reraise(*failed[0])
+            _reraise(failed[0])
         for server in servers:
             if not isinstance(server, Server):
                 continue  # checked above
@@ -216,7 +280,7 @@ class ServerFactory(object):
             except Exception:
                 failed.append(sys.exc_info())
         if failed:  # every server was checked; the first failure is enough
-            six.reraise(*failed[0])
+            _reraise(failed[0])
 
 
 @pytest.fixture

@@ -19,9 +19,11 @@ from . import tls
 from .answers import faults
 from .answers.responses import validate_spec
 from .answers.routes import NOT_SET, make_route, response_list
-from .answers.scenarios import Scenarios
+from .store.scenarios import Scenarios
 from .errors import ConfigurationError, ServerStateError
 from .legacy import ServerAliases
+from .remote.stubs import stub_route
+from .remote.wiremock import stubs_from
 from .serving.handler import Handler
 from .serving.engine import Engine
 from .static import mounts as static
@@ -284,23 +286,45 @@ class Server(ServerAliases, Checks):
 
         *path* is exact (with the query when it holds ``?``) or a compiled
         pattern; the response is *response*, keywords (``status``,
-        ``headers``, ``body``, ``json``, faults...) or a sequence
-        *responses*; ``match`` narrows it (:class:`~httptestserver.Matcher`).
-        Routes are tried in the order added.  *scenario* makes it answer
-        only while that scenario is in *state* (all start in
-        ``'Started'``), moving it to *new_state* when it answers (WireMock's
-        scenarios; :attr:`scenarios`).  Thread-safe; bad values raise
-        :class:`ConfigurationError` now.  See :doc:`responses`.
+        ``headers``, ``body``, ``json``, ``content_type``, faults...), a
+        positional body with keywords (``route('/x', 'ok', status=201)``)
+        or a sequence *responses*; ``match`` narrows it
+        (:class:`~httptestserver.Matcher`).  Routes are tried in the order
+        added.  *scenario* makes it answer only while that scenario is in
+        *state* (all start in ``'Started'``), moving it to *new_state* when
+        it answers (WireMock's scenarios; :attr:`scenarios`).  Thread-safe;
+        bad values raise :class:`ConfigurationError` now.  See
+        :doc:`responses`.
         """
         responses = response_list(response, responses, fields)
         match, responses = self.scenarios.bind(scenario, state, new_state,
                                                match, responses)
-        route = make_route(path, responses, method, query, times, match)
+        return self._add_route(make_route(path, responses, method, query,
+                                          times, match))
+
+    def _add_route(self, route):
         for spec in route.responses:
             bind = getattr(spec, 'bind_server', None)
             if bind is not None:  # EventStream, WebSocket: stop with us
                 bind(self)
         return self.store.add_route(route)
+
+    def load_stubs(self, stubs):
+        # type: (Any) -> List[Dict[str, Any]]
+        """Add stubs as routes, as ``--stubs`` does for the command line
+        and a child process: *stubs* is a JSON file or a directory of them
+        (WireMock's layout), a mapping dict, or a list of mappings, in
+        WireMock's form or ours.  Sorted by priority among themselves, they
+        are tried after the routes added before.  Returns the stubs (with
+        their ids); with the control API on, they are listed there.  Raises
+        :class:`ConfigurationError` naming the file and mapping, adding
+        none.  Thread-safe."""
+        found, files = stubs_from(stubs)
+        if self.control is not None:
+            return [self.control.add_stub(stub) for stub in found]
+        for stub in found:
+            self._add_route(stub_route(stub, files, self.scenarios))
+        return found
 
     def serve_directory(self, prefix, path, **options):
         # type: (str, Any, **Any) -> Any

@@ -208,6 +208,7 @@ EXTERNAL = {
     'java': (('java', 'keytool', 'openssl'), 'mtls keep stream slow',
              'timed out: '),
     'system-store': (('curl',), 'hello', None),
+    'sse-curl': (('curl',), 'events', None),
 }
 
 
@@ -237,6 +238,10 @@ def check_history(server, features, out):
     if 'slow' in features:
         assert '/slow' in by_path
         assert 'too late' not in out
+    if 'events' in features:
+        assert by_path['/events']['response_status'] == 200
+        assert 'id: 1\nretry: 1500\ndata: one\n\n: ping\n\n' \
+            'event: done\ndata: two\n\n' in out, out
 
 
 def _skip_without(tools, name):
@@ -266,14 +271,20 @@ def test_every_recipe_on_the_page_is_tested_here():
     assert names == tested
 
 
-PYTHON = ['requests', 'urllib', 'urllib3', 'httpx', 'aiohttp', 'subprocess']
+PYTHON = ['requests', 'urllib', 'urllib3', 'httpx', 'aiohttp', 'subprocess',
+          'sse-httpx-sse', 'sse-sseclient', 'wss-websocket-client',
+          'wss-websockets', 'wss-aiohttp']
+#: The module a Python recipe needs, when it is not in the test requirements.
+NEEDS = {'httpx': 'httpx', 'aiohttp': 'aiohttp', 'wss-aiohttp': 'aiohttp',
+         'sse-httpx-sse': 'httpx_sse', 'sse-sseclient': 'sseclient',
+         'wss-websocket-client': 'websocket', 'wss-websockets': 'websockets'}
 
 
 @needs_page
 @pytest.mark.parametrize('name', PYTHON)
 def test_python_recipe_runs(name):
-    if name in ('httpx', 'aiohttp'):
-        pytest.importorskip(name)
+    if name in NEEDS:
+        pytest.importorskip(NEEDS[name])
     if name == 'subprocess' and _which('curl') is None:
         pytest.skip('the recipe runs curl, not found on PATH')
     run_python(name)

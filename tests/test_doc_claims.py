@@ -146,3 +146,45 @@ def test_update_state_returns_nothing_as_the_server_page_says():
                 text = ' '.join(page.read().split())
             assert 'and returns the ``response_*`` settings' not in text, \
                 '%s says update_state() returns the settings' % name
+
+
+def test_the_command_line_page_lists_every_option_and_stdout_line():
+    # server.rst, "From the command line": the contract in full
+    from httptestserver import cli
+    docs = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..',
+                        'docs', 'server.rst')
+    if not os.path.exists(docs):  # pragma: no cover - run from a checkout
+        pytest.skip('no docs beside the tests')
+    with open(docs) as handle:
+        page = handle.read()
+    section = page[page.index('.. _command-line:'):]
+    options = [option for action in cli._parser()._actions
+               for option in action.option_strings]
+    assert len(options) > 15
+    for option in options:
+        assert '``%s' % option in section, option
+    with open(cli.__file__.replace('.pyc', '.py')) as handle:
+        source = handle.read()
+    for label in ('Serving on', 'Trust the test CA:', 'Control API:',
+                  'Control token:', 'Stubs:', 'Press Ctrl-C to stop.',
+                  'Stopped.'):
+        assert "sys.stdout.write('%s" % label in source, label
+        assert '``%s' % label in section, label
+
+
+@pytest.mark.skipif(sys.version_info[0] < 3, reason='inspect.signature')
+def test_the_signatures_written_by_hand_in_api_rst_match_the_code():
+    # api.rst: automethod lines that spell their signature out
+    import inspect
+    import re
+    docs = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..',
+                        'docs', 'api.rst')
+    if not os.path.exists(docs):  # pragma: no cover - run from a checkout
+        pytest.skip('no docs beside the tests')
+    with open(docs) as handle:
+        written = re.findall(r'\.\. automethod:: (\w+)(\(.*\))$',
+                             handle.read(), re.MULTILINE)
+    assert len(written) >= 2
+    for name, signature in written:
+        code = str(inspect.signature(getattr(httptestserver.Server, name)))
+        assert code.replace('(self, ', '(') == signature, name

@@ -30,6 +30,7 @@ FOREIGN_PRIVATE = {
     '_code',  # pytest: _pytest._code.ExceptionInfo
     '_get_running_loop',  # asyncio on 3.6, which has no get_running_loop
     '_ssl', '_test_decode_cert',  # the certificate decoder of the ssl module
+    '_current_frames',  # sys: where the test sent a request that failed
 }
 
 MAX_MODULE_LINES = 400

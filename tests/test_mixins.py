@@ -115,6 +115,19 @@ def test_unexpected_requests_fail_the_test_at_teardown():
     assert 'GET /unknown' in problems[0][1]
 
 
+def test_a_teardown_failure_report_leaves_out_the_library_frames():
+    class Case(HttpServerTest, unittest.TestCase):
+        def test_forgets_a_call(self):
+            self.server.expect('/expected', 'ok')
+
+    result = run_case(Case)
+    # Python 2.7's unittest reports any tearDown exception as an error.
+    [(_, text)] = result.failures + result.errors
+    assert 'VerificationError' in text and 'ANY /expected' in text
+    for module in ('mixins.py', 'checks.py', 'verification.py'):
+        assert module not in text
+
+
 def test_a_failing_setupclass_leaves_nothing_running():
     started = []
 

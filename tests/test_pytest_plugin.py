@@ -146,6 +146,34 @@ def test_a_handler_error_fails_the_test_that_caused_it_with_its_traceback(
     assert 'ERROR at teardown' not in text  # a failure, not an error
 
 
+def test_a_handler_error_reads_in_under_30_lines_with_its_traceback_once(
+        tester):
+    result = run(tester, '''
+        def broken_route(request):
+            raise ValueError('boom from the handler')
+
+        def test_the_handler_breaks(http_server):
+            http_server.route('/users', broken_route)
+            status = get(http_server, '/users')[0]
+            assert status == 500
+    ''')
+    assert outcomes(result) == {'failed': 1}
+    text = output(result)
+    end = text.find('short test summary')  # none on pytest 4.6
+    report = text[text.index('_ test_the_handler_breaks _'):
+                  end if end >= 0 else len(text)]
+    assert len(report.splitlines()) < 30, report
+    assert report.count("raise ValueError('boom from the handler')") == 1
+    assert 'GET /users HTTP/1.1 (route ANY /users)' in report
+    assert 'sent by the test at' in report
+    # where the test sent it: the innermost line of the test's own code
+    assert 'response = urlopen(server.url(path), timeout=TIMEOUT' in report
+    for hidden in ('pytest_plugin.py', 'verification.py', 'exchange.py",',
+                   'handler.py"'):
+        assert hidden not in report, hidden
+    assert 'its traceback is in the test report' in report
+
+
 def test_an_unexpected_request_fails_the_test(tester):
     result = run(tester, '''
         def test_asks_for_the_wrong_path(http_server):
@@ -156,6 +184,25 @@ def test_an_unexpected_request_fails_the_test(tester):
     text = output(result)
     assert 'VerificationError' in text
     assert 'GET /other' in text and 'matched no route' in text
+
+
+def test_an_unused_expectation_fails_the_test(tester):
+    result = run(tester, '''
+        def test_forgets_a_call(http_server):
+            http_server.expect('/called', 'ok')
+            http_server.expect('/forgotten', method='DELETE')
+            assert get(http_server, '/called') == (200, b'ok')
+
+        def test_accepts_a_stray_request(http_server):
+            http_server.expect('/called', 'ok')
+            get(http_server, '/called')
+            get(http_server, '/stray')
+            assert len(http_server.forget_unexpected()) == 1
+    ''')
+    assert outcomes(result) == {'failed': 1, 'passed': 1}
+    text = output(result)
+    assert 'DELETE /forgotten (0 used, expected at least 1)' in text
+    assert '/called (' not in text
 
 
 def test_errors_the_test_claims_with_check_do_not_fail_it(tester):
@@ -534,7 +581,8 @@ def _needs(code):
 
 
 @pytest.mark.parametrize('block', _doc_test_modules())
-def test_the_docs_pytest_examples_pass_under_pytest(tester, block):
+def test_the_docs_pytest_examples_pass_under_pytest(tester, block,
+                                                    monkeypatch):
     reason = _needs(block.code)
     if reason:
         pytest.skip(reason)
@@ -544,7 +592,15 @@ def test_the_docs_pytest_examples_pass_under_pytest(tester, block):
     else:
         module = conftest
     tester.makepyfile(test_example=module)
-    result = tester.runpytest(*(PLUGIN + ['-p', 'no:cacheprovider']))
+    # In a new process, with this checkout first on its path: an in-process
+    # run puts sys.modules back afterwards, dropping the parts of httpx's
+    # stack these examples imported lazily (httpcore's backends), and a
+    # later httpx test then met exceptions of a fresh httpcore that httpx
+    # no longer recognised (an httpcore.ReadTimeout escaping a client).
+    monkeypatch.setenv('PYTHONPATH', os.pathsep.join(
+        [ROOT] + [p for p in [os.environ.get('PYTHONPATH')] if p]))
+    result = tester.runpytest_subprocess(*(PLUGIN + ['-p',
+                                                     'no:cacheprovider']))
     counts = outcomes(result)
     assert counts.get('passed') and set(counts) == {'passed'}, \
         output(result)

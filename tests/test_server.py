@@ -402,3 +402,51 @@ def test_servers_created_but_never_started_hold_no_pipe():
     server = Server()
     assert not hasattr(server, '_wake_r')
     server.stop()
+
+
+# -- stubs in process ---------------------------------------------------------
+def test_load_stubs_reads_a_directory_as_the_command_line_does(
+        server, with_timeout, tmpdir):
+    mappings = tmpdir.mkdir('mappings')
+    mappings.join('a.json').write(
+        '{"request": {"method": "GET", "url": "/wm"}, '
+        '"response": {"status": 202, "body": "from wiremock"}}')
+    tmpdir.join('b.json').write(
+        '{"mappings": [{"match": {"path": "/ours"}, '
+        '"response": {"json": {"ok": true}}, "priority": 1}]}')
+    stubs = server.load_stubs(str(tmpdir))
+    assert len(stubs) == 2 and all(stub['id'] for stub in stubs)
+    wm = requests.get(server.url('/wm'), **with_timeout)
+    assert (wm.status_code, wm.text) == (202, 'from wiremock')
+    assert requests.get(server.url('/ours'),
+                        **with_timeout).json() == {'ok': True}
+
+
+def test_load_stubs_takes_dicts_and_lists(server, with_timeout):
+    server.load_stubs({'match': {'path': '/one'}, 'response': {'body': '1'}})
+    server.load_stubs([{'request': {'urlPath': '/two'},
+                        'response': {'status': 201}}])
+    assert requests.get(server.url('/one'), **with_timeout).text == '1'
+    assert requests.get(server.url('/two'),
+                        **with_timeout).status_code == 201
+
+
+def test_bad_stubs_name_the_mapping_and_add_nothing(server, tmpdir):
+    with pytest.raises(ConfigurationError) as info:
+        server.load_stubs([{'match': {'path': '/fine'}},
+                           {'match': {'path': '/bad'},
+                            'response': {'status': 'x'}}])
+    assert 'stubs[1]' in str(info.value)
+    assert server.routes == []
+    with pytest.raises(ConfigurationError) as info:
+        server.load_stubs(str(tmpdir.join('missing.json')))
+    assert 'does not exist' in str(info.value)
+    with pytest.raises(ConfigurationError) as info:
+        server.load_stubs(3)
+    assert 'stubs must be a path' in str(info.value)
+
+
+def test_loaded_stubs_are_listed_by_the_control_api(server, with_timeout):
+    control = httptestserver.enable_control(server)
+    stub, = server.load_stubs({'id': 'mine', 'match': {'path': '/x'}})
+    assert [s['id'] for s in control.stubs()] == ['mine'] == [stub['id']]

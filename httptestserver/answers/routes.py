@@ -12,6 +12,7 @@ import six
 
 from . import faults as faultlib
 from .._compat import native_str
+from .compose import NOT_SET, response_list
 from ..errors import ConfigurationError
 from .responses import snapshot, validate_spec
 from .matchers import Matcher
@@ -106,6 +107,14 @@ class Route(object):
         self.used = 0
         #: Random generator for this route's faults and chaos.
         self.fault_rng = None  # type: Any
+        #: True for an expectation (``Server.expect``): it must be used
+        #: (``times`` times, or at least once when ``times`` is None).
+        self.expected = False
+        #: An ordered expectation's place; it answers only once every
+        #: ordered expectation added before it is used up.
+        self.ordered = False
+        #: Set once a check reported this expectation unused.
+        self.reported = False
 
     def bind_records(self, entry_of):
         # type: (Any) -> None
@@ -159,6 +168,14 @@ class Route(object):
             return False
         return True
 
+    @property
+    def unused(self):
+        """True for an expectation not yet used as often as it must be."""
+        if not self.expected:
+            return False
+        return self.used == 0 if self.times is None else \
+            self.used < self.times
+
     def take(self):
         """Return the next response spec and count the call."""
         spec = self.responses[min(self.used, len(self.responses) - 1)]
@@ -182,53 +199,32 @@ class Route(object):
             text += ' match=%s' % getattr(self.match, 'describe',
                                           lambda: repr(self.match))()
         if usage and self.times is not None:
-            text += ' (%d of %d used)' % (self.used, self.times)
+            text += ' (%d of %d used%s)' % (
+                self.used, self.times, ', in order' if self.ordered else '')
+        elif usage and self.expected:
+            text += ' (%d used, expected at least 1)' % self.used
         return text
 
     def __repr__(self):
         return '<Route %s>' % self.describe()
 
 
-class _NotSet(object):
-    def __repr__(self):
-        return '<not set>'
-
-
-#: The default of ``route(path, response=...)``: no response given that way.
-NOT_SET = _NotSet()
-
-
-def response_list(response, responses, fields):
-    # type: (Any, Any, Dict[str, Any]) -> List[Any]
-    """Return the responses ``route()`` was given, one way of three.
-
-    *response* (or :data:`NOT_SET`), a sequence *responses*, or response
-    keywords *fields*; raises :class:`ConfigurationError` when given two
-    ways or when *responses* is not a sequence.
-    """
-    given = [response is not NOT_SET, responses is not None, bool(fields)]
-    if sum(given) > 1:
-        raise ConfigurationError(
-            'give the response one way: response=..., responses=[...] '
-            'or keywords like status=..., body=...')
-    if responses is not None:
-        if isinstance(responses, (six.string_types, bytes, dict)):
-            raise ConfigurationError('responses must be a list of '
-                                     'responses, got %r' % (responses,))
-        return list(responses)
-    if fields:
-        return [fields]
-    return [None if response is NOT_SET else response]
-
-
 def make_route(path, responses, method=None, query=None, times=None,
-               match=None):
-    """Build a :class:`Route`, checking every non-callable response now."""
+               match=None, expected=False, ordered=False):
+    """Build a :class:`Route`, checking every non-callable response now.
+
+    *expected* makes it an expectation (:attr:`Route.expected`), *ordered*
+    an ordered one, whose ``times`` must then be a number (default 1).
+    """
     responses = [validate_spec(spec, 'responses[%d]' % index
                                if len(responses) > 1 else 'response')
                  for index, spec in enumerate(responses)]
+    if ordered and times is None and len(responses) == 1:
+        times = 1  # an ordered expectation is used up, then the next one
     route = Route(path, responses, method=method, query=query, times=times,
                   match=match)
+    route.expected = bool(expected or ordered)
+    route.ordered = bool(ordered)
     # One random generator per route, seeded by its chaos: a run replays.
     seeds = [spec['chaos'].get('seed') for spec in responses
              if isinstance(spec, dict) and isinstance(spec.get('chaos'), dict)]

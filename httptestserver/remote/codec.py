@@ -10,11 +10,13 @@ thread-safe.
 """
 import base64
 import binascii
+import json as jsonlib
 
 import six
 
 from ..headers import Headers
 from ..protocol.websocket import Close
+from ..store.nearmiss import route_spec
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
@@ -168,13 +170,24 @@ def route_state(route, route_id, calls=False, document=None):
     times = getattr(route, 'times', None)
     used = getattr(route, 'used', 0)
     state = {'id': route_id, 'describe': route.describe(),
-             'name': _name(route), 'used': used, 'times': times,
+             'name': _name(route), 'spec': _spec(route), 'used': used,
+             'times': times,
              'exhausted': bool(getattr(route, 'exhausted', False)),
              'remaining': None if times is None else max(0, times - used),
              'document': document}
     if calls:
         state['calls'] = [entry_to_json(e) for e in route.calls]
     return state
+
+
+def _spec(route):
+    """The route as a near-miss candidate, when it is plain JSON."""
+    try:
+        spec = route_spec(route)
+        jsonlib.dumps(spec)
+    except (TypeError, ValueError, AttributeError):
+        return None
+    return spec
 
 
 def _name(route):

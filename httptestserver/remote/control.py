@@ -25,7 +25,7 @@ import six
 from ..errors import ConfigurationError
 from ..headers import Headers
 from ..answers.responses import Response
-from ..answers.scenarios import Scenarios
+from ..store.scenarios import Scenarios
 from .endpoints import ClientError, Endpoints
 from .stubs import normalise_stub, sort_stubs, stub_route
 from .wiremock import load_stubs, save_stubs, to_stub

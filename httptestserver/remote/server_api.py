@@ -211,7 +211,8 @@ class ServerAPI(object):
         unexpected = self.unexpected
         if unexpected:
             routes = self._client.call('GET', 'routes')[1]['routes']
-            raise no_route(unexpected, [r['describe'] for r in routes])
+            raise no_route(unexpected, [r['describe'] for r in routes],
+                           [r['spec'] for r in routes if r.get('spec')])
 
     def check(self):
         # type: () -> None

@@ -291,7 +291,7 @@ def stub_route(stub, files=None, scenarios=None, fixed_delay=None):
     answers *stub*: its match (untrusted: patterns checked and capped),
     its response (a ``body_file`` read from *files*, a ``template``
     rendered per request), its scenario in *scenarios*
-    (:class:`~httptestserver.answers.scenarios.Scenarios`) and WireMock's
+    (:class:`~httptestserver.store.scenarios.Scenarios`) and WireMock's
     global *fixed_delay* (milliseconds) when it has no delay of its own.
     Raises :class:`ConfigurationError` naming the stub."""
     label = 'stub %s' % stub['id']

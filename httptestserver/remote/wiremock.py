@@ -29,12 +29,11 @@ from .stubs import FAULT_NAMES, header_pairs, normalise_stub, sort_stubs
 
 __all__ = ['from_wiremock', 'to_wiremock', 'REQUEST_KEYS', 'TEMPLATE',
            'load_stubs', 'parse_mappings', 'dump_stubs', 'save_stubs',
-           'to_stub',
-           'read_json']
+           'to_stub', 'read_json', 'stubs_from']
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import Any, Dict, List  # noqa: F401
+    from typing import Any, Dict, List, Optional, Tuple  # noqa: F401
 
 _TEXT = six.string_types
 
@@ -342,3 +341,26 @@ def save_stubs(root, stubs):
         with open(name, 'w') as handle:
             jsonlib.dump(dump_stubs([stub]), handle, indent=2,
                          sort_keys=True)
+
+
+def stubs_from(source):
+    # type: (Any) -> Tuple[List[Dict[str, Any]], Optional[str]]
+    """Return the stubs of *source*, sorted by priority, and the
+    ``__files`` directory their ``bodyFileName`` is read from (or None):
+    *source* is a path (:func:`load_stubs`; its ``__files`` beside the
+    mappings), one mapping or ``{"mappings": [...]}`` dict, or a list of
+    mappings (each in WireMock's form or ours).  Raises
+    :class:`ConfigurationError` naming the bad item."""
+    if isinstance(source, six.string_types) or hasattr(source, '__fspath__'):
+        path = str(source)
+        files = os.path.join(path, '__files') if os.path.isdir(path) \
+            else None
+        return load_stubs(path), files
+    if isinstance(source, dict):
+        return sort_stubs(parse_mappings(source, 'stubs')), None
+    if isinstance(source, (list, tuple)):
+        return sort_stubs([to_stub(m, 'stubs[%d]' % i)
+                           for i, m in enumerate(source)]), None
+    raise ConfigurationError(
+        'stubs must be a path to a JSON file or directory, a mapping dict or '
+        'a list of them, got %r' % (source,))

@@ -17,6 +17,8 @@ from .cache import ResponseCache
 from .data import StateDict
 from .era import Era
 from .records import History, Records
+from .routing import RouteTable
+from .reports import sender_of
 
 __all__ = ['Store', 'Era', 'StateDict', 'History', 'RESPONSE_SETTINGS',
            'HANDLER_KEYS']
@@ -34,7 +36,7 @@ HANDLER_KEYS = frozenset(['rfile', 'wfile', 'server', 'request',
                           'raw_requestline'])
 
 
-class Store(object):
+class Store(RouteTable):
     """Everything a server knows, behind one lock.  Thread-safe throughout.
 
     ``data`` is the live :class:`StateDict`; :meth:`history`,
@@ -60,6 +62,10 @@ class Store(object):
         self._mounts = []  # type: list
         self._kept_mounts = []  # type: list
         self._errors = []
+        self._senders = []  # where the test sent each error's request
+        #: The thread that made the server: the test's, whose client calls
+        #: a failure report points at (:mod:`~.reports`).
+        self.owner = threading.current_thread().ident
         self._unexpected = []
         #: The response to a request no route matches; None: an explaining 500.
         self.unmatched_response = None
@@ -147,7 +153,8 @@ class Store(object):
                 if era is not None and era is not self.era:  # it ended
                     return None, None, False
                 if not route.exhausted and (route in self._routes or
-                                            route in self._mounts):
+                                            route in self._mounts) and \
+                        not self._out_of_order(route):
                     return route, route.take(), False
         with self.lock:
             if era is not None and era is not self.era:  # it ended
@@ -232,49 +239,10 @@ class Store(object):
                             ' begun before the server was reset', error[0])
                 return
             self._errors.append(error)
+            self._senders.append(sender_of(self.owner))
             self.changed.notify_all()
 
     # -- for the test thread -------------------------------------------------
-    def add_route(self, route, before=None):
-        """Add *route*, last or just before route *before* (if present)."""
-        route.bind_records(self.records.entry)
-        with self.lock:
-            if before is not None and before in self._routes:
-                self._routes.insert(self._routes.index(before), route)
-            else:
-                self._routes.append(route)
-            self._user_code += route.runs_user_code
-        return route
-
-    def answers_inline(self):
-        # type: () -> bool
-        """True when choosing a route runs no user code (no route has a
-        predicate of the test's), so the event loop may choose."""
-        return not self._user_code
-
-    def add_mount(self, route, keep=False):
-        """Add a route tried after every route (a directory served); *keep*
-        makes it part of the server's setup, which :meth:`reset` keeps."""
-        route.bind_records(self.records.entry)
-        with self.lock:
-            if keep:
-                self._kept_mounts.append(route)
-            self._mounts.append(route)
-        return route
-
-    def remove_route(self, route):
-        with self.lock:
-            if route in self._routes:
-                self._user_code -= route.runs_user_code
-            for routes in (self._routes, self._mounts, self._kept_mounts):
-                if route in routes:
-                    routes.remove(route)
-
-    def routes(self):
-        """Routes then mounts, in the order they are tried."""
-        with self.lock:
-            return self._routes + self._mounts
-
     def history(self):
         """Return a :class:`History` view of the entries, oldest first.
 
@@ -295,11 +263,14 @@ class Store(object):
         with self.lock:
             return list(self._errors)
 
-    def take_errors(self):
-        """Return and forget the recorded server-thread failures."""
+    def take_errors(self, senders=False):
+        """Return and forget the recorded server-thread failures; with
+        *senders*, ``(errors, senders)``: where the test sent each
+        (:func:`~.reports.sender_of`)."""
         with self.lock:
             errors, self._errors = self._errors, []
-            return errors
+            sent, self._senders = self._senders, []
+            return (errors, sent) if senders else errors
 
     def take_unexpected(self):
         """Return and forget the requests no route matched (entries)."""
@@ -326,6 +297,7 @@ class Store(object):
             self._user_code = 0
             self._mounts = list(self._kept_mounts)
             del self._errors[:]
+            del self._senders[:]
             del self._unexpected[:]
             self.changed.notify_all()
 

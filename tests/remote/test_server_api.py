@@ -119,8 +119,19 @@ def test_failures_are_worded_as_the_in_thread_server_words_them(child):
         'expected 2 request(s) matching /users/1 within 0.1s, saw 1; closest '
         'seen: GET /users/1 (of 1)',
         "expected requests matching GET /users/2 query={'a': '1'} 2 "
-        "time(s), got 0; closest seen: GET /users/1 (of 1)",
-        '1 request(s) matched no route: GET /typo; routes are: ANY /known']
+        "time(s), got 0; closest seen: GET /users/1 (of 1)\n"
+        'Closest requests, field by field (x: differs):\n'
+        '  GET /users/1\n'
+        '      field    expected                      actual\n'
+        '      method   GET                           GET\n'
+        '    x path     /users/2                      /users/1\n'
+        '    x query a  ["1"]                         (absent)',
+        '1 request(s) matched no route: GET /typo; routes are: ANY /known\n'
+        'Closest routes to GET /typo (x: differs):\n'
+        '  ANY /known\n'
+        '      field   expected                      actual\n'
+        '      method  ANY                           GET\n'
+        '    x path    /known                        /typo']
 
 
 def test_a_match_dict_is_worded_as_a_route_words_it(child):

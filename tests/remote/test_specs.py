@@ -45,6 +45,19 @@ def test_the_response_forms_of_route_cross_as_data(child):
     assert get('/q?page=3').status_code == 404
 
 
+def test_a_positional_body_composes_with_keywords_in_a_child(child):
+    child.route('/created', 'ok', status=201, content_type='text/plain')
+    child.route('/json', {'a': 1}, headers={'X-A': '1'})
+    created = requests.get(child.url('/created'), timeout=TIMEOUT)
+    assert (created.status_code, created.text) == (201, 'ok')
+    assert created.headers['Content-Type'] == 'text/plain'
+    answer = requests.get(child.url('/json'), timeout=TIMEOUT)
+    assert answer.json() == {'a': 1} and answer.headers['X-A'] == '1'
+    with pytest.raises(ConfigurationError) as info:
+        child.route('/twice', 200, status=201)
+    assert 'status=201' in str(info.value)
+
+
 def test_a_callable_cannot_cross_and_the_error_offers_the_data_form(child):
     with pytest.raises(ConfigurationError) as info:
         child.route('/x', lambda request: 200)

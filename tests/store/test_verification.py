@@ -178,3 +178,45 @@ def test_wait_refuses_bad_arguments_naming_them(server, kws, fix):
     with pytest.raises(ConfigurationError) as info:
         server.wait(**kws)
     assert fix in str(info.value)
+
+
+# -- near misses, field by field ----------------------------------------------
+def test_check_shows_the_closest_routes_field_by_field(server, with_timeout):
+    server.route('/users', method='POST', json={'ok': True},
+                 match={'headers': {'Content-Type': 'application/json'}})
+    server.route('/orders', 'ok')
+    requests.post(server.url('/users'), data='name=ann', headers={
+        'Content-Type': 'application/x-www-form-urlencoded'}, **with_timeout)
+    with pytest.raises(VerificationError) as info:
+        server.check()
+    lines = str(info.value).splitlines()
+    assert lines[1] == 'Closest routes to POST /users (x: differs):'
+    assert lines[2].startswith('  POST /users headers=')
+    assert lines[5] == '      path                 /users' + ' ' * 24 + \
+        '/users'
+    assert lines[6].startswith('    x header Content-Type  application/json')
+    assert lines[6].endswith('application/x-www-form-urlencoded'[:25] +
+                             '...')
+    assert lines[7] == '  ANY /orders'
+
+
+def test_assert_requested_compares_the_requests_field_by_field(
+        server, with_timeout):
+    requests.get(server.url('/users?page=1'), **with_timeout)
+    requests.delete(server.url('/users/1'), **with_timeout)
+    with pytest.raises(VerificationError) as info:
+        server.assert_requested('/users', method='GET',
+                                query={'page': '2'})
+    text = str(info.value)
+    assert 'Closest requests, field by field (x: differs):\n' \
+        '  GET /users?page=1\n' in text
+    assert '    x query page  ["2"]' in text
+    assert text.index('  GET /users?page=1\n') < \
+        text.index('  DELETE /users/1\n')
+
+
+def test_a_request_that_matched_is_not_a_near_miss(server, with_timeout):
+    requests.get(server.url('/a'), **with_timeout)
+    with pytest.raises(WaitTimeout) as info:
+        server.wait(2, path='/a', timeout=0)
+    assert 'Closest requests' not in str(info.value)

@@ -13,8 +13,8 @@ import threading
 import six
 
 from ..errors import ConfigurationError
-from .matchers import Matcher
-from .responses import validate_spec
+from ..answers.matchers import Matcher
+from ..answers.responses import validate_spec
 
 __all__ = ['Scenarios', 'STARTED']
 

@@ -4,7 +4,7 @@ import requests
 
 import httptestserver
 from httptestserver.errors import ConfigurationError
-from httptestserver.answers.scenarios import STARTED, Scenarios
+from httptestserver.store.scenarios import STARTED, Scenarios
 
 from conftest import TIMEOUT
 
