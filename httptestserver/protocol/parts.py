@@ -35,6 +35,11 @@ _ABSOLUTE_FORM = re.compile(r'[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*')
 _COOKIE_ESCAPE = re.compile(r'\\(?:([0-3][0-7][0-7])|(.))', re.DOTALL)
 # Bytes no urlencoded form holds (tab, LF and CR pass: forms typed by hand).
 _CONTROL_BYTES = re.compile(b'[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]')
+#: Deepest JSON body decoded: deeper nesting would exhaust Python's stack
+#: (decoding, and then matching it), which Python 3.6 cannot always
+#: survive.  Strings, and the brackets of a JSON document.
+JSON_MAX_DEPTH = 200
+_JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 
 
 def parse_fields(target, content_type, cookie_headers, body):
@@ -199,10 +204,31 @@ def _parse_json(body, charset):
         return None, 'the body is not valid %s: %s' % (encoding, exc)
     if text[:1] == u'\ufeff':  # RFC 8259 section 8.1 lets a parser skip it
         text = text[1:]
+    if _too_deep(text):
+        return None, ('invalid JSON: nested deeper than %d levels'
+                      % JSON_MAX_DEPTH)
     try:
         return json.loads(text), None
     except (ValueError, RuntimeError) as exc:  # RecursionError: deep nesting
         return None, 'invalid JSON: %s' % (exc,)
+
+
+def _too_deep(text):
+    # type: (str) -> bool
+    """True when the brackets of JSON *text* nest deeper than
+    :data:`JSON_MAX_DEPTH` (strings skipped); cheap when there are few."""
+    if text.count('[') + text.count('{') <= JSON_MAX_DEPTH:
+        return False
+    depth = 0
+    for token in _JSON_TOKENS.finditer(text):
+        char = token.group()
+        if char in '[{':
+            depth += 1
+            if depth > JSON_MAX_DEPTH:
+                return True
+        elif char in ']}':
+            depth -= 1
+    return False
 
 
 def _cookie_unescape(match):

@@ -332,3 +332,18 @@ def test_a_form_with_raw_utf8_and_line_breaks_is_still_a_form():
     fields = parse_fields('/', 'application/x-www-form-urlencoded', [], body)
     assert fields['form'] == {native(u'name'): [native(u'Jos\xe9')],
                               native(u'note'): [native(u'two\r\nlines')]}
+
+
+def test_json_nested_deeper_than_the_limit_is_not_decoded():
+    from httptestserver.protocol.parts import JSON_MAX_DEPTH
+    deep = b'[' * (JSON_MAX_DEPTH + 1) + b']' * (JSON_MAX_DEPTH + 1)
+    fields = parse_fields('/', 'application/json', [], deep)
+    assert fields['json'] is None
+    assert 'nested deeper than %d levels' % JSON_MAX_DEPTH \
+        in fields['json_error']
+    at_limit = b'[' * JSON_MAX_DEPTH + b']' * JSON_MAX_DEPTH
+    assert parse_fields('/', 'application/json', [], at_limit)['json'] \
+        is not None
+    # Brackets inside strings do not count.
+    many = ('[' + ','.join(['{"a": "[[[{{"}'] * 300) + ']').encode()
+    assert len(parse_fields('/', 'application/json', [], many)['json']) == 300
