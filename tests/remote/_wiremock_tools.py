@@ -24,6 +24,24 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
 CACHE = os.environ.get('HTTPTESTSERVER_NODE_CACHE') or os.path.join(
     ROOT, '.cache', 'node')
 _LOCK = threading.Lock()
+#: Where a failed install is remembered, so that the other interpreters of
+#: a tox run skip at once instead of trying (and waiting) again.
+FAILED = os.path.join(CACHE, '.install-failed')
+
+
+def _npm_cafile(npm):
+    """The CA file npm's own configuration names, or None.  ``--prefix``
+    makes npm read its "global" configuration from under the prefix, so a
+    machine whose registry needs a CA of its own (set in npm's global
+    npmrc) would lose it: it is passed on explicitly."""
+    try:
+        found = subprocess.run([npm, 'config', 'get', 'cafile'],
+                               stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    path = found.stdout.decode('utf-8', 'replace').strip()
+    return path if path and os.path.isfile(path) else None
 
 
 @contextlib.contextmanager
@@ -58,20 +76,30 @@ def node_modules():
         if npm is None:
             pytest.skip('npm is not installed: it brings the WireMock jar '
                         'and wiremock-rest-client')
+        if os.path.exists(FAILED):
+            with open(FAILED) as handle:
+                pytest.skip(handle.read())
+        command = [npm, 'install', '--prefix', CACHE, '--no-audit',
+                   '--no-fund', '--no-save', '--fetch-retries', '1',
+                   WIREMOCK, REST_CLIENT]
+        cafile = _npm_cafile(npm)
+        if cafile is not None:
+            command[2:2] = ['--cafile', cafile]
         try:
-            done = subprocess.run(
-                [npm, 'install', '--prefix', CACHE, '--no-audit',
-                 '--no-fund', '--no-save', WIREMOCK, REST_CLIENT],
-                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                timeout=600)
+            done = subprocess.run(command, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, timeout=300)
+            why = None if done.returncode == 0 and all(
+                os.path.isdir(p) for p in wanted) else \
+                'npm install of %s and %s failed: %s' % (
+                    WIREMOCK, REST_CLIENT,
+                    done.stdout.decode('utf-8', 'replace')[-300:])
         except subprocess.TimeoutExpired:
-            pytest.skip('npm install of %s and %s took over 10 minutes'
-                        % (WIREMOCK, REST_CLIENT))
-        if done.returncode != 0 or not all(os.path.isdir(p)
-                                           for p in wanted):
-            pytest.skip('npm install of %s and %s failed: %s' % (
-                WIREMOCK, REST_CLIENT, done.stdout.decode('utf-8',
-                                                          'replace')[-300:]))
+            why = 'npm install of %s and %s took over 5 minutes' % (
+                WIREMOCK, REST_CLIENT)
+        if why is not None:
+            with open(FAILED, 'w') as handle:
+                handle.write(why)
+            pytest.skip(why)
     return modules
 
 
