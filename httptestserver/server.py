@@ -227,10 +227,11 @@ class Server(ServerAliases, Checks):
 
     # -- for the handler ---------------------------------------------------
     def _handshake_fault(self):
-        """Name the TLS handshake fault ``data['response_fault']`` sets,
-        or None."""
+        """Name the fault before any request ``data['response_fault']``
+        sets (a TLS handshake's or a connection's), or None."""
         fault = self.store.data.get('response_fault')
-        return fault if faults.is_handshake_fault(fault) else None
+        return fault if faults.is_handshake_fault(fault) or \
+            faults.is_connection_fault(fault) else None
 
     @property
     def stopping(self):

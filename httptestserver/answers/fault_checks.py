@@ -13,7 +13,8 @@ import six
 from .delays import check_delay, is_number
 from ..errors import ConfigurationError
 
-__all__ = ['FAULTS', 'HANDSHAKE_FAULTS', 'PARAMETER_FAULTS', 'FAULT_KEYS',
+__all__ = ['FAULTS', 'HANDSHAKE_FAULTS', 'CONNECTION_FAULTS',
+           'PARAMETER_FAULTS', 'FAULT_KEYS', 'is_connection_fault',
            'is_handshake_fault', 'check_fault', 'check_delay',
            'check_dribble', 'check_bandwidth', 'check_chaos', 'check_faults',
            'check_handshake_fault']
@@ -58,6 +59,17 @@ PARAMETER_FAULTS = {
 }
 
 #: Faults of the TLS handshake: server-wide only, before any request.
+#: Faults of the connection itself: server-wide only, before any request.
+CONNECTION_FAULTS = {
+    'accept_close': 'accept the connection, then close it before reading '
+                    'anything: the client sees the connection end before '
+                    'any answer (or TLS handshake)',
+    'accept_stall': 'accept the connection and never read from it: the '
+                    'client waits for an answer (or a TLS handshake) that '
+                    'never comes, until it gives up, the server stops or '
+                    'is reset, or the handler\'s timeout closes it',
+}
+
 HANDSHAKE_FAULTS = {
     'handshake_never': 'read the ClientHello and never answer it, until the '
                        'client gives up or the server stops',
@@ -82,8 +94,9 @@ def check_fault(value, name='fault', handshake=False):
     # type: (Any, str, bool) -> Optional[str]
     """Return the fault name *value* (or None) if known, else raise.
 
-    ``handshake=True`` also accepts :data:`HANDSHAKE_FAULTS` (only a
-    server-wide setting can have them: they happen before any request).
+    ``handshake=True`` also accepts :data:`HANDSHAKE_FAULTS` and
+    :data:`CONNECTION_FAULTS` (only a server-wide setting can have them:
+    they happen before any request).
     Raises :class:`ConfigurationError` naming *name*, the value and the
     choices.  Pure.
     """
@@ -94,10 +107,12 @@ def check_fault(value, name='fault', handshake=False):
     allowed = set(FAULTS)
     if handshake:
         allowed.update(HANDSHAKE_FAULTS)
+        allowed.update(CONNECTION_FAULTS)
     if isinstance(value, six.string_types) and str(value) in allowed:
         return str(value)
     hint = ''
-    if isinstance(value, six.string_types) and value in HANDSHAKE_FAULTS:
+    if isinstance(value, six.string_types) and (
+            value in HANDSHAKE_FAULTS or value in CONNECTION_FAULTS):
         hint = ("; %r happens before any request, so it can only be set "
                 "server-wide: server.data['response_fault'] = %r"
                 % (value, value))
@@ -133,6 +148,12 @@ def is_handshake_fault(value):
     # type: (Any) -> bool
     """True when *value* names one of :data:`HANDSHAKE_FAULTS`."""
     return isinstance(value, six.string_types) and value in HANDSHAKE_FAULTS
+
+
+def is_connection_fault(value):
+    # type: (Any) -> bool
+    """True when *value* names one of :data:`CONNECTION_FAULTS`."""
+    return isinstance(value, six.string_types) and value in CONNECTION_FAULTS
 
 
 def check_dribble(value, name='dribble'):

@@ -18,13 +18,14 @@ the one-line forms of :mod:`httptestserver.answers.delays`: ``0.2``,
 import random
 
 from .delays import Delay
-from .fault_checks import FAULTS, FAULT_KEYS, HANDSHAKE_FAULTS, \
-    PARAMETER_FAULTS, check_bandwidth, check_chaos, check_delay, \
-    check_dribble, check_fault, check_faults, check_handshake_fault, \
-    is_handshake_fault
+from .fault_checks import CONNECTION_FAULTS, FAULTS, FAULT_KEYS, \
+    HANDSHAKE_FAULTS, PARAMETER_FAULTS, check_bandwidth, check_chaos, \
+    check_delay, check_dribble, check_fault, check_faults, \
+    check_handshake_fault, is_connection_fault, is_handshake_fault
 
-__all__ = ['FAULTS', 'HANDSHAKE_FAULTS', 'PARAMETER_FAULTS', 'FAULT_KEYS',
-           'is_handshake_fault', 'Delay', 'Plan',
+__all__ = ['FAULTS', 'HANDSHAKE_FAULTS', 'CONNECTION_FAULTS',
+           'PARAMETER_FAULTS', 'FAULT_KEYS', 'is_handshake_fault',
+           'is_connection_fault', 'Delay', 'Plan',
            'check_fault', 'check_delay', 'check_dribble', 'check_bandwidth',
            'check_chaos', 'check_faults', 'make_rng', 'make_plan',
            'check_handshake_fault', 'split', 'garbage']

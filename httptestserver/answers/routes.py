@@ -271,7 +271,8 @@ def settings_spec(settings):
     for key in ('body_delay', 'chunk_delay', 'dribble', 'bandwidth'):
         spec[key] = settings.get('response_' + key)
     fault = settings.get('response_fault')
-    if not faultlib.is_handshake_fault(fault):  # those act before a request
+    if not faultlib.is_handshake_fault(fault) and \
+            not faultlib.is_connection_fault(fault):  # before any request
         spec['fault'] = fault
     return spec
 

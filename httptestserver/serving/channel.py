@@ -85,6 +85,9 @@ class Channel(Handshaking, Player):
     def open(self):
         """Start reading (or the TLS handshake); called once, by the
         engine."""
+        fault = self.engine.connection_fault()
+        if fault is not None:
+            return self._connection_fault(fault)
         self.loop.add(self.fd, READ, self._on_events)
         self._registered = True
         if self.engine.ssl_context is not None:
@@ -108,6 +111,8 @@ class Channel(Handshaking, Player):
             return
         if self._steps is not None:
             self._stop_playing()
+        if self._unwatch_era is not None:  # a stalled connection's
+            self._unwatch_era()
         self.state = CLOSED
         self._cancel_silence()
         if self._registered:  # else the descriptor may be another's now

@@ -49,7 +49,8 @@ class Engine(object):
     *server* is the :class:`~httptestserver.Server` (its ``handler_class``
     answers requests, its ``store`` records them); *on_error* receives
     ``(where, exception, traceback_text)`` for failures outside a request;
-    ``fault_of()`` names the TLS handshake fault to perform instead of a
+    ``fault_of()`` names the connection or TLS handshake fault to perform
+    instead of a
     handshake, or returns None.  Thread-safe where it says so.
     """
 
@@ -221,7 +222,16 @@ class Engine(object):
     def handshake_fault(self):
         """Name the TLS handshake fault to perform instead of a handshake,
         or None (loop thread)."""
-        return self._fault_of() if self._fault_of is not None else None
+        fault = self._fault_of() if self._fault_of is not None else None
+        return fault if fault is not None and fault.startswith('handshake') \
+            else None
+
+    def connection_fault(self):
+        """Name the connection fault (``accept_close``, ``accept_stall``)
+        to perform on a connection just accepted, or None (loop thread)."""
+        fault = self._fault_of() if self._fault_of is not None else None
+        return fault if fault is not None and fault.startswith('accept') \
+            else None
 
     def serve_whole(self, channel):
         """Hand the whole connection to a worker running a plain

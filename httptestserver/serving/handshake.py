@@ -1,12 +1,15 @@
-"""The TLS side of accepting a connection, in the event loop.
+"""Before the first request: connection faults and the TLS handshake, in
+the event loop.
 
 :class:`Handshaking` is the part of a
 :class:`~httptestserver.serving.channel.Channel` that runs before the first
-request on an HTTPS port: it peeks at the first bytes (a plain-HTTP request
-gets a plain-text 400, as Go answers it), performs a handshake fault when
-the test set one, and drives a non-blocking handshake -- want-read,
-want-write -- under the connection's one silence deadline, so a client
-that trickles its ClientHello holds nothing but a descriptor.
+request: a connection fault the test set (``accept_close``,
+``accept_stall``), and on an HTTPS port the handshake.  It peeks at the
+first bytes (a plain-HTTP request gets a plain-text 400, as Go answers
+it), performs a handshake fault when the test set one, and drives a
+non-blocking handshake -- want-read, want-write -- under the connection's
+one silence deadline, so a client that trickles its ClientHello holds
+nothing but a descriptor.
 """
 import logging
 import random
@@ -35,6 +38,20 @@ def _wants_write(exc):
 class Handshaking(object):
     """The handshake states of a channel (a mixin: its state is the
     channel's)."""
+
+    def _connection_fault(self, fault):
+        """``accept_close``: close at once, reading nothing.
+        ``accept_stall``: never read (the descriptor is watched for
+        nothing), until the silence timer, ``stop()`` or ``reset()``."""
+        if fault == 'accept_close':
+            return self._end()
+        self.loop.add(self.fd, 0, self._on_events)
+        self._registered = True
+        self._events = 0
+        loop = self.loop
+        self._unwatch_era = self.engine.store.begin().on_end(
+            lambda: loop.call_soon_threadsafe(self.close))
+        self._arm_silence()
 
     def _handshake(self):
         sock = self.sock

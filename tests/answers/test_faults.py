@@ -195,3 +195,13 @@ def test_chaos_draws_faults_with_numbers_too():
         fault = faults.make_plan({'chaos': chaos}, rng).fault
         drawn.add(repr(fault))
     assert drawn == {"{'timeout': 1.0}", "'reset'"}
+
+
+@pytest.mark.parametrize('name', sorted(faults.CONNECTION_FAULTS))
+def test_a_connection_fault_is_server_wide_only(name):
+    assert faults.check_fault(name, handshake=True) == name
+    with pytest.raises(ConfigurationError) as info:
+        faults.check_fault(name, "route('/x') fault")
+    assert "server.data['response_fault'] = %r" % name in str(info.value)
+    assert faults.is_connection_fault(name)
+    assert not faults.is_handshake_fault(name)

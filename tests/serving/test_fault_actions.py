@@ -20,6 +20,7 @@ import pytest
 import requests
 import urllib3
 from six.moves import http_client
+from six.moves.urllib.error import URLError
 from six.moves.urllib.request import urlopen
 from urllib3.util.retry import Retry
 
@@ -660,3 +661,107 @@ def test_handshake_faults_fail_the_client_handshake(name, error):
     finally:
         srv.stop()
     assert clock() - started < 1.0  # a held handshake does not hold stop()
+
+
+# -- faults of the connection, before any request ----------------------------
+#: What each client does when the server closes the connection at once
+#: (``accept_close``) or never reads from it (``accept_stall``), over HTTP;
+#: :func:`connection_expected` adds HTTPS.  docs/faults.rst shows it.
+CONNECTION_EXPECTED = {
+    'requests': {'accept_close': requests.ConnectionError,
+                 'accept_stall': requests.exceptions.ReadTimeout},
+    'urllib3': {'accept_close': urllib3.exceptions.ProtocolError,
+                'accept_stall': urllib3.exceptions.ReadTimeoutError},
+    'http.client': {'accept_close': http_client.BadStatusLine if PY2 else
+                    http_client.RemoteDisconnected,
+                    'accept_stall': _TIMEOUT},
+    'urlopen': {'accept_close': http_client.BadStatusLine if PY2 else
+                http_client.RemoteDisconnected,
+                'accept_stall': _TIMEOUT},
+    'httpx': {'accept_close': _classes('httpx:RemoteProtocolError'),
+              'accept_stall': _classes('httpx:ReadTimeout')},
+    'aiohttp': {'accept_close': _classes('aiohttp:ServerDisconnectedError'),
+                'accept_stall': (asyncio.TimeoutError,) if asyncio else ()},
+    'curl': {'accept_close': 52, 'accept_stall': 28},
+}
+
+
+def connection_expected(client, fault, scheme):
+    """:data:`CONNECTION_EXPECTED`, with the HTTPS differences: the close
+    or the silence meets the TLS handshake, not the request."""
+    result = CONNECTION_EXPECTED[client][fault]
+    if scheme != 'https':
+        return result
+    if fault == 'accept_close':
+        return {'requests': requests.exceptions.SSLError,
+                'urllib3': urllib3.exceptions.SSLError,
+                'httpx': _classes('httpx:ConnectError'),
+                'aiohttp': _classes('aiohttp:ClientConnectorError',
+                                    'aiohttp:ClientOSError',
+                                    'aiohttp:ServerDisconnectedError'),
+                'urlopen': (ssl.SSLError, socket.error, URLError),
+                'curl': 35}.get(client, (ssl.SSLError, socket.error))
+    return 28 if client == 'curl' else result
+
+
+@pytest.mark.parametrize('fault', sorted(faults.CONNECTION_FAULTS))
+@pytest.mark.parametrize('client', sorted(CLIENTS))
+def test_a_connection_fault_gives_the_documented_error(server, client,
+                                                       fault):
+    _skip_unless_available(client)
+    if server.scheme == 'https' and fault == 'accept_stall':
+        pytest.skip('a stalled TLS handshake waits for the connect timeout '
+                    'of the table (10 s); see '
+                    'test_a_stalled_tls_handshake_times_out_the_client')
+    server.data['response_fault'] = fault
+    want = connection_expected(client, fault, server.scheme)
+    assert want, 'no expectation for %s / %s' % (client, fault)
+    with pytest.raises(want):
+        CONNECTION_CLIENTS[client](server)
+    assert server.history == []  # no request was ever read
+
+
+def _short(function):
+    """Call a client of the table with a short read timeout."""
+    return lambda server: function(server, 'never')
+
+
+CONNECTION_CLIENTS = dict((name, _short(function))
+                          for name, function in CLIENTS.items())
+
+
+@pytest.mark.skipif(CURL is None, reason='no curl command')
+@pytest.mark.parametrize('fault', sorted(faults.CONNECTION_FAULTS))
+def test_curl_exits_with_the_documented_code_for_a_connection_fault(
+        server, fault):
+    server.data['response_fault'] = fault
+    code, err = run_curl(server, GIVE_UP)
+    assert code == connection_expected('curl', fault, server.scheme), err
+    assert server.history == []
+
+
+def test_a_stalled_tls_handshake_times_out_the_client():
+    with Server(scheme='https') as srv:
+        srv.data['response_fault'] = 'accept_stall'
+        started = clock()
+        with pytest.raises(requests.exceptions.ReadTimeout):
+            requests.get(srv.url('/'), timeout=(GIVE_UP, GIVE_UP),
+                         verify=CA_FILE)
+        assert clock() - started < TIMEOUT
+        assert srv.history == []
+
+
+def test_a_stalled_connection_ends_with_stop(scheme):
+    srv = Server(scheme=scheme).start()
+    try:
+        srv.data['response_fault'] = 'accept_stall'
+        sock = socket.create_connection((srv.host, srv.port),
+                                        timeout=TIMEOUT)
+        sock.sendall(b'GET / HTTP/1.1\r\nHost: x\r\n\r\n')
+        started = clock()
+        srv.stop()
+        assert read_until_closed_or_reset(sock) == b''  # closed, unanswered
+        assert clock() - started < 2.0
+        sock.close()
+    finally:
+        srv.stop()
