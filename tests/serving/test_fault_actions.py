@@ -765,3 +765,22 @@ def test_a_stalled_connection_ends_with_stop(scheme):
         sock.close()
     finally:
         srv.stop()
+
+
+class _ShortTimeout(httptestserver.Handler):
+    timeout = GIVE_UP  # the silence limit
+
+
+def test_a_stalled_connection_ends_with_the_handler_s_timeout():
+    with Server(handler=_ShortTimeout) as srv:
+        srv.data['response_fault'] = 'accept_stall'
+        sock = socket.create_connection((srv.host, srv.port),
+                                        timeout=TIMEOUT)
+        try:
+            sock.sendall(b'GET / HTTP/1.1\r\nHost: x\r\n\r\n')
+            started = clock()
+            assert read_until_closed_or_reset(sock) == b''  # unanswered
+            assert GIVE_UP * 0.9 <= clock() - started < TIMEOUT
+        finally:
+            sock.close()
+        assert srv.history == []
