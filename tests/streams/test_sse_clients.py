@@ -10,8 +10,6 @@ else what it parsed (``id:data`` for each event, ``|`` for a line break,
 and what it raised, or for curl its exit code.  Every client call has a
 timeout.
 """
-import io
-import os
 import subprocess
 
 import pytest
@@ -19,6 +17,7 @@ import requests
 
 from httptestserver.streams.sse import EventStream
 
+from _docs_tables import as_cells, fault_table
 from conftest import TIMEOUT, which
 from test_websocket_clients import expected
 
@@ -144,17 +143,4 @@ def test_what_each_client_makes_of_a_misbehaving_stream(server, ssl_context,
 
 
 def test_the_docs_table_says_what_the_clients_did():
-    path = os.path.join(os.path.dirname(__file__), os.pardir, os.pardir,
-                        'docs', 'faults.rst')
-    with io.open(path, encoding='utf-8') as page:
-        text = page.read()
-    table = text.split('.. _sse-fault-table:')[1].split('\n\n\n')[0]
-    found = {}
-    for row in table.split('   * - ')[2:]:  # after the header row
-        row = row.split('\n\n')[0]  # the text after the table
-        cells = [cell.strip().strip('`') for cell in row.split('\n     - ')]
-        found[cells[0]] = dict(zip(CLIENTS, cells[1:]))
-    assert found == dict((fault, dict(
-        (client, '**OK**' if result == 'OK' else result)
-        for client, result in outcomes.items()))
-        for fault, outcomes in OUTCOMES.items())
+    assert fault_table('sse-fault-table', CLIENTS) == as_cells(OUTCOMES)

@@ -8,8 +8,6 @@ it), and reads one message; the outcome is ``'OK'`` when the expected
 message came, else what the client raised or returned.  Every client call
 has a timeout.
 """
-import io
-import os
 import socket
 import sys
 
@@ -17,6 +15,7 @@ import pytest
 
 from httptestserver.streams.websocket import WebSocket
 
+from _docs_tables import as_cells, fault_table
 from conftest import TIMEOUT
 from _websocket_clients import connect, ws_url
 
@@ -212,18 +211,4 @@ def client_version(client):
 
 
 def test_the_docs_table_says_what_the_clients_did():
-    path = os.path.join(os.path.dirname(__file__), os.pardir, os.pardir,
-                        'docs', 'faults.rst')
-    with io.open(path, encoding='utf-8') as page:
-        text = page.read()
-    table = text.split('.. _websocket-fault-table:')[1].split('\n\n\n')[0]
-    rows = table.split('   * - ')[2:]  # after the header row
-    found = {}
-    for row in rows:
-        row = row.split('\n\n')[0]  # the text after the table
-        cells = [cell.strip().strip('`') for cell in row.split('\n     - ')]
-        found[cells[0]] = dict(zip(CLIENTS, cells[1:]))
-    assert found == dict((fault, dict(
-        (client, '**OK**' if result == 'OK' else result)
-        for client, result in outcomes.items()))
-        for fault, outcomes in OUTCOMES.items())
+    assert fault_table('websocket-fault-table', CLIENTS) == as_cells(OUTCOMES)

@@ -207,15 +207,18 @@ def test_a_delayed_handshake_answers_101_after_the_delay(server):
     assert raw.head.startswith(b'HTTP/1.1 101 ') and took >= 0.3
 
 
+#: A WebSocket opening handshake for ``/ws``, as a client sends it.
+UPGRADE = ('GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n'
+           'Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n'
+           'Sec-WebSocket-Version: 13\r\n\r\n' % KEY).encode('ascii')
+
+
 def test_stop_cuts_a_delayed_handshake_short(server):
     route = WebSocket(server=server, handshake_delay=30)
     server.route('/ws', route)
     sock = raw_connect(server)
     try:
-        sock.sendall((
-            'GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n'
-            'Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n'
-            'Sec-WebSocket-Version: 13\r\n\r\n' % KEY).encode('ascii'))
+        sock.sendall(UPGRADE)
         route.wait_connections(1, timeout=TIMEOUT)
         started = time.time()
         server.stop()
@@ -263,10 +266,7 @@ def test_reset_cuts_a_delayed_handshake_short(server):
     server.route('/ws', route)
     sock = raw_connect(server)
     try:
-        sock.sendall((
-            'GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n'
-            'Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n'
-            'Sec-WebSocket-Version: 13\r\n\r\n' % KEY).encode('ascii'))
+        sock.sendall(UPGRADE)
         route.wait_connections(1, timeout=TIMEOUT)
         started = time.time()
         server.reset()
